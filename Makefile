@@ -1,0 +1,91 @@
+# runbook — a runbook interpreter for incident response.
+#
+#   make            build ./runbook (installs missing build dependencies first)
+#   make check      build and run the whole test suite
+#   make asan       build with AddressSanitizer + UBSan into build-asan/ and run the suite
+#   make demo       the unattended drill of a shipped playbook
+#   make install    PREFIX=/usr/local (binary, stdlib, man pages)
+
+PREFIX   ?= /usr/local
+BUILD    ?= build
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+PKGS      = libcurl sqlite3 jansson readline
+WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla -Werror
+# flex and bison output is not ours to keep warning-clean under every flag.
+GENWARN   = -Wall -Werror -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter
+STDLIBDIR = $(PREFIX)/share/runbook/stdlib
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CPPFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Iinclude -Igrammar -I$(BUILD) $(PKG_CFLAGS) \
+               -DRUNBOOK_STDLIB_DIR='"$(STDLIBDIR)"' -DRUNBOOK_SRC_DIR='"$(CURDIR)"' -MMD -MP
+LDLIBS_ALL   = $(PKG_LIBS) -lm
+
+SRCS   = $(wildcard interp/*.c)
+OBJS   = $(SRCS:interp/%.c=$(BUILD)/%.o) $(BUILD)/lexer.o $(BUILD)/parser.o
+STDLIB = $(sort $(wildcard stdlib/*.rb))
+DEPS_OK = $(BUILD)/.deps-ok
+
+.PHONY: all check asan demo install clean deps
+.DELETE_ON_ERROR:
+
+all: runbook
+
+runbook: $(BUILD)/runbook
+	cp $< $@
+
+deps: $(DEPS_OK)
+$(DEPS_OK): tools/deps.sh
+	@mkdir -p $(BUILD)
+	@sh tools/deps.sh
+	@touch $@
+
+$(BUILD)/runbook: $(OBJS)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS_ALL)
+
+$(BUILD)/parser.c $(BUILD)/parser.h: grammar/parser.y | $(DEPS_OK)
+	bison -Wall -Werror --defines=$(BUILD)/parser.h -o $(BUILD)/parser.c $<
+
+$(BUILD)/lexer.c $(BUILD)/lexer.h: grammar/lexer.l | $(DEPS_OK)
+	flex --header-file=$(BUILD)/lexer.h -o $(BUILD)/lexer.c $<
+
+$(BUILD)/stdlib.inc: $(STDLIB) tools/embed.sh | $(DEPS_OK)
+	sh tools/embed.sh $@ $(STDLIB)
+
+$(BUILD)/lexer.o: $(BUILD)/lexer.c $(BUILD)/parser.h
+	$(CC) $(CPPFLAGS_ALL) $(GENWARN) $(CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
+
+$(BUILD)/parser.o: $(BUILD)/parser.c $(BUILD)/lexer.h
+	$(CC) $(CPPFLAGS_ALL) $(GENWARN) $(CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
+
+# Every object may include the generated headers and the embedded stdlib.
+$(BUILD)/%.o: interp/%.c $(BUILD)/parser.h $(BUILD)/lexer.h $(BUILD)/stdlib.inc | $(DEPS_OK)
+	$(CC) $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
+
+$(BUILD)/mutate: tests/tools/mutate.c | $(DEPS_OK)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
+
+check: runbook $(BUILD)/mutate
+	RUNBOOK=$(CURDIR)/runbook MUTATE=$(CURDIR)/$(BUILD)/mutate sh tests/run.sh
+
+asan: | $(DEPS_OK)
+	$(MAKE) BUILD=build-asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \
+	    EXTRA_CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' build-asan/runbook build-asan/mutate
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	    RUNBOOK=$(CURDIR)/build-asan/runbook MUTATE=$(CURDIR)/build-asan/mutate sh tests/run.sh
+
+demo: runbook
+	sh tools/demo.sh ./runbook
+
+install: runbook
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(STDLIBDIR) $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 runbook $(DESTDIR)$(PREFIX)/bin/runbook
+	install -m 644 $(STDLIB) $(DESTDIR)$(STDLIBDIR)
+	install -m 644 docs/runbook.1 $(DESTDIR)$(PREFIX)/share/man/man1/runbook.1
+
+clean:
+	rm -rf build build-asan runbook
+
+-include $(wildcard $(BUILD)/*.d)

@@ -1,0 +1,683 @@
+/*
+ * parser.y — the runbook grammar (pure bison parser with locations).
+ *
+ * Owns: the shape of the language and the AST it builds (ast_kinds.h says which node
+ * fields each kind uses), syntax error messages and recovery.  Newlines are not tokens, so
+ * a statement ends where the next one cannot continue it; the few places where a token
+ * could either continue an expression or start the next statement ('(' '[' '-', a `wait`
+ * reason, an option word after `sh`/`wait until`) are settled towards continuing, by
+ * precedence, and `;` separates statements when that is not wanted.
+ *
+ * Never: judge meaning (the checker does), or allocate outside the file's arena.
+ */
+%code requires {
+#include "ast.h"
+#include "pstate.h"
+typedef void *yyscan_t;
+}
+
+%code provides {
+int yylex(YYSTYPE *lval, YYLTYPE *lloc, yyscan_t scanner);
+void yyerror(YYLTYPE *loc, yyscan_t scanner, pstate *ps, const char *msg);
+}
+
+%code {
+#include <string.h>
+#include "lexer.h"
+
+#define MEM (&ps->file->mem)
+#define LOC(l) ((rb_loc){(l).first_line, (l).first_column})
+static rb_node *mk(pstate *ps, node_kind k, YYLTYPE l) { return ast_new(MEM, k, LOC(l)); }
+static rb_node *mk1(pstate *ps, node_kind k, YYLTYPE l, rb_node *a) { rb_node *n = mk(ps, k, l); n->a = a; return n; }
+static rb_node *binop(pstate *ps, YYLTYPE l, op_kind op, rb_node *a, rb_node *b)
+{
+    rb_node *n = ast_new(MEM, N_BINARY, a ? a->loc : LOC(l));
+    n->num = op; n->a = a; n->b = b;
+    return n;
+}
+static rb_node *unop(pstate *ps, YYLTYPE l, op_kind op, rb_node *a)
+{
+    rb_node *n = mk(ps, N_UNARY, l);
+    n->num = op; n->a = a;
+    return n;
+}
+static rb_node *opt(pstate *ps, YYLTYPE l, const char *name, rb_node *v)
+{
+    rb_node *n = mk(ps, N_OPT, l);
+    n->str = name; n->a = v;
+    return n;
+}
+static rb_node *call_named(pstate *ps, YYLTYPE l, const char *name, YYLTYPE nl, rb_node *args)
+{
+    rb_node *callee = mk(ps, N_IDENT, nl);
+    callee->str = name;
+    rb_node *n = mk(ps, N_CALL, l);
+    n->a = callee; n->b = args;
+    return n;
+}
+/* Join a string's parts: a lone literal becomes N_STR, anything else N_INTERP. */
+static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
+{
+    if (!parts) { rb_node *n = mk(ps, N_STR, l); n->str = ""; return n; }
+    if (!parts->next && parts->kind == N_STR) { parts->loc = LOC(l); return parts; }
+    return mk1(ps, N_INTERP, l, parts);
+}
+}
+
+%define api.pure full
+%locations
+%param {yyscan_t scanner}
+%parse-param {pstate *ps}
+%define parse.error custom
+%define parse.lac full
+%expect 0
+
+%union {
+    rb_node *node;
+    const char *s;
+    double num;
+}
+
+%token START_FILE START_EXPR
+%token RUNBOOK "runbook" USE "use" AS "as" PARAM "param" SECRET "secret" LET "let" FN "fn"
+%token ESCALATION "escalation" AT "at" UNLESS "unless" WHEN "when" REPEAT "repeat"
+%token EVERY "every" UNTIL "until" FOR "for" IN "in" PHASE "phase" WITHIN "within" STEP "step"
+%token TIMEOUT "timeout" RETRIES "retries" ROLLBACK "rollback" ON "on"
+%token IF "if" ELIF "elif" ELSE "else" WHILE "while" BREAK "break" CONTINUE "continue"
+%token RETURN "return" GOTO "goto" NOTE "note" WARN "warn" CONFIRM "confirm" CHOOSE "choose"
+%token CHECKLIST "checklist" SH "sh" HTTP "http" WAIT "wait" RUN "run" WITH "with"
+%token ABORT "abort" FAIL "fail" AND "and" OR "or" NOT "not" TRUE "true" FALSE "false" NIL "nil"
+%token READONLY "readonly" ENV "env" CWD "cwd" HEADERS "headers" JSON "json" BODY "body"
+%token ARROW "=>" EQ "==" NE "!=" LE "<=" GE ">=" COALESCE "??"
+%token <s> IDENT "name" STR_TEXT "string text" SQ_STRING "string"
+%token <num> NUM "number" SEV "severity"
+%token <node> DUR "duration" HEREDOC "heredoc"
+%token QQ_START "quoted string" QQ_END "end of string" INTERP_START "#{" INTERP_END "}"
+
+%type <node> decls decl header hfields hfield use param opt_type_node opt_default opt_help
+%type <node> secret let fn params idents escalation rungs rung rung_body rung_conds every every_opts
+%type <node> phase phase_opts phase_items step step_opts block stmts stmt if_tail arms arm
+%type <node> items str_lit qq_parts expr postfix primary list_elems map_entries map_entry
+%type <node> args arg sh_opts sh_opt http_opts http_opt wait_opts opt_reason
+%type <node> elems kw_stmt id_stmt idpostfix cmd_expr
+%type <s> anyname opt_step_id opt_as opt_name
+
+/* Lowest first.  LOWEST marks rules that should yield to a shift (see the header). */
+%precedence LOWEST
+%precedence IDENT NUM SEV DUR HEREDOC QQ_START SQ_STRING TRUE FALSE NIL '{' NOT SH HTTP CONFIRM CHOOSE CHECKLIST ENV EVERY
+%precedence TIMEOUT READONLY CWD ON HEADERS JSON BODY RETRIES
+
+%left OR
+%left AND
+%nonassoc EQ NE '<' LE '>' GE IN
+%left COALESCE
+%left '+' '-'
+%left '*' '/' '%'
+%precedence UMINUS
+%precedence '[' '('
+
+%start start
+
+%%
+
+start
+    : START_FILE decls          { ps->result = mk1(ps, N_FILE, @$, $2); }
+    | START_EXPR expr           { ps->result = $2; }
+    | START_EXPR error          { ps->result = NULL; }
+    ;
+
+decls
+    : %empty                    { $$ = NULL; }
+    | decls decl                { $$ = ast_append($1, $2); }
+    | decls error               { $$ = $1; }
+    ;
+
+decl
+    : header | use | param | secret | let | fn | escalation | every | phase | step
+    ;
+
+/* ---- the header ---- */
+
+header
+    : RUNBOOK str_lit '{' hfields '}'
+        { $$ = mk1(ps, N_HEADER, @1, $4); $$->str = $2->kind == N_STR ? $2->str : NULL; $$->b = $2; }
+    ;
+
+hfields
+    : %empty                    { $$ = NULL; }
+    | hfields hfield            { $$ = ast_append($1, $2); }
+    | hfields error             { $$ = $1; }
+    ;
+
+hfield
+    : IDENT expr %prec LOWEST        { $$ = mk1(ps, N_HFIELD, @1, $2); $$->str = $1; }
+    | IDENT WITHIN expr %prec LOWEST { $$ = mk1(ps, N_HFIELD, @1, $3); $$->str = $1; $$->num = 1; }
+    ;
+
+/* ---- declarations ---- */
+
+use
+    : USE IDENT                 { $$ = mk(ps, N_USE, @1); $$->str = $2; }
+    | USE IDENT AS IDENT        { $$ = mk(ps, N_USE, @1); $$->str = $2; $$->str2 = $4; }
+    | USE str_lit               { $$ = mk1(ps, N_USE, @1, $2); $$->str = $2->str; $$->num = 1; }
+    | USE str_lit AS IDENT      { $$ = mk1(ps, N_USE, @1, $2); $$->str = $2->str; $$->str2 = $4; $$->num = 1; }
+    ;
+
+param
+    : PARAM IDENT opt_type_node opt_default opt_help
+        {
+            $$ = mk(ps, N_PARAM, @1);
+            $$->str = $2; $$->str2 = $3 ? $3->str : NULL; $$->c = $3; $$->a = $4; $$->b = $5;
+        }
+    ;
+
+opt_type_node
+    : %empty                    { $$ = NULL; }
+    | ':' IDENT                 { $$ = mk(ps, N_IDENT, @2); $$->str = $2; }
+    ;
+
+opt_default
+    : %empty                    { $$ = NULL; }
+    | '=' expr %prec LOWEST     { $$ = $2; }
+    ;
+
+opt_help
+    : %empty                    { $$ = NULL; }
+    | str_lit                   { $$ = $1; }
+    ;
+
+secret
+    : SECRET IDENT '=' expr %prec LOWEST  { $$ = mk1(ps, N_SECRET, @1, $4); $$->str = $2; }
+    ;
+
+let
+    : LET IDENT '=' expr %prec LOWEST     { $$ = mk1(ps, N_LET, @1, $4); $$->str = $2; }
+    ;
+
+fn
+    : FN IDENT '(' params ')' block
+        { $$ = mk(ps, N_FN, @1); $$->str = $2; $$->a = $4; $$->b = $6; }
+    ;
+
+params
+    : %empty                    { $$ = NULL; }
+    | idents                    { $$ = $1; }
+    | idents ','                { $$ = $1; }
+    ;
+
+idents
+    : IDENT                     { $$ = mk(ps, N_IDENT, @1); $$->str = $1; }
+    | idents ',' IDENT          { rb_node *n = mk(ps, N_IDENT, @3); n->str = $3; $$ = ast_append($1, n); }
+    ;
+
+/* ---- time ---- */
+
+escalation
+    : ESCALATION opt_name '{' rungs '}'
+        { $$ = mk1(ps, N_ESCALATION, @1, $4); $$->str = $2; }
+    ;
+
+opt_name
+    : %empty                    { $$ = NULL; }
+    | str_lit                   { $$ = $1->kind == N_STR ? $1->str : "escalation"; }
+    | IDENT                     { $$ = $1; }
+    ;
+
+rungs
+    : %empty                    { $$ = NULL; }
+    | rungs rung                { $$ = ast_append($1, $2); }
+    | rungs error               { $$ = $1; }
+    ;
+
+rung
+    : AT expr rung_conds rung_body
+        { $$ = mk1(ps, N_RUNG, @1, $2); $$->b = $3 ? $3->a : NULL; $$->c = $3 ? $3->b : NULL; $$->d = $4; }
+    | REPEAT EVERY expr %prec LOWEST
+        { $$ = mk1(ps, N_REPEAT, @1, $3); }
+    ;
+
+/* A scratch N_RUNG whose a = unless-condition, b = when-condition. */
+rung_conds
+    : %empty                    { $$ = NULL; }
+    | rung_conds UNLESS expr    { $$ = $1 ? $1 : mk(ps, N_RUNG, @2); $$->a = $3; }
+    | rung_conds WHEN expr      { $$ = $1 ? $1 : mk(ps, N_RUNG, @2); $$->b = $3; }
+    ;
+
+/*
+ * A rung's action is a block or one statement that cannot start with '{' or an operator
+ * (so that it is never confused with a map or with the rest of the `at` expression).
+ */
+rung_body
+    : block                     { $$ = $1; }
+    | kw_stmt                   { $$ = mk1(ps, N_BLOCK, @1, $1); }
+    | id_stmt                   { $$ = mk1(ps, N_BLOCK, @1, $1); }
+    | cmd_expr                  { rb_node *e = ast_new(MEM, N_EXPRSTMT, $1->loc); e->a = $1; $1->num = 1;
+                                  $$ = mk1(ps, N_BLOCK, @1, e); }
+    ;
+
+id_stmt
+    : idpostfix %prec LOWEST    { $$ = ast_new(MEM, N_EXPRSTMT, $1->loc); $$->a = $1; }
+    | idpostfix '=' expr %prec LOWEST { $$ = ast_new(MEM, N_ASSIGN, $1->loc); $$->a = $1; $$->b = $3; }
+    ;
+
+idpostfix
+    : IDENT                     { $$ = mk(ps, N_IDENT, @1); $$->str = $1; }
+    | idpostfix '.' anyname     { $$ = mk1(ps, N_MEMBER, @2, $1); $$->loc = $1->loc; $$->str = $3; }
+    | idpostfix '[' expr ']'    { $$ = mk1(ps, N_INDEX, @2, $1); $$->loc = $1->loc; $$->b = $3; }
+    | idpostfix '(' args ')'    { $$ = mk1(ps, N_CALL, @2, $1); $$->loc = $1->loc; $$->b = $3; }
+    ;
+
+every
+    : EVERY expr every_opts block
+        {
+            $$ = mk1(ps, N_EVERY, @1, $2);
+            $$->b = $3 ? $3->a : NULL; $$->c = $3 ? $3->b : NULL; $$->d = $4;
+        }
+    ;
+
+every_opts
+    : %empty                    { $$ = NULL; }
+    | every_opts UNTIL expr     { $$ = $1 ? $1 : mk(ps, N_EVERY, @2); $$->a = $3; }
+    | every_opts FOR expr       { $$ = $1 ? $1 : mk(ps, N_EVERY, @2); $$->b = $3; }
+    ;
+
+/* ---- phases and steps ---- */
+
+phase
+    : PHASE str_lit phase_opts '{' phase_items '}'
+        {
+            $$ = mk1(ps, N_PHASE, @1, $5);
+            $$->str = $2->kind == N_STR ? $2->str : "phase"; $$->b = $2; $$->opts = $3;
+        }
+    ;
+
+phase_opts
+    : %empty                    { $$ = NULL; }
+    | phase_opts WITHIN expr    { $$ = ast_append($1, opt(ps, @2, "within", $3)); }
+    ;
+
+phase_items
+    : %empty                    { $$ = NULL; }
+    | phase_items step          { $$ = ast_append($1, $2); }
+    | phase_items escalation    { $$ = ast_append($1, $2); }
+    | phase_items every         { $$ = ast_append($1, $2); }
+    | phase_items error         { $$ = $1; }
+    ;
+
+step
+    : STEP opt_step_id str_lit step_opts block
+        {
+            $$ = mk1(ps, N_STEP, @1, $5);
+            $$->str = $2; $$->str2 = $3->kind == N_STR ? $3->str : NULL; $$->d = $3; $$->opts = $4;
+        }
+    | step ROLLBACK block
+        { $$ = $1; if ($$->b) pstate_error(ps, LOC(@2), "step already has a rollback block"); $$->b = $3; }
+    | step ON IDENT block
+        {
+            $$ = $1;
+            if (strcmp($3, "failure") != 0)
+                pstate_error(ps, LOC(@3), "expected 'on failure { … }' after a step, not 'on %s'", $3);
+            else if ($$->c)
+                pstate_error(ps, LOC(@2), "step already has an on failure block");
+            $$->c = $4;
+        }
+    ;
+
+opt_step_id
+    : %empty                    { $$ = NULL; }
+    | IDENT                     { $$ = $1; }
+    ;
+
+step_opts
+    : %empty                    { $$ = NULL; }
+    | step_opts WITHIN expr     { $$ = ast_append($1, opt(ps, @2, "within", $3)); }
+    | step_opts TIMEOUT expr    { $$ = ast_append($1, opt(ps, @2, "timeout", $3)); }
+    | step_opts RETRIES expr    { $$ = ast_append($1, opt(ps, @2, "retries", $3)); }
+    ;
+
+/* ---- statements ---- */
+
+block
+    : '{' stmts '}'             { $$ = mk1(ps, N_BLOCK, @1, $2); }
+    ;
+
+stmts
+    : %empty %prec LOWEST       { $$ = NULL; }
+    | stmts stmt                { $$ = ast_append($1, $2); }
+    | stmts error               { $$ = $1; }
+    ;
+
+stmt
+    : kw_stmt                   { $$ = $1; }
+    | expr '=' expr %prec LOWEST        { $$ = mk(ps, N_ASSIGN, @2); $$->loc = $1->loc; $$->a = $1; $$->b = $3; }
+    | expr %prec LOWEST
+        {
+            $$ = ast_new(MEM, N_EXPRSTMT, $1->loc); $$->a = $1;
+            if ($1->kind == N_SH || $1->kind == N_HTTP) $1->num = 1;
+        }
+    | ';'                       { $$ = NULL; }
+    ;
+
+/* Statements that begin with a keyword. */
+kw_stmt
+    : LET IDENT '=' expr %prec LOWEST   { $$ = mk1(ps, N_LET, @1, $4); $$->str = $2; }
+    | IF expr block if_tail     { $$ = mk1(ps, N_IF, @1, $2); $$->b = $3; $$->c = $4; }
+    | WHILE expr block          { $$ = mk1(ps, N_WHILE, @1, $2); $$->b = $3; }
+    | FOR IDENT IN expr block   { $$ = mk1(ps, N_FOR, @1, $4); $$->str = $2; $$->b = $5; }
+    | FOR IDENT ',' IDENT IN expr block
+        { $$ = mk1(ps, N_FOR, @1, $6); $$->str = $2; $$->str2 = $4; $$->b = $7; }
+    | BREAK                     { $$ = mk(ps, N_BREAK, @1); }
+    | CONTINUE                  { $$ = mk(ps, N_CONTINUE, @1); }
+    | RETURN %prec LOWEST       { $$ = mk(ps, N_RETURN, @1); }
+    | RETURN expr %prec LOWEST  { $$ = mk1(ps, N_RETURN, @1, $2); }
+    | GOTO IDENT                { $$ = mk(ps, N_GOTO, @1); $$->str = $2; }
+    | NOTE expr %prec LOWEST    { $$ = mk1(ps, N_NOTE, @1, $2); }
+    | WARN expr %prec LOWEST    { $$ = mk1(ps, N_WARN, @1, $2); }
+    | CONFIRM str_lit opt_as    { $$ = mk1(ps, N_CONFIRM, @1, $2); $$->str = $3; }
+    | CHOOSE str_lit opt_as '{' arms '}'
+        { $$ = mk1(ps, N_CHOOSE, @1, $2); $$->str = $3; $$->b = $5; }
+    | CHECKLIST str_lit opt_as '{' items '}'
+        { $$ = mk1(ps, N_CHECKLIST, @1, $2); $$->str = $3; $$->b = $5; }
+    | WAIT expr opt_reason      { $$ = mk1(ps, N_WAIT, @1, $2); $$->b = $3; }
+    | WAIT UNTIL expr wait_opts %prec LOWEST { $$ = mk1(ps, N_WAITUNTIL, @1, $3); $$->opts = $4; }
+    | RUN expr %prec LOWEST     { $$ = mk1(ps, N_RUN, @1, $2); }
+    | RUN expr WITH expr %prec LOWEST { $$ = mk1(ps, N_RUN, @1, $2); $$->b = $4; }
+    | ABORT %prec LOWEST        { $$ = mk(ps, N_ABORT, @1); }
+    | ABORT expr %prec LOWEST   { $$ = mk1(ps, N_ABORT, @1, $2); }
+    | FAIL %prec LOWEST         { $$ = mk(ps, N_FAIL, @1); }
+    | FAIL expr %prec LOWEST    { $$ = mk1(ps, N_FAIL, @1, $2); }
+    | escalation                { $$ = $1; }
+    | every                     { $$ = $1; }
+    ;
+
+if_tail
+    : %empty                    { $$ = NULL; }
+    | ELSE block                { $$ = $2; }
+    | ELSE IF expr block if_tail { $$ = mk1(ps, N_IF, @2, $3); $$->b = $4; $$->c = $5; }
+    | ELIF expr block if_tail   { $$ = mk1(ps, N_IF, @1, $2); $$->b = $3; $$->c = $4; }
+    ;
+
+opt_as
+    : %empty                    { $$ = NULL; }
+    | AS IDENT                  { $$ = $2; }
+    | AS str_lit                { $$ = $2->kind == N_STR ? $2->str : NULL;
+                                  if (!$$) pstate_error(ps, LOC(@2), "a prompt key cannot be interpolated"); }
+    ;
+
+opt_reason
+    : %empty %prec LOWEST       { $$ = NULL; }
+    | str_lit                   { $$ = $1; }
+    ;
+
+wait_opts
+    : %empty %prec LOWEST       { $$ = NULL; }
+    | wait_opts EVERY expr %prec LOWEST   { $$ = ast_append($1, opt(ps, @2, "every", $3)); }
+    | wait_opts TIMEOUT expr %prec LOWEST { $$ = ast_append($1, opt(ps, @2, "timeout", $3)); }
+    ;
+
+arms
+    : %empty                    { $$ = NULL; }
+    | arms arm                  { $$ = ast_append($1, $2); }
+    | arms ','                  { $$ = $1; }
+    | arms error                { $$ = $1; }
+    ;
+
+arm
+    : str_lit ARROW block       { $$ = mk1(ps, N_ARM, @1, $1); $$->b = $3; }
+    ;
+
+items
+    : %empty                    { $$ = NULL; }
+    | items str_lit             { $$ = ast_append($1, $2); }
+    | items ','                 { $$ = $1; }
+    | items error               { $$ = $1; }
+    ;
+
+/* ---- strings ---- */
+
+str_lit
+    : QQ_START qq_parts QQ_END  { $$ = string_node(ps, @1, $2); }
+    | SQ_STRING                 { $$ = mk(ps, N_STR, @1); $$->str = $1; }
+    | HEREDOC                   { $$ = $1; }
+    ;
+
+qq_parts
+    : %empty                    { $$ = NULL; }
+    | qq_parts STR_TEXT         { rb_node *t = mk(ps, N_STR, @2); t->str = $2; $$ = ast_append($1, t); }
+    | qq_parts INTERP_START expr INTERP_END { $$ = ast_append($1, $3); }
+    | qq_parts INTERP_START error INTERP_END { $$ = $1; }
+    ;
+
+/* ---- expressions ---- */
+
+expr
+    : expr OR expr              { $$ = binop(ps, @2, OP_OR, $1, $3); }
+    | expr AND expr             { $$ = binop(ps, @2, OP_AND, $1, $3); }
+    | NOT expr                  { $$ = unop(ps, @1, OP_NOT, $2); }
+    | expr EQ expr              { $$ = binop(ps, @2, OP_EQ, $1, $3); }
+    | expr NE expr              { $$ = binop(ps, @2, OP_NE, $1, $3); }
+    | expr '<' expr             { $$ = binop(ps, @2, OP_LT, $1, $3); }
+    | expr LE expr              { $$ = binop(ps, @2, OP_LE, $1, $3); }
+    | expr '>' expr             { $$ = binop(ps, @2, OP_GT, $1, $3); }
+    | expr GE expr              { $$ = binop(ps, @2, OP_GE, $1, $3); }
+    | expr IN expr              { $$ = binop(ps, @2, OP_IN, $1, $3); }
+    | expr COALESCE expr        { $$ = binop(ps, @2, OP_COALESCE, $1, $3); }
+    | expr '+' expr             { $$ = binop(ps, @2, OP_ADD, $1, $3); }
+    | expr '-' expr             { $$ = binop(ps, @2, OP_SUB, $1, $3); }
+    | expr '*' expr             { $$ = binop(ps, @2, OP_MUL, $1, $3); }
+    | expr '/' expr             { $$ = binop(ps, @2, OP_DIV, $1, $3); }
+    | expr '%' expr             { $$ = binop(ps, @2, OP_MOD, $1, $3); }
+    | '-' expr %prec UMINUS     { $$ = unop(ps, @1, OP_NEG, $2); }
+    | postfix %prec LOWEST      { $$ = $1; }
+    | cmd_expr                  { $$ = $1; }
+    ;
+
+/* `sh` and `http` without parentheses: their options follow the command. */
+cmd_expr
+    : SH str_lit sh_opts %prec LOWEST  { $$ = mk1(ps, N_SH, @1, $2); $$->opts = $3; }
+    | SH IDENT sh_opts %prec LOWEST
+        { rb_node *id = mk(ps, N_IDENT, @2); id->str = $2; $$ = mk1(ps, N_SH, @1, id); $$->opts = $3; }
+    | HTTP IDENT expr http_opts %prec LOWEST
+        { $$ = mk1(ps, N_HTTP, @1, $3); $$->str = $2; $$->opts = $4; }
+    ;
+
+sh_opts
+    : %empty %prec LOWEST       { $$ = NULL; }
+    | sh_opts sh_opt            { $$ = ast_append($1, $2); }
+    ;
+
+sh_opt
+    : TIMEOUT expr %prec LOWEST { $$ = opt(ps, @1, "timeout", $2); }
+    | READONLY                  { $$ = opt(ps, @1, "readonly", NULL); }
+    | ENV expr %prec LOWEST     { $$ = opt(ps, @1, "env", $2); }
+    | CWD expr %prec LOWEST     { $$ = opt(ps, @1, "cwd", $2); }
+    | ON expr %prec LOWEST      { $$ = opt(ps, @1, "on", $2); }
+    ;
+
+http_opts
+    : %empty %prec LOWEST       { $$ = NULL; }
+    | http_opts http_opt        { $$ = ast_append($1, $2); }
+    ;
+
+http_opt
+    : HEADERS expr %prec LOWEST { $$ = opt(ps, @1, "headers", $2); }
+    | JSON expr %prec LOWEST    { $$ = opt(ps, @1, "json", $2); }
+    | BODY expr %prec LOWEST    { $$ = opt(ps, @1, "body", $2); }
+    | TIMEOUT expr %prec LOWEST { $$ = opt(ps, @1, "timeout", $2); }
+    | RETRIES expr %prec LOWEST { $$ = opt(ps, @1, "retries", $2); }
+    ;
+
+postfix
+    : primary                   { $$ = $1; }
+    | postfix '.' anyname       { $$ = mk1(ps, N_MEMBER, @2, $1); $$->loc = $1->loc; $$->str = $3; }
+    | postfix '[' expr ']'      { $$ = mk1(ps, N_INDEX, @2, $1); $$->loc = $1->loc; $$->b = $3; }
+    | postfix '(' args ')'      { $$ = mk1(ps, N_CALL, @2, $1); $$->loc = $1->loc; $$->b = $3; }
+    ;
+
+primary
+    : NUM                       { $$ = mk(ps, N_NUM, @1); $$->num = $1; }
+    | DUR                       { $$ = $1; }
+    | SEV                       { $$ = mk(ps, N_SEV, @1); $$->num = $1; }
+    | str_lit                   { $$ = $1; }
+    | TRUE                      { $$ = mk(ps, N_BOOL, @1); $$->num = 1; }
+    | FALSE                     { $$ = mk(ps, N_BOOL, @1); $$->num = 0; }
+    | NIL                       { $$ = mk(ps, N_NIL, @1); }
+    | IDENT                     { $$ = mk(ps, N_IDENT, @1); $$->str = $1; }
+    | '(' expr ')'              { $$ = $2; }
+    | '[' list_elems ']'        { $$ = mk1(ps, N_LIST, @1, $2); }
+    | '{' map_entries '}'       { $$ = mk1(ps, N_MAP, @1, $2); }
+    | CONFIRM '(' args ')'      { $$ = call_named(ps, @1, "confirm", @1, $3); }
+    | CHOOSE '(' args ')'       { $$ = call_named(ps, @1, "choose", @1, $3); }
+    | CHECKLIST '(' args ')'    { $$ = call_named(ps, @1, "checklist", @1, $3); }
+    | ENV '(' args ')'          { $$ = call_named(ps, @1, "env", @1, $3); }
+    | SH '(' expr ')'           { $$ = mk1(ps, N_SH, @1, $3); }
+    | SH '(' expr ',' args ')'
+        {
+            /* sh("cmd", timeout: 5s, readonly: true): named arguments are the options */
+            $$ = mk1(ps, N_SH, @1, $3);
+            for (rb_node *a = $5; a; a = a->next) {
+                if (a->kind != N_NAMEDARG) {
+                    pstate_error(ps, a->loc, "sh(…) takes the command and then named options (timeout: 5s)");
+                    continue;
+                }
+                rb_node *o = opt(ps, @5, a->str, a->a);
+                o->loc = a->loc;
+                $$->opts = ast_append($$->opts, o);
+            }
+        }
+    ;
+
+list_elems
+    : %empty                    { $$ = NULL; }
+    | elems                     { $$ = $1; }
+    | elems ','                 { $$ = $1; }
+    ;
+
+elems
+    : expr                      { $$ = $1; }
+    | elems ',' expr            { $$ = ast_append($1, $3); }
+    ;
+
+map_entries
+    : %empty                    { $$ = NULL; }
+    | map_entry                 { $$ = $1; }
+    | map_entries ',' map_entry { $$ = ast_append($1, $3); }
+    | map_entries ','           { $$ = $1; }
+    ;
+
+map_entry
+    : anyname ':' expr          { $$ = mk1(ps, N_PAIR, @1, $3); $$->str = $1; }
+    | str_lit ':' expr
+        {
+            $$ = mk1(ps, N_PAIR, @1, $3);
+            $$->str = $1->kind == N_STR ? $1->str : "";
+            if ($1->kind != N_STR) pstate_error(ps, LOC(@1), "a map key cannot be interpolated");
+        }
+    ;
+
+args
+    : %empty                    { $$ = NULL; }
+    | arg                       { $$ = $1; }
+    | args ',' arg              { $$ = ast_append($1, $3); }
+    | args ','                  { $$ = $1; }
+    ;
+
+arg
+    : expr                      { $$ = $1; }
+    | anyname ':' expr          { $$ = mk1(ps, N_NAMEDARG, @1, $3); $$->str = $1; }
+    ;
+
+/* Names after '.', before ':' in a map or a named argument: keywords are fine there. */
+anyname
+    : IDENT { $$ = $1; }
+    | RUNBOOK { $$ = "runbook"; } | USE { $$ = "use"; } | AS { $$ = "as"; } | PARAM { $$ = "param"; }
+    | SECRET { $$ = "secret"; } | LET { $$ = "let"; } | FN { $$ = "fn"; }
+    | ESCALATION { $$ = "escalation"; } | AT { $$ = "at"; } | UNLESS { $$ = "unless"; }
+    | WHEN { $$ = "when"; } | REPEAT { $$ = "repeat"; } | EVERY { $$ = "every"; }
+    | UNTIL { $$ = "until"; } | FOR { $$ = "for"; } | IN { $$ = "in"; } | PHASE { $$ = "phase"; }
+    | WITHIN { $$ = "within"; } | STEP { $$ = "step"; } | TIMEOUT { $$ = "timeout"; }
+    | RETRIES { $$ = "retries"; } | ROLLBACK { $$ = "rollback"; } | ON { $$ = "on"; }
+    | IF { $$ = "if"; } | ELIF { $$ = "elif"; } | ELSE { $$ = "else"; } | WHILE { $$ = "while"; }
+    | BREAK { $$ = "break"; } | CONTINUE { $$ = "continue"; } | RETURN { $$ = "return"; }
+    | GOTO { $$ = "goto"; } | NOTE { $$ = "note"; } | WARN { $$ = "warn"; }
+    | CONFIRM { $$ = "confirm"; } | CHOOSE { $$ = "choose"; } | CHECKLIST { $$ = "checklist"; }
+    | SH { $$ = "sh"; } | HTTP { $$ = "http"; } | WAIT { $$ = "wait"; } | RUN { $$ = "run"; }
+    | WITH { $$ = "with"; } | ABORT { $$ = "abort"; } | FAIL { $$ = "fail"; }
+    | AND { $$ = "and"; } | OR { $$ = "or"; } | NOT { $$ = "not"; } | TRUE { $$ = "true"; }
+    | FALSE { $$ = "false"; } | NIL { $$ = "nil"; } | READONLY { $$ = "readonly"; }
+    | ENV { $$ = "env"; } | CWD { $$ = "cwd"; } | HEADERS { $$ = "headers"; }
+    | JSON { $$ = "json"; } | BODY { $$ = "body"; }
+    ;
+
+%%
+
+/*
+ * Syntax errors read "unexpected X, expecting Y or Z"; X names the token as written
+ * (a name shows its text).  An unexpected end of input also says which '{' is open.
+ */
+/* A token's name for people: keywords and punctuation in quotes, classes bare. */
+static const char *tok_name(yysymbol_kind_t k, char buf[64])
+{
+    const char *s = yysymbol_name(k);
+    size_t n = strlen(s);
+    if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+        const char *inner = s + 1;
+        n -= 2;
+        /* Aliases that name a class of token read better without quotes. */
+        static const char *const classes[] = {"name", "string", "string text", "number", "severity",
+                                              "duration", "heredoc", "end of string"};
+        for (size_t i = 0; i < sizeof classes / sizeof *classes; i++)
+            if (strlen(classes[i]) == n && strncmp(inner, classes[i], n) == 0) return classes[i];
+        snprintf(buf, 64, "'%.*s'", (int)(n < 60 ? n : 60), inner);
+        return buf;
+    }
+    if (strcmp(s, "end of file") == 0 || strcmp(s, "error") == 0 || strcmp(s, "invalid token") == 0) return s;
+    return s;
+}
+
+static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, pstate *ps)
+{
+    char tb[64];
+    rb_buf b;
+    buf_init(&b);
+    yysymbol_kind_t la = yypcontext_token(ctx);
+    YYLTYPE *loc = yypcontext_location(ctx);
+    lexstate *ls = yyget_extra(scanner);
+    if (la == YYSYMBOL_YYEOF && ps->eof_explained) {
+        buf_free(&b);
+        return 0;
+    }
+    if (la == YYSYMBOL_YYEOF && ps->start_token == START_FILE) {
+        buf_adds(&b, "unexpected end of file");
+        for (int i = ls->nbraces - 1; i >= 0; i--) {
+            if (!ls->braces[i].interp) {
+                buf_printf(&b, ": the '{' at %d:%d is never closed", ls->braces[i].at.line,
+                           ls->braces[i].at.col);
+                break;
+            }
+        }
+    } else if (la == YYSYMBOL_YYEOF) {
+        buf_adds(&b, "unexpected end of input");
+    } else if (la == YYSYMBOL_IDENT || la == YYSYMBOL_NUM) {
+        buf_printf(&b, "unexpected %s '%.40s'", tok_name(la, tb), yyget_text(scanner));
+    } else {
+        buf_printf(&b, "unexpected %s", tok_name(la, tb));
+    }
+    yysymbol_kind_t exp[5];
+    int n = yypcontext_expected_tokens(ctx, exp, 5);
+    if (n > 0 && n < 5 && la != YYSYMBOL_YYEOF) {
+        for (int i = 0; i < n; i++)
+            buf_printf(&b, "%s%s", i == 0 ? ", expecting " : i == n - 1 ? " or " : ", ", tok_name(exp[i], tb));
+    }
+    pstate_error(ps, (rb_loc){loc->first_line, loc->first_column}, "%s", buf_cstr(&b));
+    buf_free(&b);
+    return 0;
+}
+
+void yyerror(YYLTYPE *loc, yyscan_t scanner, pstate *ps, const char *msg)
+{
+    (void)scanner;
+    if (strcmp(msg, "memory exhausted") == 0)
+        msg = "nesting too deep (more than the parser's limit of nested brackets and blocks)";
+    pstate_error(ps, (rb_loc){loc->first_line, loc->first_column}, "%s", msg);
+}

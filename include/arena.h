@@ -1,0 +1,24 @@
+/*
+ * arena.h — bump allocation for data that dies all at once (the AST and its strings).
+ *
+ * Allocations are 16-byte aligned and zero-filled.  Nothing is freed individually:
+ * arena_free() releases every block in one call.  Allocation failure exits through rb_oom().
+ */
+#ifndef RB_ARENA_H
+#define RB_ARENA_H
+
+#include <stddef.h>
+
+typedef struct arena_block arena_block;
+typedef struct arena {
+    arena_block *head;
+    size_t total;       /* bytes handed out, for statistics and tests */
+} arena;
+
+void arena_init(arena *a);
+void *arena_alloc(arena *a, size_t n);
+char *arena_strndup(arena *a, const char *s, size_t n);
+char *arena_strdup(arena *a, const char *s);
+void arena_free(arena *a);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * ast.h — the syntax tree shared by the checker, lint, view and the evaluator.
+ *
+ * One generic node type: the kind says which fields mean what (see ast_kinds.h).  Lists
+ * are chained through `next`.  Every node carries the location of its first token.  All
+ * nodes and their strings live in the arena of the ast_file that owns them.
+ */
+#ifndef RB_AST_H
+#define RB_AST_H
+
+#include "arena.h"
+#include "diag.h"
+#include "util.h"
+
+typedef enum node_kind {
+#define X(name, desc) N_##name,
+#include "ast_kinds.h"
+#undef X
+    N__COUNT
+} node_kind;
+
+/* Operators for N_UNARY / N_BINARY (stored in num). */
+typedef enum op_kind {
+    OP_ADD = 1, OP_SUB, OP_MUL, OP_DIV, OP_MOD,
+    OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
+    OP_AND, OP_OR, OP_NOT, OP_NEG, OP_COALESCE, OP_IN
+} op_kind;
+
+typedef struct rb_node rb_node;
+struct rb_node {
+    node_kind kind;
+    rb_loc loc;
+    const char *str, *str2;
+    double num;
+    rb_node *a, *b, *c, *d;
+    rb_node *opts;
+    rb_node *next;
+};
+
+/* A parsed file: its text, its diagnostics source, and the tree. */
+typedef struct ast_file {
+    arena mem;
+    diag_source src;     /* name + text, for diagnostics */
+    char *text;          /* owned copy of the source (NUL-terminated) */
+    size_t len;
+    rb_node *root;       /* N_FILE, or NULL when parsing failed badly */
+    int is_module;       /* no header: a module (use/let/secret/fn only) */
+} ast_file;
+
+const char *ast_kind_name(node_kind k);
+const char *ast_op_text(op_kind op);
+
+rb_node *ast_new(arena *a, node_kind k, rb_loc loc);
+/* Append b to the list a (either may be NULL); returns the head. */
+rb_node *ast_append(rb_node *list, rb_node *item);
+int ast_list_len(const rb_node *list);
+/* The option named `name` in a node's opts list, or NULL. */
+rb_node *ast_opt(const rb_node *n, const char *name);
+
+/* Render an expression (or a simple statement) back to source form. */
+void ast_expr_str(rb_buf *out, const rb_node *n);
+
+/* Free everything a parsed file owns (the file struct itself too). */
+void ast_file_free(ast_file *f);
+
+#endif

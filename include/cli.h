@@ -1,0 +1,24 @@
+/*
+ * cli.h — the subcommands' entry points, dispatched by main.c.
+ *
+ * Each takes the arguments after the subcommand name (argv[0] is the subcommand) and
+ * returns the process exit status documented in cli.md (0, 1, 2, 3, 4, 130).
+ */
+#ifndef RB_CLI_H
+#define RB_CLI_H
+
+#define EXIT_OK 0
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+#define EXIT_DB 3
+#define EXIT_INPUT 4
+#define EXIT_INTERRUPTED 130
+
+int cmd_lint(int argc, char **argv);
+int cmd_view(int argc, char **argv);
+
+/* Colour for stream fd: only on a terminal, and never with NO_COLOR or --no-color. */
+int cli_color(int fd);
+void cli_set_no_color(void);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * module.h — finding and loading the modules named by `use`.
+ *
+ * `use name` looks for name.rb in: each directory of RUNBOOK_PATH (':'-separated), the
+ * installed stdlib directory (RUNBOOK_STDLIB_DIR), the build tree's stdlib/, and last the
+ * copy embedded in the binary (shown as "<stdlib/name.rb>").  `use "path.rb"` is relative
+ * to the directory of the file that says it (absolute paths are taken as they are).
+ * Loaded modules are parsed once and cached in a module_set, which owns them.
+ */
+#ifndef RB_MODULE_H
+#define RB_MODULE_H
+
+#include "ast.h"
+#include "diag.h"
+
+typedef struct module {
+    char *key;            /* canonical identity: resolved path or "<stdlib/name.rb>" */
+    ast_file *file;       /* parsed module (root NULL if it did not parse) */
+    int checked;          /* the checker has been over it */
+    int loading;          /* being checked right now (cycle detection) */
+} module;
+
+typedef struct module_set {
+    module *items;
+    int n, cap;
+} module_set;
+
+void module_set_init(module_set *ms);
+void module_set_free(module_set *ms);
+
+/*
+ * Resolve and load the module `use` names from the file `from` (its path, for relative
+ * paths).  is_path: the `use "…"` form.  Returns the cached module, or NULL when it cannot
+ * be found or read (nothing is reported: the caller reports at the `use`).  Syntax errors
+ * of the module go to d.
+ */
+module *module_load(module_set *ms, const char *name, int is_path, const char *from, diag_list *d);
+
+/* The embedded stdlib: text of stdlib/<name>.rb, or NULL. */
+const char *module_embedded(const char *name, size_t *len);
+/* Names of the embedded stdlib modules, NULL-terminated. */
+const char *const *module_embedded_names(void);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * util.h — the one allocator and a growable byte buffer.
+ *
+ * Every heap allocation in runbook goes through rb_malloc/rb_realloc/rb_free so that a
+ * debug switch (RUNBOOK_FAIL_ALLOC=N) can fail the Nth allocation and tests can prove
+ * that out-of-memory never crashes.  rb_xmalloc and friends print a message and exit(70)
+ * when memory runs out: they are for places that cannot report failure upward.
+ */
+#ifndef RB_UTIL_H
+#define RB_UTIL_H
+
+#include <stddef.h>
+#include <stdarg.h>
+
+void *rb_malloc(size_t n);
+void *rb_realloc(void *p, size_t n);
+void rb_free(void *p);
+
+/* Never return NULL: on exhaustion they print "out of memory" and exit(70). */
+void *rb_xmalloc(size_t n);
+void *rb_xcalloc(size_t n, size_t size);
+void *rb_xrealloc(void *p, size_t n);
+char *rb_xstrdup(const char *s);
+char *rb_xstrndup(const char *s, size_t n);
+_Noreturn void rb_oom(void);
+
+/* A growable byte buffer, always NUL-terminated when len > 0 or after buf_cstr(). */
+typedef struct rb_buf {
+    char *data;
+    size_t len, cap;
+} rb_buf;
+
+void buf_init(rb_buf *b);
+void buf_free(rb_buf *b);
+void buf_reset(rb_buf *b);
+void buf_addn(rb_buf *b, const char *s, size_t n);
+void buf_adds(rb_buf *b, const char *s);
+void buf_addc(rb_buf *b, char c);
+void buf_printf(rb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vprintf(rb_buf *b, const char *fmt, va_list ap);
+/* The contents as a C string (never NULL; "" for an empty buffer). */
+const char *buf_cstr(rb_buf *b);
+/* Hand the storage to the caller (who frees it with rb_free) and reset the buffer. */
+char *buf_take(rb_buf *b);
+
+/* Read a whole file into memory (NUL-terminated); NULL with errno set on failure. */
+char *rb_read_file(const char *path, size_t *len);
+
+#endif

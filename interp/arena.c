@@ -1,0 +1,63 @@
+/*
+ * arena.c — bump allocator for the AST: many small allocations, one free.
+ */
+#include <stdint.h>
+#include <string.h>
+#include "arena.h"
+#include "util.h"
+
+#define ARENA_BLOCK (64 * 1024)
+
+struct arena_block {
+    arena_block *next;
+    size_t used, cap;
+    _Alignas(16) unsigned char data[];
+};
+
+void arena_init(arena *a) { a->head = NULL; a->total = 0; }
+
+void *arena_alloc(arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    arena_block *b = a->head;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
+        b = rb_xmalloc(sizeof *b + cap);
+        b->used = 0;
+        b->cap = cap;
+        if (cap == n && a->head) {
+            /* A big allocation gets its own block behind the current one. */
+            b->next = a->head->next;
+            a->head->next = b;
+        } else {
+            b->next = a->head;
+            a->head = b;
+        }
+    }
+    void *p = b->data + b->used;
+    b->used += n;
+    a->total += n;
+    memset(p, 0, n);
+    return p;
+}
+
+char *arena_strndup(arena *a, const char *s, size_t n)
+{
+    char *p = arena_alloc(a, n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *arena_strdup(arena *a, const char *s) { return arena_strndup(a, s, strlen(s)); }
+
+void arena_free(arena *a)
+{
+    arena_block *b = a->head;
+    while (b) {
+        arena_block *n = b->next;
+        rb_free(b);
+        b = n;
+    }
+    arena_init(a);
+}

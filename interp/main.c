@@ -1,0 +1,124 @@
+/*
+ * main.c — argument parsing and dispatch to the subcommands.
+ *
+ * Owns: `runbook help [COMMAND]`, `--help`, `--version`, global flags (--no-color) and
+ * the exit status of usage errors.  Each subcommand lives in its own file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+#define RUNBOOK_VERSION "0.1.0"
+
+static int no_color;
+
+void cli_set_no_color(void) { no_color = 1; }
+
+int cli_color(int fd)
+{
+    const char *nc = getenv("NO_COLOR");
+    if (no_color || (nc && *nc)) return 0;
+    return isatty(fd);
+}
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *synopsis;
+    const char *help;
+} command;
+
+static const command commands[] = {
+    {"lint", cmd_lint, "runbook lint [--format text|json|sarif] [--strict] PATH...",
+     "Check runbooks without running anything.  Directories are walked for *.rb files.\n"
+     "Syntax errors, checker errors (undefined names, bad goto targets, prompts in timer\n"
+     "bodies, ...) and warnings with rule ids (RB1xx, see docs/lint.md) are reported as\n"
+     "FILE:LINE:COL: error|warning: MESSAGE with the source line and a caret.\n"
+     "\n"
+     "  --format text   diagnostics on stderr (default)\n"
+     "  --format json   {\"files\", \"errors\", \"warnings\", \"diagnostics\": [...]} on stdout\n"
+     "  --format sarif  SARIF 2.1.0 on stdout, for code-scanning tools\n"
+     "  --strict        warnings fail the lint too\n"
+     "\n"
+     "Exit: 0 nothing to report (or only warnings without --strict); 1 errors (or warnings\n"
+     "with --strict); 2 usage error, unreadable path, or a file that does not parse.\n"},
+    {"view", cmd_view, "runbook view FILE [--format md|dot]",
+     "Render a runbook for people: --format md (default) prints a Markdown document with\n"
+     "the header, params, escalation ladder, phases and steps with their commands, prompts\n"
+     "and decision branches; --format dot prints the decision tree as a Graphviz graph.\n"
+     "Nothing is executed.  Exit 2 when the file does not parse or check.\n"},
+};
+#define NCOMMANDS (sizeof commands / sizeof *commands)
+
+static const command *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0) return &commands[i];
+    return NULL;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "runbook %s — a runbook interpreter for incident response\n\nusage:\n", RUNBOOK_VERSION);
+    for (size_t i = 0; i < NCOMMANDS; i++) fprintf(out, "  %s\n", commands[i].synopsis);
+    fprintf(out, "  runbook help [COMMAND]\n  runbook --version\n\n"
+                 "Global option: --no-color (also NO_COLOR=1).\n"
+                 "See `runbook help COMMAND`, docs/language.md and man runbook.\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    const command *c = find_command(argv[1]);
+    if (!c) {
+        fprintf(stderr, "runbook: no help for unknown command '%s'\n", argv[1]);
+        return EXIT_USAGE;
+    }
+    printf("usage: %s\n\n%s", c->synopsis, c->help);
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    /* Global flags may come anywhere; strip them before dispatch. */
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (i > 0 && strcmp(argv[i], "--no-color") == 0) {
+            cli_set_no_color();
+            continue;
+        }
+        argv[n++] = argv[i];
+    }
+    argc = n;
+    argv[argc] = NULL;
+
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("runbook %s\n", RUNBOOK_VERSION);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
+        return cmd_help(argc - 1, argv + 1);
+    const command *c = find_command(cmd);
+    if (!c) {
+        fprintf(stderr, "runbook: unknown command '%s' (see runbook help)\n", cmd);
+        return EXIT_USAGE;
+    }
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: %s\n\n%s", c->synopsis, c->help);
+            return EXIT_OK;
+        }
+        if (strcmp(argv[i], "--") == 0) break;
+    }
+    return c->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,312 @@
+/*
+ * parse.c — the driver around the flex scanner and bison parser.
+ *
+ * Owns: reading the source, checking it is UTF-8, running the scanner and parser, the
+ * parsing of heredoc interpolation fragments, and duration literals.  The grammar itself
+ * is in grammar/parser.y; this file must not know its rules.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include "parse.h"
+#include "pstate.h"
+#include "parser.h"
+#include "lexer.h"
+
+void pstate_error(pstate *ps, rb_loc loc, const char *fmt, ...)
+{
+    if (ps->stop) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int r = diag_vadd(ps->diags, DIAG_ERROR, &ps->file->src, loc, NULL, fmt, ap);
+    va_end(ap);
+    ps->diags->syntax_errors++;
+    if (r < 0 || ps->diags->syntax_errors >= PARSE_MAX_ERRORS) {
+        ps->stop = 1;
+        ps->diags->truncated = 1;
+    }
+}
+
+/* Run the scanner and parser over text[0..len) with the given start token and position. */
+static rb_node *run_parser(pstate *ps, const char *text, size_t len, rb_loc at)
+{
+    lexstate ls;
+    memset(&ls, 0, sizeof ls);
+    ls.ps = ps;
+    ls.buf = text;
+    ls.buflen = len;
+    ls.line = at.line;
+    ls.col = at.col;
+    ls.start_token = ps->start_token;
+    buf_init(&ls.str);
+
+    yyscan_t scanner;
+    if (yylex_init_extra(&ls, &scanner) != 0) rb_oom();
+    YY_BUFFER_STATE bs = yy_scan_bytes(text, (int)len, scanner);
+    yyparse(scanner, ps);
+    yy_delete_buffer(bs, scanner);
+    yylex_destroy(scanner);
+    buf_free(&ls.str);
+    rb_free(ls.braces);
+    return ps->result;
+}
+
+rb_node *parse_fragment(pstate *ps, const char *text, size_t len, rb_loc loc)
+{
+    if (ps->depth >= PARSE_MAX_FRAGMENT_DEPTH) {
+        pstate_error(ps, loc, "heredoc interpolations nested too deeply");
+        return NULL;
+    }
+    pstate sub = *ps;
+    sub.result = NULL;
+    sub.start_token = START_EXPR;
+    sub.depth = ps->depth + 1;
+    sub.eof_explained = 0;
+    rb_node *n = run_parser(&sub, text, len, loc);
+    ps->stop = sub.stop;
+    return n;
+}
+
+/* Decode the escapes of an interpolating heredoc into out. */
+static void heredoc_text(rb_buf *out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\\' && i + 1 < n) {
+            char c = s[i + 1];
+            const char *rep = c == 'n' ? "\n" : c == 't' ? "\t" : c == '\\' ? "\\"
+                            : c == '#' ? "#" : c == '"' ? "\"" : NULL;
+            if (rep) {
+                buf_adds(out, rep);
+                i++;
+                continue;
+            }
+        }
+        buf_addc(out, s[i]);
+    }
+}
+
+/* Find the '}' that closes an interpolation starting at s (just after "#{"), skipping strings. */
+static size_t interp_end(const char *s, size_t n)
+{
+    int depth = 1;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '"' || c == '\'') {
+            for (i++; i < n && s[i] != c && s[i] != '\n'; i++)
+                if (s[i] == '\\') i++;
+        } else if (c == '{') {
+            depth++;
+        } else if (c == '}' && --depth == 0) {
+            return i;
+        }
+    }
+    return n;
+}
+
+rb_node *heredoc_node(pstate *ps, const char *body, size_t len, rb_loc body_loc, rb_loc at, int raw)
+{
+    arena *mem = &ps->file->mem;
+    /* The common indentation of the non-blank lines. */
+    size_t indent = (size_t)-1;
+    for (size_t p = 0; p < len;) {
+        size_t w = 0;
+        while (p + w < len && (body[p + w] == ' ' || body[p + w] == '\t')) w++;
+        if (p + w < len && body[p + w] != '\n' && body[p + w] != '\r' && w < indent) indent = w;
+        const char *nl = memchr(body + p, '\n', len - p);
+        p = nl ? (size_t)(nl - body) + 1 : len;
+    }
+    if (indent == (size_t)-1) indent = 0;
+    if (len && body[len - 1] == '\n') len--;   /* the value has no trailing newline */
+
+    rb_node *parts = NULL;
+    rb_buf text;
+    buf_init(&text);
+    int line = body_loc.line, col = 1;
+    int at_line_start = 1;
+    size_t i = 0;
+    while (i < len) {
+        if (at_line_start) {
+            size_t w = 0;
+            while (w < indent && i + w < len && (body[i + w] == ' ' || body[i + w] == '\t')) w++;
+            i += w;
+            col += (int)w;
+            at_line_start = 0;
+            continue;
+        }
+        if (!raw && body[i] == '\\' && i + 1 < len && body[i + 1] != '\n') {
+            heredoc_text(&text, body + i, 2);
+            i += 2;
+            col += 2;
+            continue;
+        }
+        if (!raw && body[i] == '#' && i + 1 < len && body[i + 1] == '{') {
+            rb_loc floc = {line, col + 2};
+            size_t e = interp_end(body + i + 2, len - i - 2);
+            if (text.len) {
+                rb_node *t = ast_new(mem, N_STR, at);
+                t->str = arena_strndup(mem, text.data, text.len);
+                parts = ast_append(parts, t);
+                buf_reset(&text);
+            }
+            if (i + 2 + e >= len) {
+                pstate_error(ps, (rb_loc){line, col}, "unterminated #{ in heredoc");
+                break;
+            }
+            rb_node *x = parse_fragment(ps, body + i + 2, e, floc);
+            if (x) parts = ast_append(parts, x);
+            for (size_t k = i; k < i + 2 + e + 1; k++) {
+                if (body[k] == '\n') { line++; col = 1; }
+                else if (((unsigned char)body[k] & 0xC0) != 0x80) col++;
+            }
+            i += 2 + e + 1;
+            continue;
+        }
+        if (body[i] == '\n') {
+            line++;
+            col = 1;
+            at_line_start = 1;
+        } else if (((unsigned char)body[i] & 0xC0) != 0x80) {
+            col++;
+        }
+        buf_addc(&text, body[i]);
+        i++;
+    }
+    if (text.len || !parts) {
+        rb_node *t = ast_new(mem, N_STR, at);
+        t->str = arena_strndup(mem, buf_cstr(&text), text.len);
+        parts = ast_append(parts, t);
+    }
+    buf_free(&text);
+    if (!parts->next && parts->kind == N_STR) return parts;
+    rb_node *n = ast_new(mem, N_INTERP, at);
+    n->a = parts;
+    return n;
+}
+
+double parse_duration(const char *s, size_t n)
+{
+    /* Units in strictly decreasing order: d h m s ms. */
+    static const struct { const char *u; double secs; } units[] = {
+        {"d", 86400}, {"h", 3600}, {"m", 60}, {"s", 1}, {"ms", 0.001},
+    };
+    double total = 0;
+    int last = -1;
+    size_t i = 0;
+    if (n == 0) return -1;
+    while (i < n) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        double v = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9') v = v * 10 + (s[i++] - '0');
+        if (i < n && s[i] == '.') {
+            double f = 0.1;
+            i++;
+            if (i >= n || s[i] < '0' || s[i] > '9') return -1;
+            while (i < n && s[i] >= '0' && s[i] <= '9') { v += (s[i++] - '0') * f; f /= 10; }
+        }
+        size_t j = i;
+        while (j < n && ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z'))) j++;
+        int u = -1;
+        for (int k = 0; k < 5; k++)
+            if (strlen(units[k].u) == j - i && strncmp(s + i, units[k].u, j - i) == 0) u = k;
+        if (u < 0 || u <= last) return -1;
+        last = u;
+        total += v * units[u].secs;
+        i = j;
+    }
+    if (total > 1e12) return -1;
+    return total;
+}
+
+/* The first byte offset at which text is not valid UTF-8, or len. */
+static size_t utf8_invalid_at(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        if (c < 0x80) { i++; continue; }
+        size_t need;
+        unsigned min;
+        if ((c & 0xE0) == 0xC0) { need = 1; min = 0x80; }
+        else if ((c & 0xF0) == 0xE0) { need = 2; min = 0x800; }
+        else if ((c & 0xF8) == 0xF0) { need = 3; min = 0x10000; }
+        else return i;
+        unsigned cp = c & (0x3F >> need);
+        for (size_t k = 1; k <= need; k++) {
+            if (i + k >= len || (s[i + k] & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+        i += need + 1;
+    }
+    return len;
+}
+
+static rb_loc loc_of_offset(const char *s, size_t off)
+{
+    rb_loc l = {1, 1};
+    for (size_t i = 0; i < off; i++) {
+        if (s[i] == '\n') { l.line++; l.col = 1; }
+        else if (((unsigned char)s[i] & 0xC0) != 0x80) l.col++;
+    }
+    return l;
+}
+
+/* Parse text that the new ast_file takes over (it must be NUL-terminated at len). */
+static ast_file *parse_owned(const char *name, char *text, size_t len, diag_list *d)
+{
+    ast_file *f = rb_xcalloc(1, sizeof *f);
+    arena_init(&f->mem);
+    f->text = text;
+    f->len = len;
+    f->src.name = rb_xstrdup(name);
+    f->src.text = f->text;
+    f->src.len = len;
+
+    pstate ps;
+    memset(&ps, 0, sizeof ps);
+    ps.file = f;
+    ps.diags = d;
+    ps.start_token = START_FILE;
+
+    if (len > (size_t)0x7fffffff) {
+        pstate_error(&ps, (rb_loc){1, 1}, "file too large to be a runbook (%zu bytes)", len);
+        return f;
+    }
+    size_t bad = utf8_invalid_at((const unsigned char *)f->text, len);
+    if (bad < len) {
+        pstate_error(&ps, loc_of_offset(f->text, bad), "invalid UTF-8 (byte 0x%02x); runbooks are UTF-8 text",
+                     (unsigned char)f->text[bad]);
+        return f;
+    }
+    rb_node *root = run_parser(&ps, f->text, len, (rb_loc){1, 1});
+    f->root = ps.stop ? NULL : root;
+    if (f->root) {
+        f->is_module = 1;
+        for (rb_node *n = f->root->a; n; n = n->next)
+            if (n->kind == N_HEADER) f->is_module = 0;
+    }
+    return f;
+}
+
+ast_file *parse_text(const char *name, const char *text, size_t len, diag_list *d)
+{
+    return parse_owned(name, rb_xstrndup(text, len), len, d);
+}
+
+ast_file *parse_file(const char *path, diag_list *d)
+{
+    size_t len;
+    char *text = rb_read_file(path, &len);
+    if (!text) return NULL;
+    return parse_owned(path, text, len, d);
+}
+
+rb_node *parse_expr_into(ast_file *f, const char *text, size_t len, diag_list *d)
+{
+    pstate ps;
+    memset(&ps, 0, sizeof ps);
+    ps.file = f;
+    ps.diags = d;
+    ps.start_token = START_EXPR;
+    return run_parser(&ps, text, len, (rb_loc){1, 1});
+}

@@ -1,0 +1,151 @@
+/*
+ * util.c — the allocator (with fault injection for tests) and the byte buffer.
+ *
+ * RUNBOOK_FAIL_ALLOC=N makes the Nth call to rb_malloc/rb_realloc fail, so tests can walk
+ * N = 1, 2, … and prove that running out of memory ends cleanly, never with a crash.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util.h"
+
+static long fail_at = -1;     /* the allocation to fail; read once from the environment */
+static long alloc_count;
+
+static int should_fail(void)
+{
+    if (fail_at == -1) {
+        const char *s = getenv("RUNBOOK_FAIL_ALLOC");
+        fail_at = s ? atol(s) : 0;
+    }
+    return fail_at > 0 && ++alloc_count == fail_at;
+}
+
+void *rb_malloc(size_t n)
+{
+    if (should_fail()) return NULL;
+    return malloc(n ? n : 1);
+}
+
+void *rb_realloc(void *p, size_t n)
+{
+    if (should_fail()) return NULL;
+    return realloc(p, n ? n : 1);
+}
+
+void rb_free(void *p) { free(p); }
+
+_Noreturn void rb_oom(void)
+{
+    fputs("runbook: out of memory\n", stderr);
+    exit(70);
+}
+
+void *rb_xmalloc(size_t n)
+{
+    void *p = rb_malloc(n);
+    if (!p) rb_oom();
+    return p;
+}
+
+void *rb_xcalloc(size_t n, size_t size)
+{
+    if (size && n > (size_t)-1 / size) rb_oom();
+    void *p = rb_xmalloc(n * size);
+    memset(p, 0, n * size);
+    return p;
+}
+
+void *rb_xrealloc(void *p, size_t n)
+{
+    void *q = rb_realloc(p, n);
+    if (!q) rb_oom();
+    return q;
+}
+
+char *rb_xstrndup(const char *s, size_t n)
+{
+    char *p = rb_xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *rb_xstrdup(const char *s) { return rb_xstrndup(s, strlen(s)); }
+
+void buf_init(rb_buf *b) { b->data = NULL; b->len = b->cap = 0; }
+void buf_free(rb_buf *b) { rb_free(b->data); buf_init(b); }
+void buf_reset(rb_buf *b) { b->len = 0; if (b->data) b->data[0] = '\0'; }
+
+static void buf_grow(rb_buf *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap) return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + extra + 1) {
+        if (cap > ((size_t)-1) / 2) rb_oom();
+        cap *= 2;
+    }
+    b->data = rb_xrealloc(b->data, cap);
+    b->cap = cap;
+}
+
+void buf_addn(rb_buf *b, const char *s, size_t n)
+{
+    buf_grow(b, n);
+    if (n) memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void buf_adds(rb_buf *b, const char *s) { buf_addn(b, s, strlen(s)); }
+void buf_addc(rb_buf *b, char c) { buf_addn(b, &c, 1); }
+
+void buf_vprintf(rb_buf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0) return;
+    buf_grow(b, (size_t)n);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
+void buf_printf(rb_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+const char *buf_cstr(rb_buf *b) { return b->data ? b->data : ""; }
+
+char *buf_take(rb_buf *b)
+{
+    char *p = b->data ? b->data : rb_xstrdup("");
+    buf_init(b);
+    return p;
+}
+
+char *rb_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    rb_buf b;
+    buf_init(&b);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) buf_addn(&b, chunk, n);
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        buf_free(&b);
+        errno = EIO;
+        return NULL;
+    }
+    if (len) *len = b.len;
+    return buf_take(&b);
+}
