@@ -64,17 +64,26 @@ $(BUILD)/parser.o: $(BUILD)/parser.c $(BUILD)/lexer.h
 $(BUILD)/%.o: interp/%.c $(BUILD)/parser.h $(BUILD)/lexer.h $(BUILD)/stdlib.inc | $(DEPS_OK)
 	$(CC) $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
 
+UNIT_SRCS = $(wildcard tests/unit/*.c)
+UNIT_OBJS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit-%.o)
+$(BUILD)/unit-%.o: tests/unit/%.c $(BUILD)/parser.h | $(DEPS_OK)
+	$(CC) $(CPPFLAGS_ALL) -Itests/unit $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -c -o $@ $<
+
+$(BUILD)/unit: $(UNIT_OBJS) $(filter-out $(BUILD)/main.o,$(OBJS))
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
 $(BUILD)/mutate: tests/tools/mutate.c | $(DEPS_OK)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
 
-check: runbook $(BUILD)/mutate
-	RUNBOOK=$(CURDIR)/runbook MUTATE=$(CURDIR)/$(BUILD)/mutate sh tests/run.sh
+check: runbook $(BUILD)/mutate $(BUILD)/unit
+	RUNBOOK=$(CURDIR)/runbook MUTATE=$(CURDIR)/$(BUILD)/mutate UNIT=$(CURDIR)/$(BUILD)/unit sh tests/run.sh
 
 asan: | $(DEPS_OK)
 	$(MAKE) BUILD=build-asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \
-	    EXTRA_CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' build-asan/runbook build-asan/mutate
+	    EXTRA_CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' build-asan/runbook build-asan/mutate build-asan/unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-	    RUNBOOK=$(CURDIR)/build-asan/runbook MUTATE=$(CURDIR)/build-asan/mutate sh tests/run.sh
+	    RUNBOOK=$(CURDIR)/build-asan/runbook MUTATE=$(CURDIR)/build-asan/mutate \
+	    UNIT=$(CURDIR)/build-asan/unit sh tests/run.sh
 
 demo: runbook
 	sh tools/demo.sh ./runbook

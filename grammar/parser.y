@@ -99,7 +99,7 @@ static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
 %type <node> phase phase_opts phase_items step step_opts block stmts stmt if_tail arms arm
 %type <node> items str_lit qq_parts expr postfix primary list_elems map_entries map_entry
 %type <node> args arg sh_opts sh_opt http_opts http_opt wait_opts opt_reason
-%type <node> elems kw_stmt id_stmt idpostfix cmd_expr
+%type <node> elems kw_stmt id_stmt idpostfix cmd_expr sh_call
 %type <s> anyname opt_step_id opt_as opt_name
 
 /* Lowest first.  LOWEST marks rules that should yield to a shift (see the header). */
@@ -109,6 +109,7 @@ static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
 
 %left OR
 %left AND
+%precedence UNOT
 %nonassoc EQ NE '<' LE '>' GE IN
 %left COALESCE
 %left '+' '-'
@@ -130,6 +131,7 @@ decls
     : %empty                    { $$ = NULL; }
     | decls decl                { $$ = ast_append($1, $2); }
     | decls error               { $$ = $1; }
+    | decls ';'                 { $$ = $1; }
     ;
 
 decl
@@ -147,6 +149,7 @@ hfields
     : %empty                    { $$ = NULL; }
     | hfields hfield            { $$ = ast_append($1, $2); }
     | hfields error             { $$ = $1; }
+    | hfields ';'               { $$ = $1; }
     ;
 
 hfield
@@ -227,6 +230,7 @@ rungs
     : %empty                    { $$ = NULL; }
     | rungs rung                { $$ = ast_append($1, $2); }
     | rungs error               { $$ = $1; }
+    | rungs ';'                 { $$ = $1; }
     ;
 
 rung
@@ -262,6 +266,7 @@ id_stmt
 
 idpostfix
     : IDENT                     { $$ = mk(ps, N_IDENT, @1); $$->str = $1; }
+    | sh_call                   { $$ = $1; }
     | idpostfix '.' anyname     { $$ = mk1(ps, N_MEMBER, @2, $1); $$->loc = $1->loc; $$->str = $3; }
     | idpostfix '[' expr ']'    { $$ = mk1(ps, N_INDEX, @2, $1); $$->loc = $1->loc; $$->b = $3; }
     | idpostfix '(' args ')'    { $$ = mk1(ps, N_CALL, @2, $1); $$->loc = $1->loc; $$->b = $3; }
@@ -302,6 +307,7 @@ phase_items
     | phase_items escalation    { $$ = ast_append($1, $2); }
     | phase_items every         { $$ = ast_append($1, $2); }
     | phase_items error         { $$ = $1; }
+    | phase_items ';'           { $$ = $1; }
     ;
 
 step
@@ -419,6 +425,7 @@ arms
     : %empty                    { $$ = NULL; }
     | arms arm                  { $$ = ast_append($1, $2); }
     | arms ','                  { $$ = $1; }
+    | arms ';'                  { $$ = $1; }
     | arms error                { $$ = $1; }
     ;
 
@@ -430,6 +437,7 @@ items
     : %empty                    { $$ = NULL; }
     | items str_lit             { $$ = ast_append($1, $2); }
     | items ','                 { $$ = $1; }
+    | items ';'                 { $$ = $1; }
     | items error               { $$ = $1; }
     ;
 
@@ -453,7 +461,7 @@ qq_parts
 expr
     : expr OR expr              { $$ = binop(ps, @2, OP_OR, $1, $3); }
     | expr AND expr             { $$ = binop(ps, @2, OP_AND, $1, $3); }
-    | NOT expr                  { $$ = unop(ps, @1, OP_NOT, $2); }
+    | NOT expr %prec UNOT       { $$ = unop(ps, @1, OP_NOT, $2); }
     | expr EQ expr              { $$ = binop(ps, @2, OP_EQ, $1, $3); }
     | expr NE expr              { $$ = binop(ps, @2, OP_NE, $1, $3); }
     | expr '<' expr             { $$ = binop(ps, @2, OP_LT, $1, $3); }
@@ -530,10 +538,14 @@ primary
     | CHOOSE '(' args ')'       { $$ = call_named(ps, @1, "choose", @1, $3); }
     | CHECKLIST '(' args ')'    { $$ = call_named(ps, @1, "checklist", @1, $3); }
     | ENV '(' args ')'          { $$ = call_named(ps, @1, "env", @1, $3); }
-    | SH '(' expr ')'           { $$ = mk1(ps, N_SH, @1, $3); }
+    | sh_call                   { $$ = $1; }
+    ;
+
+/* sh("cmd", timeout: 5s, readonly: true): the named arguments are the options. */
+sh_call
+    : SH '(' expr ')'           { $$ = mk1(ps, N_SH, @1, $3); }
     | SH '(' expr ',' args ')'
         {
-            /* sh("cmd", timeout: 5s, readonly: true): named arguments are the options */
             $$ = mk1(ps, N_SH, @1, $3);
             for (rb_node *a = $5; a; a = a->next) {
                 if (a->kind != N_NAMEDARG) {
@@ -615,24 +627,23 @@ anyname
  * Syntax errors read "unexpected X, expecting Y or Z"; X names the token as written
  * (a name shows its text).  An unexpected end of input also says which '{' is open.
  */
-/* A token's name for people: keywords and punctuation in quotes, classes bare. */
+/* A token's name for people: keywords and operators in quotes, classes of tokens bare. */
 static const char *tok_name(yysymbol_kind_t k, char buf[64])
 {
+    switch (k) {
+    case YYSYMBOL_QQ_START: case YYSYMBOL_SQ_STRING: case YYSYMBOL_STR_TEXT: return "string";
+    case YYSYMBOL_QQ_END: return "end of string";
+    default: break;
+    }
     const char *s = yysymbol_name(k);
     size_t n = strlen(s);
-    if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
-        const char *inner = s + 1;
+    if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {   /* bison kept the alias's quotes */
+        s++;
         n -= 2;
-        /* Aliases that name a class of token read better without quotes. */
-        static const char *const classes[] = {"name", "string", "string text", "number", "severity",
-                                              "duration", "heredoc", "end of string"};
-        for (size_t i = 0; i < sizeof classes / sizeof *classes; i++)
-            if (strlen(classes[i]) == n && strncmp(inner, classes[i], n) == 0) return classes[i];
-        snprintf(buf, 64, "'%.*s'", (int)(n < 60 ? n : 60), inner);
-        return buf;
     }
-    if (strcmp(s, "end of file") == 0 || strcmp(s, "error") == 0 || strcmp(s, "invalid token") == 0) return s;
-    return s;
+    int quote = (k >= YYSYMBOL_RUNBOOK && k <= YYSYMBOL_COALESCE) || k == YYSYMBOL_INTERP_START;
+    snprintf(buf, 64, quote ? "'%.*s'" : "%.*s", (int)(n < 60 ? n : 60), s);
+    return buf;
 }
 
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, pstate *ps)
@@ -666,8 +677,17 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, psta
     yysymbol_kind_t exp[5];
     int n = yypcontext_expected_tokens(ctx, exp, 5);
     if (n > 0 && n < 5 && la != YYSYMBOL_YYEOF) {
-        for (int i = 0; i < n; i++)
-            buf_printf(&b, "%s%s", i == 0 ? ", expecting " : i == n - 1 ? " or " : ", ", tok_name(exp[i], tb));
+        const char *names[5];
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            char nb[64];
+            const char *t = tok_name(exp[i], nb);
+            int dup = 0;
+            for (int j = 0; j < m; j++) dup |= strcmp(names[j], t) == 0;
+            if (!dup) names[m++] = arena_strdup(MEM, t);
+        }
+        for (int i = 0; i < m; i++)
+            buf_printf(&b, "%s%s", i == 0 ? ", expecting " : i == m - 1 ? " or " : ", ", names[i]);
     }
     pstate_error(ps, (rb_loc){loc->first_line, loc->first_column}, "%s", buf_cstr(&b));
     buf_free(&b);

@@ -16,6 +16,9 @@
 
 int cmd_lint(int argc, char **argv);
 int cmd_view(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_runs(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /* Colour for stream fd: only on a terminal, and never with NO_COLOR or --no-color. */
 int cli_color(int fd);

@@ -16,29 +16,36 @@
 typedef struct module {
     char *key;            /* canonical identity: resolved path or "<stdlib/name.rb>" */
     ast_file *file;       /* parsed module (root NULL if it did not parse) */
+    int syntax_errors;    /* syntax errors its parse reported (then it is not checked) */
     int checked;          /* the checker has been over it */
     int loading;          /* being checked right now (cycle detection) */
 } module;
 
 typedef struct module_set {
-    module *items;
+    module **items;       /* stable pointers: a module never moves once loaded */
     int n, cap;
 } module_set;
 
 void module_set_init(module_set *ms);
+/* Free every module and its parsed file (diagnostics that point into them die first). */
 void module_set_free(module_set *ms);
 
 /*
  * Resolve and load the module `use` names from the file `from` (its path, for relative
- * paths).  is_path: the `use "…"` form.  Returns the cached module, or NULL when it cannot
- * be found or read (nothing is reported: the caller reports at the `use`).  Syntax errors
- * of the module go to d.
+ * paths; NULL means the current directory).  is_path: the `use "…"` form.  Returns the
+ * cached module, or NULL when it cannot be found or read (nothing is reported: the caller
+ * reports at the `use`).  Syntax errors of the module go to d (dropped when d is NULL), the
+ * first time it is loaded.
  */
 module *module_load(module_set *ms, const char *name, int is_path, const char *from, diag_list *d);
 
+/* The canonical key of a file on disk (its realpath, or path itself when that fails).
+ * The caller frees it with rb_free. */
+char *module_path_key(const char *path);
+
 /* The embedded stdlib: text of stdlib/<name>.rb, or NULL. */
 const char *module_embedded(const char *name, size_t *len);
-/* Names of the embedded stdlib modules, NULL-terminated. */
-const char *const *module_embedded_names(void);
+/* The name of the i-th embedded stdlib module (0-based), or NULL past the last one. */
+const char *module_embedded_name(int i);
 
 #endif

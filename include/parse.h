@@ -21,4 +21,7 @@ ast_file *parse_file(const char *path, diag_list *d);
 /* Parse text as a single expression into an existing file's arena (REPL, --set values). */
 rb_node *parse_expr_into(ast_file *f, const char *text, size_t len, diag_list *d);
 
+/* A duration literal ("1h30m", "250ms", "20m"): seconds, or -1 when malformed. */
+double parse_duration(const char *s, size_t n);
+
 #endif

@@ -7,21 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "cli.h"
 
 #define RUNBOOK_VERSION "0.1.0"
-
-static int no_color;
-
-void cli_set_no_color(void) { no_color = 1; }
-
-int cli_color(int fd)
-{
-    const char *nc = getenv("NO_COLOR");
-    if (no_color || (nc && *nc)) return 0;
-    return isatty(fd);
-}
 
 typedef struct command {
     const char *name;
@@ -31,6 +19,29 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
+    {"exec", cmd_exec,
+     "runbook exec FILE [--set NAME=VALUE]... [--answers FILE] [--auto] [--dry-run] [--start-at STEP]\n"
+     "                     [--incident ID] [--db PATH]",
+     "Run a runbook during an incident, recording every action in the database.\n"
+     "\n"
+     "  --set NAME=VALUE  set a param (repeatable; converted to the param's type)\n"
+     "  --answers FILE    answers in JSON: {\"prompt text or key\": \"answer\"}, a list of answers\n"
+     "                    for a prompt asked several times, or {\"answer\": \"…\", \"after\": \"20m\"}\n"
+     "  --auto            take defaults; a prompt without one ends the run with exit 4\n"
+     "  --dry-run         run readonly commands; print the others without running them\n"
+     "  --start-at STEP   begin at that step\n"
+     "  --incident ID     attach the run to an incident id (else INC-YYYY-MMDD-NNN is made)\n"
+     "  --db PATH         the database (also RUNBOOK_DB; default $XDG_DATA_HOME/runbook/runs.db)\n"
+     "\n"
+     "Without a terminal and without --answers, each prompt reads one line of standard input.\n"
+     "Exit: 0 finished, 1 failed or aborted, 2 usage or the runbook does not check, 3 the\n"
+     "database cannot be written, 4 input required, 130 interrupted.\n"},
+    {"runs", cmd_runs, "runbook runs [--format text|json] [--db PATH]",
+     "List recorded runs, newest first: id, incident, status, severity, start, duration, runbook.\n"
+     "A run whose process died is shown as interrupted.\n"},
+    {"report", cmd_report, "runbook report RUN [--format json] [--db PATH]",
+     "The record of a run as one JSON object {run, events, action_items} (cli.md's contract).\n"
+     "RUN is a run id, an incident id, or `last`.  (The Markdown post-mortem comes later.)\n"},
     {"lint", cmd_lint, "runbook lint [--format text|json|sarif] [--strict] PATH...",
      "Check runbooks without running anything.  Directories are walked for *.rb files.\n"
      "Syntax errors, checker errors (undefined names, bad goto targets, prompts in timer\n"

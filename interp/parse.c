@@ -73,8 +73,8 @@ static void heredoc_text(rb_buf *out, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\\' && i + 1 < n) {
             char c = s[i + 1];
-            const char *rep = c == 'n' ? "\n" : c == 't' ? "\t" : c == '\\' ? "\\"
-                            : c == '#' ? "#" : c == '"' ? "\"" : NULL;
+            const char *rep = c == 'n' ? "\n" : c == 't' ? "\t" : c == 'r' ? "\r" : c == 'e' ? "\033"
+                            : c == '\\' ? "\\" : c == '#' ? "#" : c == '"' ? "\"" : NULL;
             if (rep) {
                 buf_adds(out, rep);
                 i++;

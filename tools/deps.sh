@@ -30,6 +30,8 @@ else
 fi
 need sqlite3 have sqlite3
 need tmux have tmux
+need python3 have python3
+need procps have pgrep
 
 [ -z "$missing" ] && exit 0
 

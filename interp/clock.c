@@ -1,0 +1,81 @@
+/*
+ * clock.c — real time, ISO-8601 formatting and parsing.
+ *
+ * Owns the only calls to clock_gettime in the program.  The virtual clock (waits and
+ * timers that take no real time) plugs in here later; nothing else may read the time.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "clock.h"
+
+double clock_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+double clock_monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void clock_iso(double t, char *buf, unsigned size)
+{
+    double whole = floor(t);
+    int ms = (int)llround((t - whole) * 1000);
+    if (ms >= 1000) { whole += 1; ms -= 1000; }
+    time_t secs = (time_t)whole;
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+             tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+}
+
+double clock_parse_iso(const char *s)
+{
+    int y, mo, d, h = 0, mi = 0, n = 0;
+    double sec = 0;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3) return -1;
+    const char *p = s + n;
+    if (*p == 'T' || *p == ' ') {
+        int k = 0;
+        if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &k) != 2) return -1;
+        p += 1 + k;
+        if (*p == ':') {
+            char *end;
+            sec = strtod(p + 1, &end);
+            if (end == p + 1) return -1;
+            p = end;
+        }
+    }
+    double offset = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om = 0, k = 0;
+        if (sscanf(p + 1, "%2d%n", &oh, &k) != 1) return -1;
+        const char *q = p + 1 + k;
+        if (*q == ':') q++;
+        int k2 = 0;
+        if (sscanf(q, "%2d%n", &om, &k2) == 1) q += k2;
+        offset = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
+        p = q;
+    }
+    if (*p != '\0') return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec >= 61) return -1;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    time_t t = timegm(&tm);
+    return (double)t + sec - offset;
+}

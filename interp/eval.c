@@ -1,0 +1,1849 @@
+/*
+ * eval.c — the evaluator: globals, steps, statements, expressions, the incident.
+ *
+ * A run: params and globals are evaluated in order, then steps run in source order
+ * (phases group them; `goto` and --start-at move the cursor).  Every statement returns a
+ * control code (ctl) instead of unwinding with longjmp, so each step is a protected
+ * boundary: a runtime error, a failed command or `fail` ends the step as failed, and the
+ * step's `on failure` block or the responder decides what happens next.
+ *
+ * Every action is recorded before the evaluator moves on; when the recorder fails, the
+ * run stops with exit 3 before its next action (never act unrecorded).  Side effects go
+ * through one door each: shell.h, prompt.h, record.h.  Secrets are tracked on values and
+ * scrubbed from command output before it is shown or recorded.
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "builtin.h"
+#include "check.h"
+#include "clock.h"
+#include "eval.h"
+#include "parse.h"
+#include "shell.h"
+#include "stdfn.h"
+#include "value.h"
+
+#define MAX_CALL_DEPTH 200
+#define MAX_ARGS 32
+
+typedef enum ctl {
+    CTL_OK,          /* carry on */
+    CTL_BREAK, CTL_CONTINUE, CTL_RETURN,
+    CTL_GOTO,        /* jump to I->goto_target */
+    CTL_SKIP,        /* a confirm gate said no: the rest of the step is skipped */
+    CTL_FAIL,        /* the step failed (I->err) */
+    CTL_ABORT,       /* the run is aborted (I->err) */
+    CTL_STOP         /* stop now with I->exit_code (3, 4, 130) */
+} ctl;
+
+typedef struct binding { const char *name; value v; } binding;
+
+typedef struct scope {
+    struct scope *parent;
+    binding *items;
+    int n, cap;
+} scope;
+
+typedef struct step_ref {
+    const rb_node *step;
+    const char *id;
+    const rb_node *phase;     /* enclosing phase or NULL */
+} step_ref;
+
+typedef struct incident_state {
+    const char *id, *title, *status, *commander;
+    value severity;           /* V_SEV */
+    value roles;              /* V_MAP */
+    double started_at, acknowledged_at, resolved_at;   /* < 0: not yet */
+} incident_state;
+
+typedef struct interp {
+    arena mem;
+    const exec_opts *o;
+    ast_file *file;
+    module_set *ms;
+    scope *globals;
+    prompter *prompts;
+    recorder *rec;
+    int64_t run_id;
+    incident_state inc;
+    step_ref *steps;
+    int nsteps;
+    const char *step_id;      /* the step being run, for events */
+    double step_deadline;     /* step timeout (clock time), < 0: none */
+    const rb_node *goto_node;
+    const char *goto_target;
+    value ret;                /* CTL_RETURN's value */
+    int depth;
+    int exit_code;
+    rb_buf err;               /* the message of the last failure */
+    rb_loc err_loc;
+    const char *err_file;
+    const char **secrets;     /* clear texts of secret strings, for scrubbing output */
+    int nsecrets, capsecrets;
+    const ast_file *cur_file; /* file of the code being run (for error locations) */
+} interp;
+
+static volatile sig_atomic_t interrupted;
+
+void eval_interrupt(void) { interrupted = 1; }
+
+/* ------------------------------------------------------------------ output & record */
+
+static void say(interp *I, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(interp *I, const char *fmt, ...)
+{
+    (void)I;
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+/* Record an event; on failure set exit 3 and return CTL_STOP. data is consumed. */
+static ctl emit(interp *I, const char *kind, const char *text, json_t *data)
+{
+    rec_event ev = {clock_now(), I->step_id, kind, text, data};
+    int r = rec_event_add(I->rec, I->run_id, &ev, NULL);
+    json_decref(data);
+    if (r != 0) {
+        fprintf(stderr, "runbook: cannot record to the database: %s\nrunbook: stopping before the next action.\n",
+                rec_error(I->rec));
+        I->exit_code = 3;
+        return CTL_STOP;
+    }
+    return CTL_OK;
+}
+
+static void secret_add(interp *I, const char *clear)
+{
+    if (!clear || strlen(clear) < 3) return;
+    for (int i = 0; i < I->nsecrets; i++)
+        if (strcmp(I->secrets[i], clear) == 0) return;
+    if (I->nsecrets == I->capsecrets) {
+        I->capsecrets = I->capsecrets ? I->capsecrets * 2 : 8;
+        const char **n = arena_alloc(&I->mem, (size_t)I->capsecrets * sizeof *n);
+        if (I->nsecrets) memcpy(n, I->secrets, (size_t)I->nsecrets * sizeof *n);
+        I->secrets = n;
+    }
+    I->secrets[I->nsecrets++] = arena_strdup(&I->mem, clear);
+}
+
+/* Copy s into out with every known secret replaced by «redacted». */
+static void scrub(interp *I, rb_buf *out, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        int hit = 0;
+        for (int k = 0; k < I->nsecrets; k++) {
+            size_t L = strlen(I->secrets[k]);
+            if (L <= n - i && memcmp(s + i, I->secrets[k], L) == 0) {
+                buf_adds(out, REDACTED);
+                i += L;
+                hit = 1;
+                break;
+            }
+        }
+        if (!hit) buf_addc(out, s[i++]);
+    }
+}
+
+/* ------------------------------------------------------------------ errors */
+
+static ctl rt_error(interp *I, const rb_node *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static ctl rt_error(interp *I, const rb_node *at, const char *fmt, ...)
+{
+    buf_reset(&I->err);
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&I->err, fmt, ap);
+    va_end(ap);
+    I->err_loc = at ? at->loc : (rb_loc){0, 0};
+    I->err_file = I->cur_file ? I->cur_file->src.name : I->o->path;
+    return CTL_FAIL;
+}
+
+/* Show and record the pending error (after a step failed or the run aborted). */
+static ctl report_error(interp *I, const char *kind)
+{
+    rb_buf line;
+    buf_init(&line);
+    if (I->err_loc.line)
+        buf_printf(&line, "%s:%d:%d: %s: %s", I->err_file, I->err_loc.line, I->err_loc.col, kind, buf_cstr(&I->err));
+    else
+        buf_printf(&line, "%s: %s", kind, buf_cstr(&I->err));
+    fprintf(stderr, "%s\n", buf_cstr(&line));
+    json_t *d = json_pack("{s:s, s:s?, s:i, s:i}", "message", buf_cstr(&I->err), "file", I->err_file, "line",
+                          I->err_loc.line, "col", I->err_loc.col);
+    ctl c = emit(I, "error", buf_cstr(&line), d);
+    buf_free(&line);
+    return c;
+}
+
+/* ------------------------------------------------------------------ scopes */
+
+static scope *scope_new(interp *I, scope *parent)
+{
+    scope *s = arena_alloc(&I->mem, sizeof *s);
+    s->parent = parent;
+    return s;
+}
+
+static value *scope_find_here(scope *s, const char *name)
+{
+    for (int i = s->n - 1; i >= 0; i--)
+        if (strcmp(s->items[i].name, name) == 0) return &s->items[i].v;
+    return NULL;
+}
+
+static value *scope_find(scope *s, const char *name)
+{
+    for (; s; s = s->parent) {
+        value *v = scope_find_here(s, name);
+        if (v) return v;
+    }
+    return NULL;
+}
+
+static void scope_define(interp *I, scope *s, const char *name, value v)
+{
+    value *old = scope_find_here(s, name);
+    if (old) {
+        *old = v;
+        return;
+    }
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 8;
+        binding *n = arena_alloc(&I->mem, (size_t)s->cap * sizeof *n);
+        if (s->n) memcpy(n, s->items, (size_t)s->n * sizeof *n);
+        s->items = n;
+    }
+    s->items[s->n++] = (binding){name, v};
+}
+
+/* ------------------------------------------------------------------ strings */
+
+static value str_of(interp *I, rb_buf *b, int secret)
+{
+    value v = v_str(&I->mem, buf_cstr(b), b->len);
+    v.secret = secret;
+    return v;
+}
+
+/* Does a value contain a secret anywhere? */
+static int has_secret(value v)
+{
+    if (v.secret) return 1;
+    if (v.t == V_LIST)
+        for (int i = 0; i < v.u.l->n; i++)
+            if (has_secret(v.u.l->items[i])) return 1;
+    if (v.t == V_MAP)
+        for (int i = 0; i < v.u.m->n; i++)
+            if (has_secret(v.u.m->items[i].v)) return 1;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ forward */
+
+static ctl eval(interp *I, scope *sc, const rb_node *n, value *out);
+static ctl exec_block(interp *I, scope *sc, const rb_node *block);
+static ctl exec_stmt(interp *I, scope *sc, const rb_node *n);
+static ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out);
+static ctl incident_get(interp *I, const char *field, const rb_node *at, value *out);
+static ctl incident_set(interp *I, const char *field, value v, const rb_node *at);
+static ctl call_builtin(interp *I, scope *sc, const char *name, const rb_node *call, value *out);
+
+/* ------------------------------------------------------------------ expressions */
+
+static ctl eval_interp(interp *I, scope *sc, const rb_node *n, value *out)
+{
+    rb_buf b;
+    buf_init(&b);
+    int secret = 0;
+    for (const rb_node *p = n->a; p; p = p->next) {
+        value v;
+        ctl c = eval(I, sc, p, &v);
+        if (c != CTL_OK) {
+            buf_free(&b);
+            return c;
+        }
+        secret |= has_secret(v);
+        value_text(&b, v);
+    }
+    *out = str_of(I, &b, secret);
+    buf_free(&b);
+    return CTL_OK;
+}
+
+static ctl arith(interp *I, const rb_node *n, op_kind op, value a, value b, value *out)
+{
+    int secret = a.secret || b.secret;
+    if (op == OP_ADD && (a.t == V_STR || b.t == V_STR)) {
+        rb_buf s;
+        buf_init(&s);
+        value_text(&s, a);
+        value_text(&s, b);
+        *out = str_of(I, &s, secret);
+        buf_free(&s);
+        return CTL_OK;
+    }
+    if (op == OP_ADD && a.t == V_LIST && b.t == V_LIST) {
+        value l = v_list(&I->mem, a.u.l->n + b.u.l->n);
+        for (int i = 0; i < a.u.l->n; i++) list_push(&I->mem, l, a.u.l->items[i]);
+        for (int i = 0; i < b.u.l->n; i++) list_push(&I->mem, l, b.u.l->items[i]);
+        *out = l;
+        return CTL_OK;
+    }
+    double x = a.u.n, y = b.u.n;
+    vtype ta = a.t, tb = b.t;
+    int nums = ta == V_NUM && tb == V_NUM;
+    if (nums) {
+        double r;
+        switch (op) {
+        case OP_ADD: r = x + y; break;
+        case OP_SUB: r = x - y; break;
+        case OP_MUL: r = x * y; break;
+        case OP_DIV:
+            if (y == 0) return rt_error(I, n, "division by zero");
+            r = x / y;
+            break;
+        default:
+            if (y == 0) return rt_error(I, n, "modulo by zero");
+            r = fmod(x, y);
+            break;
+        }
+        *out = v_num(r);
+        return CTL_OK;
+    }
+    /* Durations and times. */
+    if (ta == V_DUR && tb == V_DUR && (op == OP_ADD || op == OP_SUB)) { *out = v_dur(op == OP_ADD ? x + y : x - y); return CTL_OK; }
+    if (ta == V_TIME && tb == V_DUR && (op == OP_ADD || op == OP_SUB)) { *out = v_time(op == OP_ADD ? x + y : x - y); return CTL_OK; }
+    if (ta == V_DUR && tb == V_TIME && op == OP_ADD) { *out = v_time(x + y); return CTL_OK; }
+    if (ta == V_TIME && tb == V_TIME && op == OP_SUB) { *out = v_dur(x - y); return CTL_OK; }
+    if (ta == V_DUR && tb == V_NUM && (op == OP_MUL || op == OP_DIV)) {
+        if (op == OP_DIV && y == 0) return rt_error(I, n, "division by zero");
+        *out = v_dur(op == OP_MUL ? x * y : x / y);
+        return CTL_OK;
+    }
+    if (ta == V_NUM && tb == V_DUR && op == OP_MUL) { *out = v_dur(x * y); return CTL_OK; }
+    if (ta == V_DUR && tb == V_DUR && op == OP_DIV) {
+        if (y == 0) return rt_error(I, n, "division by zero");
+        *out = v_num(x / y);
+        return CTL_OK;
+    }
+    return rt_error(I, n, "cannot apply '%s' to %s and %s", ast_op_text(op), vtype_name(ta), vtype_name(tb));
+}
+
+static ctl eval_binary(interp *I, scope *sc, const rb_node *n, value *out)
+{
+    op_kind op = (op_kind)n->num;
+    value a, b;
+    ctl c = eval(I, sc, n->a, &a);
+    if (c != CTL_OK) return c;
+    if (op == OP_AND || op == OP_OR) {
+        if (op == OP_AND ? !value_truthy(a) : value_truthy(a)) {
+            *out = v_bool(op == OP_OR);
+            return CTL_OK;
+        }
+        if ((c = eval(I, sc, n->b, &b)) != CTL_OK) return c;
+        *out = v_bool(value_truthy(b));
+        return CTL_OK;
+    }
+    if (op == OP_COALESCE) {
+        if (a.t != V_NIL) {
+            *out = a;
+            return CTL_OK;
+        }
+        return eval(I, sc, n->b, out);
+    }
+    if ((c = eval(I, sc, n->b, &b)) != CTL_OK) return c;
+    int cmp;
+    switch (op) {
+    case OP_EQ: *out = v_bool(value_equal(a, b)); return CTL_OK;
+    case OP_NE: *out = v_bool(!value_equal(a, b)); return CTL_OK;
+    case OP_LT: case OP_LE: case OP_GT: case OP_GE:
+        if (value_compare(a, b, &cmp) != 0)
+            return rt_error(I, n, "cannot compare %s with %s", vtype_name(a.t), vtype_name(b.t));
+        *out = v_bool(op == OP_LT ? cmp < 0 : op == OP_LE ? cmp <= 0 : op == OP_GT ? cmp > 0 : cmp >= 0);
+        return CTL_OK;
+    case OP_IN:
+        if (b.t == V_LIST) {
+            int found = 0;
+            for (int i = 0; i < b.u.l->n && !found; i++) found = value_equal(a, b.u.l->items[i]);
+            *out = v_bool(found);
+        } else if (b.t == V_MAP && a.t == V_STR) {
+            *out = v_bool(map_get(b, a.u.s->s) != NULL);
+        } else if (b.t == V_STR && a.t == V_STR) {
+            *out = v_bool(strstr(b.u.s->s, a.u.s->s) != NULL);
+        } else {
+            return rt_error(I, n, "'in' needs a list, a map or a string on its right, not %s", vtype_name(b.t));
+        }
+        return CTL_OK;
+    default:
+        return arith(I, n, op, a, b, out);
+    }
+}
+
+static ctl eval_member(interp *I, scope *sc, const rb_node *n, value *out)
+{
+    value o;
+    ctl c = eval(I, sc, n->a, &o);
+    if (c != CTL_OK) return c;
+    switch (o.t) {
+    case V_INCIDENT: return incident_get(I, n->str, n, out);
+    case V_MAP: {
+        value *v = map_get(o, n->str);
+        *out = v ? *v : v_nil();
+        if (o.secret) out->secret = 1;
+        return CTL_OK;
+    }
+    case V_MODULE: {
+        value *v = scope_find_here((scope *)o.u.p, n->str);
+        if (!v) return rt_error(I, n, "the module has no member '%s'", n->str);
+        *out = *v;
+        return CTL_OK;
+    }
+    case V_NIL: return rt_error(I, n, "cannot read '.%s' of nil", n->str);
+    default: return rt_error(I, n, "a %s has no field '%s'", vtype_name(o.t), n->str);
+    }
+}
+
+static ctl eval_index(interp *I, scope *sc, const rb_node *n, value *out)
+{
+    value o, k;
+    ctl c = eval(I, sc, n->a, &o);
+    if (c == CTL_OK) c = eval(I, sc, n->b, &k);
+    if (c != CTL_OK) return c;
+    if (o.t == V_LIST && k.t == V_NUM) {
+        long i = (long)k.u.n;
+        if (i < 0) i += o.u.l->n;
+        *out = i >= 0 && i < o.u.l->n ? o.u.l->items[i] : v_nil();
+        return CTL_OK;
+    }
+    if (o.t == V_MAP && k.t == V_STR) {
+        value *v = map_get(o, k.u.s->s);
+        *out = v ? *v : v_nil();
+        return CTL_OK;
+    }
+    if (o.t == V_STR && k.t == V_NUM) {
+        long i = (long)k.u.n;
+        if (i < 0) i += (long)o.u.s->len;
+        *out = i >= 0 && i < (long)o.u.s->len ? v_str(&I->mem, o.u.s->s + i, 1) : v_nil();
+        return CTL_OK;
+    }
+    return rt_error(I, n, "cannot index a %s with a %s", vtype_name(o.t), vtype_name(k.t));
+}
+
+static ctl call_fn(interp *I, const rb_node *call, value fnv, value *args, int nargs, value *out)
+{
+    const rb_node *fn = fnv.u.fn;
+    int nparams = ast_list_len(fn->a);
+    if (nargs != nparams)
+        return rt_error(I, call, "%s() takes %d argument%s, not %d", fn->str, nparams, nparams == 1 ? "" : "s", nargs);
+    if (I->depth >= MAX_CALL_DEPTH)
+        return rt_error(I, call, "calls nested too deeply (more than %d): runaway recursion in %s()?", MAX_CALL_DEPTH,
+                        fn->str);
+    scope *s = scope_new(I, (scope *)fnv.env);
+    int i = 0;
+    for (const rb_node *p = fn->a; p; p = p->next) scope_define(I, s, p->str, args[i++]);
+    I->depth++;
+    ctl c = exec_block(I, s, fn->b);
+    I->depth--;
+    if (c == CTL_RETURN) {
+        *out = I->ret;
+        return CTL_OK;
+    }
+    if (c == CTL_OK) {
+        *out = v_nil();
+        return CTL_OK;
+    }
+    return c;
+}
+
+static ctl eval_call(interp *I, scope *sc, const rb_node *n, value *out)
+{
+    const rb_node *callee = n->a;
+    if (callee->kind == N_IDENT && !scope_find(sc, callee->str) && builtin_find(callee->str))
+        return call_builtin(I, sc, callee->str, n, out);
+    value f;
+    ctl c = eval(I, sc, callee, &f);
+    if (c != CTL_OK) return c;
+    if (f.t == V_BUILTIN) return call_builtin(I, sc, f.u.bi, n, out);
+    if (f.t != V_FN) return rt_error(I, n, "cannot call a %s", vtype_name(f.t));
+    value args[MAX_ARGS];
+    int nargs = 0;
+    for (const rb_node *a = n->b; a; a = a->next) {
+        if (a->kind == N_NAMEDARG) return rt_error(I, a, "%s() takes no named arguments", f.u.fn->str);
+        if (nargs == MAX_ARGS) return rt_error(I, a, "too many arguments");
+        if ((c = eval(I, sc, a, &args[nargs])) != CTL_OK) return c;
+        nargs++;
+    }
+    return call_fn(I, n, f, args, nargs, out);
+}
+
+static ctl eval(interp *I, scope *sc, const rb_node *n, value *out)
+{
+    if (interrupted) {
+        I->exit_code = 130;
+        return CTL_STOP;
+    }
+    switch (n->kind) {
+    case N_NIL: *out = v_nil(); return CTL_OK;
+    case N_BOOL: *out = v_bool(n->num != 0); return CTL_OK;
+    case N_NUM: *out = v_num(n->num); return CTL_OK;
+    case N_DUR: *out = v_dur(n->num); return CTL_OK;
+    case N_SEV: *out = v_sev((int)n->num); return CTL_OK;
+    case N_STR: *out = v_cstr(&I->mem, n->str); return CTL_OK;
+    case N_INTERP: return eval_interp(I, sc, n, out);
+    case N_LIST: {
+        value l = v_list(&I->mem, ast_list_len(n->a));
+        for (const rb_node *e = n->a; e; e = e->next) {
+            value v;
+            ctl c = eval(I, sc, e, &v);
+            if (c != CTL_OK) return c;
+            list_push(&I->mem, l, v);
+        }
+        *out = l;
+        return CTL_OK;
+    }
+    case N_MAP: {
+        value m = v_map(&I->mem, ast_list_len(n->a));
+        for (const rb_node *e = n->a; e; e = e->next) {
+            value v;
+            ctl c = eval(I, sc, e->a, &v);
+            if (c != CTL_OK) return c;
+            map_set(&I->mem, m, e->str, v);
+        }
+        *out = m;
+        return CTL_OK;
+    }
+    case N_IDENT: {
+        value *v = scope_find(sc, n->str);
+        if (v) {
+            *out = *v;
+            return CTL_OK;
+        }
+        if (strcmp(n->str, "incident") == 0) {
+            out->t = V_INCIDENT;
+            out->secret = 0;
+            out->u.p = &I->inc;
+            return CTL_OK;
+        }
+        if (strcmp(n->str, "acknowledged") == 0 || strcmp(n->str, "resolved") == 0)
+            return incident_get(I, n->str, n, out);
+        if (builtin_find(n->str)) {
+            *out = v_nil();
+            out->t = V_BUILTIN;
+            out->u.bi = n->str;
+            return CTL_OK;
+        }
+        return rt_error(I, n, "'%s' is not set (a step that sets it may not have run)", n->str);
+    }
+    case N_UNARY: {
+        value v;
+        ctl c = eval(I, sc, n->a, &v);
+        if (c != CTL_OK) return c;
+        if ((op_kind)n->num == OP_NOT) {
+            *out = v_bool(!value_truthy(v));
+            return CTL_OK;
+        }
+        if (v.t == V_NUM || v.t == V_DUR) {
+            *out = v;
+            out->u.n = -v.u.n;
+            return CTL_OK;
+        }
+        return rt_error(I, n, "cannot negate a %s", vtype_name(v.t));
+    }
+    case N_BINARY: return eval_binary(I, sc, n, out);
+    case N_MEMBER: return eval_member(I, sc, n, out);
+    case N_INDEX: return eval_index(I, sc, n, out);
+    case N_CALL: return eval_call(I, sc, n, out);
+    case N_SH: return run_sh(I, sc, n, 0, out);
+    case N_HTTP: return rt_error(I, n, "http requests are not available in this build yet");
+    default: return rt_error(I, n, "cannot evaluate a %s here", ast_kind_name(n->kind));
+    }
+}
+
+/* ------------------------------------------------------------------ the incident */
+
+static const char *const STATUSES[] = {"investigating", "identified", "monitoring", "resolved", NULL};
+
+static ctl incident_get(interp *I, const char *f, const rb_node *at, value *out)
+{
+    incident_state *s = &I->inc;
+    arena *m = &I->mem;
+    if (strcmp(f, "id") == 0) *out = v_cstr(m, s->id);
+    else if (strcmp(f, "title") == 0) *out = v_cstr(m, s->title);
+    else if (strcmp(f, "severity") == 0) *out = s->severity;
+    else if (strcmp(f, "status") == 0) *out = v_cstr(m, s->status);
+    else if (strcmp(f, "commander") == 0) *out = s->commander ? v_cstr(m, s->commander) : v_nil();
+    else if (strcmp(f, "roles") == 0) *out = s->roles;
+    else if (strcmp(f, "started_at") == 0) *out = v_time(s->started_at);
+    else if (strcmp(f, "acknowledged_at") == 0) *out = s->acknowledged_at < 0 ? v_nil() : v_time(s->acknowledged_at);
+    else if (strcmp(f, "resolved_at") == 0) *out = s->resolved_at < 0 ? v_nil() : v_time(s->resolved_at);
+    else if (strcmp(f, "elapsed") == 0) *out = v_dur(floor(clock_now() - s->started_at));
+    else if (strcmp(f, "acknowledged") == 0) *out = v_bool(s->acknowledged_at >= 0);
+    else if (strcmp(f, "resolved") == 0) *out = v_bool(s->resolved_at >= 0);
+    else return rt_error(I, at, "the incident has no field '%s'", f);
+    return CTL_OK;
+}
+
+/* Record a state change of the incident. */
+static ctl state_change(interp *I, const char *field, value from, value to)
+{
+    rb_buf a, b, t;
+    buf_init(&a);
+    buf_init(&b);
+    buf_init(&t);
+    value_show(&a, from);
+    value_show(&b, to);
+    buf_printf(&t, "%s: %s → %s", field, a.len ? buf_cstr(&a) : "(none)", buf_cstr(&b));
+    say(I, "  * %s", buf_cstr(&t));
+    json_t *d = json_pack("{s:s, s:o, s:o}", "field", field, "from", value_to_json(from, 1), "to", value_to_json(to, 1));
+    ctl c = emit(I, "state", buf_cstr(&t), d);
+    buf_free(&a);
+    buf_free(&b);
+    buf_free(&t);
+    return c;
+}
+
+static ctl incident_set(interp *I, const char *f, value v, const rb_node *at)
+{
+    incident_state *s = &I->inc;
+    value old;
+    incident_get(I, f, at, &old);
+    if (strcmp(f, "severity") == 0) {
+        if (v.t != V_SEV || v.u.n < 1 || v.u.n > 4) return rt_error(I, at, "incident.severity takes P1 to P4");
+        s->severity = v;
+        char sev[8];
+        snprintf(sev, sizeof sev, "P%d", (int)v.u.n);
+        if (rec_run_update(I->rec, I->run_id, sev, NULL, -1, -1) != 0) {
+            I->exit_code = 3;
+            return CTL_STOP;
+        }
+    } else if (strcmp(f, "status") == 0) {
+        int ok = 0;
+        for (int i = 0; v.t == V_STR && STATUSES[i]; i++) ok |= strcmp(v.u.s->s, STATUSES[i]) == 0;
+        if (!ok) return rt_error(I, at, "incident.status is one of investigating, identified, monitoring, resolved");
+        s->status = v.u.s->s;
+    } else if (strcmp(f, "commander") == 0) {
+        if (v.t != V_STR && v.t != V_NIL) return rt_error(I, at, "incident.commander takes a name");
+        s->commander = v.t == V_STR ? v.u.s->s : NULL;
+    } else if (strcmp(f, "title") == 0) {
+        if (v.t != V_STR) return rt_error(I, at, "incident.title takes a string");
+        s->title = v.u.s->s;
+    } else {
+        return rt_error(I, at, "incident.%s cannot be assigned", f);
+    }
+    return state_change(I, f, old, v);
+}
+
+static ctl do_acknowledge(interp *I)
+{
+    if (I->inc.acknowledged_at >= 0) return CTL_OK;
+    I->inc.acknowledged_at = clock_now();
+    if (rec_run_update(I->rec, I->run_id, NULL, NULL, I->inc.acknowledged_at, -1) != 0) {
+        I->exit_code = 3;
+        return CTL_STOP;
+    }
+    return state_change(I, "acknowledged", v_bool(0), v_bool(1));
+}
+
+static ctl do_resolve(interp *I, const char *summary)
+{
+    if (I->inc.resolved_at >= 0) return CTL_OK;
+    ctl c = do_acknowledge(I);
+    if (c != CTL_OK) return c;
+    I->inc.resolved_at = clock_now();
+    value old = v_cstr(&I->mem, I->inc.status);
+    I->inc.status = "resolved";
+    if (rec_run_update(I->rec, I->run_id, NULL, NULL, -1, I->inc.resolved_at) != 0) {
+        I->exit_code = 3;
+        return CTL_STOP;
+    }
+    if ((c = state_change(I, "status", old, v_cstr(&I->mem, "resolved"))) != CTL_OK) return c;
+    if ((c = state_change(I, "resolved", v_bool(0), v_bool(1))) != CTL_OK) return c;
+    if (summary && *summary) {
+        say(I, "  * resolved: %s", summary);
+        c = emit(I, "timeline", summary, json_pack("{s:s}", "text", summary));
+    }
+    return c;
+}
+
+/* ------------------------------------------------------------------ builtins */
+
+typedef struct argv_ {
+    value pos[MAX_ARGS];
+    int npos;
+    const char *names[MAX_ARGS];
+    value named[MAX_ARGS];
+    int nnamed;
+} argv_;
+
+static ctl eval_args(interp *I, scope *sc, const rb_node *call, argv_ *A)
+{
+    A->npos = A->nnamed = 0;
+    for (const rb_node *a = call->b; a; a = a->next) {
+        ctl c;
+        if (a->kind == N_NAMEDARG) {
+            if (A->nnamed == MAX_ARGS) return rt_error(I, a, "too many arguments");
+            A->names[A->nnamed] = a->str;
+            if ((c = eval(I, sc, a->a, &A->named[A->nnamed])) != CTL_OK) return c;
+            A->nnamed++;
+        } else {
+            if (A->npos == MAX_ARGS) return rt_error(I, a, "too many arguments");
+            if ((c = eval(I, sc, a, &A->pos[A->npos])) != CTL_OK) return c;
+            A->npos++;
+        }
+    }
+    return CTL_OK;
+}
+
+static value *named(argv_ *A, const char *name)
+{
+    for (int i = 0; i < A->nnamed; i++)
+        if (strcmp(A->names[i], name) == 0) return &A->named[i];
+    return NULL;
+}
+
+/* The text of a value for people (secrets redacted), in the run's arena. */
+static const char *shown(interp *I, value v)
+{
+    rb_buf b;
+    buf_init(&b);
+    value_show(&b, v);
+    const char *s = arena_strndup(&I->mem, buf_cstr(&b), b.len);
+    buf_free(&b);
+    return s;
+}
+
+/*
+ * Ask the responder and record the prompt and its answer.  Returns CTL_OK with the
+ * canonical answer in *answer (arena), or CTL_STOP (exit 4 / 130) / CTL_FAIL.
+ */
+static ctl ask_responder(interp *I, const rb_node *at, prompt_req *q, const char **answer)
+{
+    json_t *opts = NULL;
+    if (q->noptions) {
+        opts = json_array();
+        for (int i = 0; i < q->noptions; i++) json_array_append_new(opts, json_string(q->options[i]));
+    }
+    static const char *const kinds[] = {"ask", "confirm", "choose", "checklist"};
+    json_t *d = json_pack("{s:s, s:s, s:s?, s:s?, s:o?, s:b}", "kind", kinds[q->kind], "question", q->text, "key",
+                          q->key, "default", q->secret ? NULL : q->def, "options", opts, "secret", q->secret);
+    ctl c = emit(I, "prompt", q->text, d);
+    if (c != CTL_OK) return c;
+    rb_buf a;
+    buf_init(&a);
+    const char *source = "";
+    double after = 0;
+    prompt_status st = prompt_ask(I->prompts, q, &a, &source, &after);
+    if (st == PR_NO_ANSWER || st == PR_BAD || st == PR_INTERRUPTED) {
+        if (st == PR_INTERRUPTED) {
+            I->exit_code = 130;
+        } else {
+            fprintf(stderr, "%s:%d:%d: error: %s: \"%s\"\n", I->cur_file->src.name, at->loc.line, at->loc.col,
+                    st == PR_BAD ? buf_cstr(&a) : "input required but no answer is available", q->text);
+            I->exit_code = 4;
+        }
+        json_t *ed = json_pack("{s:s, s:s}", "question", q->text, "reason",
+                               st == PR_BAD ? buf_cstr(&a) : st == PR_INTERRUPTED ? "interrupted" : "no answer");
+        emit(I, "error", st == PR_INTERRUPTED ? "interrupted at a prompt" : "input required: no answer", ed);
+        buf_free(&a);
+        return CTL_STOP;
+    }
+    if (q->secret) secret_add(I, buf_cstr(&a));
+    *answer = arena_strndup(&I->mem, buf_cstr(&a), a.len);
+    const char *rec_answer = q->secret ? REDACTED : *answer;
+    if (strcmp(source, "terminal") != 0 && strcmp(source, "stdin") != 0)
+        say(I, "? %s → %s (%s)", q->text, rec_answer, source);
+    rb_buf t;
+    buf_init(&t);
+    buf_printf(&t, "%s → %s", q->text, rec_answer);
+    json_t *ad = json_pack("{s:s, s:s, s:s, s:s?, s:f}", "question", q->text, "answer", rec_answer, "source", source,
+                           "key", q->key, "after_s", after);
+    c = emit(I, "answer", buf_cstr(&t), ad);
+    buf_free(&t);
+    buf_free(&a);
+    return c;
+}
+
+static ctl prompt_confirm(interp *I, const rb_node *at, const char *text, const char *key, const char *def, int *yes)
+{
+    prompt_req q = {PK_CONFIRM, text, key, def, NULL, 0, 0, NULL};
+    const char *a;
+    ctl c = ask_responder(I, at, &q, &a);
+    if (c == CTL_OK) *yes = strcmp(a, "yes") == 0;
+    return c;
+}
+
+static ctl prompt_choose(interp *I, const rb_node *at, const char *text, const char *key, const char *def,
+                         const char **opts, int nopts, const char **pick)
+{
+    prompt_req q = {PK_CHOOSE, text, key, def, opts, nopts, 0, NULL};
+    return ask_responder(I, at, &q, pick);
+}
+
+/* Each item of a checklist: done / not done / n/a with an optional note. */
+static ctl run_checklist(interp *I, const rb_node *at, const char *title, const char *key, value items, value *out)
+{
+    say(I, "  Checklist: %s", title);
+    value results = v_map(&I->mem, items.u.l->n);
+    for (int i = 0; i < items.u.l->n; i++) {
+        const char *item = shown(I, items.u.l->items[i]);
+        rb_buf k;
+        buf_init(&k);
+        if (key) buf_printf(&k, "%s.%d", key, i + 1);
+        prompt_req q = {PK_CHECK, item, key ? buf_cstr(&k) : NULL, NULL, NULL, 0, 0, NULL};
+        const char *a;
+        ctl c = ask_responder(I, at, &q, &a);
+        buf_free(&k);
+        if (c != CTL_OK) return c;
+        map_set(&I->mem, results, item, v_cstr(&I->mem, a));
+    }
+    if (out) *out = results;
+    return CTL_OK;
+}
+
+static const char *opt_str(interp *I, argv_ *A, const char *name)
+{
+    value *v = named(A, name);
+    if (!v || v->t == V_NIL) return NULL;
+    return shown(I, *v);
+}
+
+static ctl call_builtin(interp *I, scope *sc, const char *name, const rb_node *call, value *out)
+{
+    argv_ A;
+    ctl c = eval_args(I, sc, call, &A);
+    if (c != CTL_OK) return c;
+    *out = v_nil();
+    if (strcmp(name, "ask") == 0) {
+        if (A.npos < 1) return rt_error(I, call, "ask() needs a question");
+        value *sec = named(&A, "secret");
+        prompt_req q = {PK_ASK, shown(I, A.pos[0]), opt_str(I, &A, "key"), opt_str(I, &A, "default"), NULL, 0,
+                        sec && value_truthy(*sec), opt_str(I, &A, "pattern")};
+        const char *a;
+        if ((c = ask_responder(I, call, &q, &a)) != CTL_OK) return c;
+        *out = v_cstr(&I->mem, a);
+        out->secret = q.secret;
+        return CTL_OK;
+    }
+    if (strcmp(name, "confirm") == 0) {
+        if (A.npos < 1) return rt_error(I, call, "confirm() needs a question");
+        value *d = named(&A, "default");
+        const char *def = d ? (value_truthy(*d) && !(d->t == V_STR && strcmp(d->u.s->s, "no") == 0) ? "yes" : "no") : NULL;
+        int yes;
+        if ((c = prompt_confirm(I, call, shown(I, A.pos[0]), opt_str(I, &A, "key"), def, &yes)) != CTL_OK) return c;
+        *out = v_bool(yes);
+        return CTL_OK;
+    }
+    if (strcmp(name, "choose") == 0) {
+        if (A.npos < 2 || A.pos[1].t != V_LIST || A.pos[1].u.l->n == 0)
+            return rt_error(I, call, "choose() needs a question and a non-empty list of options");
+        int n = A.pos[1].u.l->n;
+        const char **opts = arena_alloc(&I->mem, (size_t)n * sizeof *opts);
+        for (int i = 0; i < n; i++) opts[i] = shown(I, A.pos[1].u.l->items[i]);
+        const char *pick;
+        if ((c = prompt_choose(I, call, shown(I, A.pos[0]), opt_str(I, &A, "key"), opt_str(I, &A, "default"), opts, n,
+                               &pick)) != CTL_OK)
+            return c;
+        *out = v_cstr(&I->mem, pick);
+        return CTL_OK;
+    }
+    if (strcmp(name, "checklist") == 0) {
+        if (A.npos < 2 || A.pos[1].t != V_LIST) return rt_error(I, call, "checklist() needs a title and a list of items");
+        return run_checklist(I, call, shown(I, A.pos[0]), opt_str(I, &A, "key"), A.pos[1], out);
+    }
+    if (strcmp(name, "acknowledge") == 0) return do_acknowledge(I);
+    if (strcmp(name, "resolve") == 0) return do_resolve(I, A.npos ? shown(I, A.pos[0]) : NULL);
+    if (strcmp(name, "timeline") == 0) {
+        if (A.npos < 1) return rt_error(I, call, "timeline() needs a text");
+        const char *t = shown(I, A.pos[0]);
+        say(I, "  * timeline: %s", t);
+        return emit(I, "timeline", t, json_pack("{s:s}", "text", t));
+    }
+    if (strcmp(name, "action_item") == 0) {
+        if (A.npos < 1) return rt_error(I, call, "action_item() needs a text");
+        const char *t = shown(I, A.pos[0]);
+        say(I, "  * action item: %s", t);
+        json_t *d = json_pack("{s:s, s:s?, s:s?}", "text", t, "owner", opt_str(I, &A, "owner"), "due",
+                              opt_str(I, &A, "due"));
+        return emit(I, "action_item", t, d);
+    }
+    if (strcmp(name, "env") == 0) {
+        if (A.npos < 1 || A.pos[0].t != V_STR) return rt_error(I, call, "env() needs a variable name");
+        const char *v = getenv(A.pos[0].u.s->s);
+        if (v && *v) *out = v_cstr(&I->mem, v);
+        else *out = A.npos > 1 ? A.pos[1] : v_nil();
+        return CTL_OK;
+    }
+    if (strcmp(name, "now") == 0) {
+        *out = v_time(clock_now());
+        return CTL_OK;
+    }
+    if (strcmp(name, "print") == 0) {
+        rb_buf b;
+        buf_init(&b);
+        for (int i = 0; i < A.npos; i++) {
+            if (i) buf_addc(&b, ' ');
+            value_show(&b, A.pos[i]);
+        }
+        say(I, "%s", buf_cstr(&b));
+        buf_free(&b);
+        return CTL_OK;
+    }
+    if (strcmp(name, "raw") == 0) {
+        /* raw() matters only inside a sh command, where run_sh sees it; elsewhere it is identity. */
+        *out = A.npos ? A.pos[0] : v_nil();
+        return CTL_OK;
+    }
+    rb_buf err;
+    buf_init(&err);
+    int r = stdfn_call(&I->mem, name, A.pos, A.npos, A.names, A.named, A.nnamed, out, &err);
+    if (r != 0) {
+        c = rt_error(I, call, "%s", err.len ? buf_cstr(&err) : "unknown function");
+        buf_free(&err);
+        return c;
+    }
+    buf_free(&err);
+    return CTL_OK;
+}
+
+/* ------------------------------------------------------------------ sh */
+
+typedef struct live_ctx { interp *I; int at_line_start[3]; } live_ctx;
+
+static void on_output(void *ctx, int stream, const char *data, size_t n)
+{
+    live_ctx *L = ctx;
+    rb_buf b;
+    buf_init(&b);
+    scrub(L->I, &b, data, n);
+    FILE *f = stream == 2 ? stderr : stdout;
+    for (size_t i = 0; i < b.len; i++) {
+        if (L->at_line_start[stream]) fputs("    ", f);
+        fputc(b.data[i], f);
+        L->at_line_start[stream] = b.data[i] == '\n';
+    }
+    fflush(f);
+    buf_free(&b);
+}
+
+/*
+ * Build the command: literal parts as written, each #{…} as one shell word (quoted), or
+ * as is inside raw().  clear is what runs; shown is what people and the record see.
+ */
+static ctl build_command(interp *I, scope *sc, const rb_node *cmd, rb_buf *clear, rb_buf *shown_cmd)
+{
+    if (cmd->kind != N_INTERP) {
+        value v;
+        ctl c = eval(I, sc, cmd, &v);
+        if (c != CTL_OK) return c;
+        if (v.t != V_STR) return rt_error(I, cmd, "sh needs a command string, not a %s", vtype_name(v.t));
+        value_text(clear, v);
+        value_show(shown_cmd, v);
+        return CTL_OK;
+    }
+    for (const rb_node *p = cmd->a; p; p = p->next) {
+        if (p->kind == N_STR) {
+            buf_adds(clear, p->str);
+            buf_adds(shown_cmd, p->str);
+            continue;
+        }
+        int raw = p->kind == N_CALL && p->a->kind == N_IDENT && strcmp(p->a->str, "raw") == 0 && p->b;
+        value v;
+        ctl c = eval(I, sc, raw ? p->b : p, &v);
+        if (c != CTL_OK) return c;
+        rb_buf t, s;
+        buf_init(&t);
+        buf_init(&s);
+        value_text(&t, v);
+        value_show(&s, v);
+        if (raw) {
+            buf_addn(clear, t.data ? t.data : "", t.len);
+            buf_addn(shown_cmd, s.data ? s.data : "", s.len);
+        } else {
+            sh_quote(clear, buf_cstr(&t));
+            sh_quote(shown_cmd, buf_cstr(&s));
+        }
+        buf_free(&t);
+        buf_free(&s);
+    }
+    return CTL_OK;
+}
+
+static ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
+{
+    rb_buf clear, cmdshown;
+    buf_init(&clear);
+    buf_init(&cmdshown);
+    ctl c = build_command(I, sc, n->a, &clear, &cmdshown);
+    double timeout = 0;
+    int readonly = ast_opt(n, "readonly") != NULL;
+    const char *cwd = NULL;
+    const char **envv = NULL;
+    for (const rb_node *o = n->opts; c == CTL_OK && o; o = o->next) {
+        value v = v_nil();
+        if (o->a && (c = eval(I, sc, o->a, &v)) != CTL_OK) break;
+        if (strcmp(o->str, "timeout") == 0) {
+            if (v.t != V_DUR && v.t != V_NUM) c = rt_error(I, o, "timeout takes a duration");
+            else timeout = v.u.n;
+        } else if (strcmp(o->str, "readonly") == 0) {
+            readonly = o->a ? value_truthy(v) : 1;
+        } else if (strcmp(o->str, "cwd") == 0) {
+            if (v.t != V_STR) c = rt_error(I, o, "cwd takes a directory");
+            else cwd = v.u.s->s;
+        } else if (strcmp(o->str, "env") == 0) {
+            if (v.t != V_MAP) {
+                c = rt_error(I, o, "env takes a map {NAME: value}");
+                break;
+            }
+            envv = arena_alloc(&I->mem, (size_t)(v.u.m->n + 1) * sizeof *envv);
+            for (int i = 0; i < v.u.m->n; i++) {
+                rb_buf e;
+                buf_init(&e);
+                buf_printf(&e, "%s=", v.u.m->items[i].key->s);
+                value_text(&e, v.u.m->items[i].v);
+                if (v.u.m->items[i].v.secret) {
+                    rb_buf sv;
+                    buf_init(&sv);
+                    value_text(&sv, v.u.m->items[i].v);
+                    secret_add(I, buf_cstr(&sv));
+                    buf_free(&sv);
+                }
+                envv[i] = arena_strdup(&I->mem, buf_cstr(&e));
+                buf_free(&e);
+            }
+        } else if (strcmp(o->str, "on") == 0) {
+            c = rt_error(I, o, "sh … on HOST is not supported yet");
+        }
+    }
+    if (c != CTL_OK) {
+        buf_free(&clear);
+        buf_free(&cmdshown);
+        return c;
+    }
+    if (I->step_deadline > 0) {
+        double left = I->step_deadline - clock_now();
+        if (left <= 0) left = 0.001;
+        if (timeout <= 0 || left < timeout) timeout = left;
+    }
+    const char *shown_c = arena_strndup(&I->mem, buf_cstr(&cmdshown), cmdshown.len);
+    int dry = I->o->dry_run && !readonly;
+    say(I, "  $ %s%s", shown_c, dry ? "   [dry-run: not run]" : "");
+    json_t *sd = json_pack("{s:s, s:b, s:f, s:s?, s:b}", "command", shown_c, "readonly", readonly, "timeout_s", timeout,
+                           "cwd", cwd, "dry_run", dry);
+    if ((c = emit(I, "sh.start", shown_c, sd)) != CTL_OK) {
+        buf_free(&clear);
+        buf_free(&cmdshown);
+        return c;
+    }
+    sh_result res;
+    memset(&res, 0, sizeof res);
+    if (dry) {
+        res.exit_code = 0;
+    } else {
+        live_ctx L = {I, {1, 1, 1}};
+        sh_opts so = {timeout, cwd, envv, 0, on_output, &L, &interrupted};
+        sh_run(buf_cstr(&clear), &so, &res);
+        if (!L.at_line_start[1]) fputc('\n', stdout);
+        if (!L.at_line_start[2]) fputc('\n', stderr);
+    }
+    buf_free(&clear);
+    buf_free(&cmdshown);
+    rb_buf so_, se_;
+    buf_init(&so_);
+    buf_init(&se_);
+    scrub(I, &so_, buf_cstr(&res.out), res.out.len);
+    scrub(I, &se_, buf_cstr(&res.err), res.err.len);
+    int ok = !dry && res.exit_code == 0 && !res.timed_out && !res.spawn_failed;
+    if (dry) ok = 1;
+    rb_buf t;
+    buf_init(&t);
+    if (dry) buf_printf(&t, "skipped (dry run): %s", shown_c);
+    else if (res.timed_out) buf_printf(&t, "timed out after %.1fs: %s", res.duration, shown_c);
+    else buf_printf(&t, "exit %d in %.1fs: %s", res.exit_code, res.duration, shown_c);
+    json_t *ed = json_pack("{s:s, s:i, s:s, s:s, s:f, s:b, s:b, s:b, s:b, s:I, s:I}", "command", shown_c, "exit",
+                           res.exit_code, "stdout", buf_cstr(&so_), "stderr", buf_cstr(&se_), "duration_s", res.duration,
+                           "timed_out", res.timed_out, "stdout_truncated", res.out_truncated, "stderr_truncated",
+                           res.err_truncated, "skipped", dry, "stdout_bytes", (json_int_t)res.out_total, "stderr_bytes",
+                           (json_int_t)res.err_total);
+    if (!ed) ed = json_pack("{s:s, s:i}", "command", "(unprintable)", "exit", res.exit_code);
+    if (!dry) say(I, "  %s %s", ok ? "✓" : "✗", buf_cstr(&t));
+    c = emit(I, "sh.end", buf_cstr(&t), ed);
+    if (c == CTL_OK && !stmt) {
+        value r = v_map(&I->mem, 8);
+        map_set(&I->mem, r, "ok", v_bool(ok));
+        map_set(&I->mem, r, "exit", v_num(res.exit_code));
+        map_set(&I->mem, r, "stdout", v_str(&I->mem, buf_cstr(&so_), so_.len));
+        map_set(&I->mem, r, "stderr", v_str(&I->mem, buf_cstr(&se_), se_.len));
+        map_set(&I->mem, r, "duration", v_dur(res.duration));
+        map_set(&I->mem, r, "timed_out", v_bool(res.timed_out));
+        map_set(&I->mem, r, "skipped", v_bool(dry));
+        *out = r;
+    } else if (c == CTL_OK && !ok) {
+        if (res.timed_out) c = rt_error(I, n, "command timed out after %.1fs", res.duration);
+        else if (res.spawn_failed) c = rt_error(I, n, "command could not start: %s", buf_cstr(&se_));
+        else c = rt_error(I, n, "command failed with exit %d", res.exit_code);
+    }
+    if (res.interrupted || interrupted) {
+        I->exit_code = 130;
+        c = CTL_STOP;
+    }
+    buf_free(&t);
+    buf_free(&so_);
+    buf_free(&se_);
+    sh_result_free(&res);
+    return c;
+}
+
+/* ------------------------------------------------------------------ statements */
+
+static ctl assign(interp *I, scope *sc, const rb_node *target, value v)
+{
+    if (target->kind == N_IDENT) {
+        value *slot = scope_find(sc, target->str);
+        if (!slot) return rt_error(I, target, "'%s' is not declared (use let)", target->str);
+        *slot = v;
+        return CTL_OK;
+    }
+    value obj;
+    ctl c = eval(I, sc, target->a, &obj);
+    if (c != CTL_OK) return c;
+    if (target->kind == N_MEMBER) {
+        if (obj.t == V_INCIDENT) return incident_set(I, target->str, v, target);
+        if (obj.t == V_MAP) {
+            if (target->a->kind == N_MEMBER && strcmp(target->a->str, "roles") == 0 && target->a->a->kind == N_IDENT &&
+                strcmp(target->a->a->str, "incident") == 0) {
+                value *old = map_get(obj, target->str);
+                map_set(&I->mem, obj, target->str, v);
+                rb_buf f;
+                buf_init(&f);
+                buf_printf(&f, "roles.%s", target->str);
+                c = state_change(I, arena_strdup(&I->mem, buf_cstr(&f)), old ? *old : v_nil(), v);
+                buf_free(&f);
+                return c;
+            }
+            map_set(&I->mem, obj, target->str, v);
+            return CTL_OK;
+        }
+        return rt_error(I, target, "cannot set a field on a %s", vtype_name(obj.t));
+    }
+    if (target->kind == N_INDEX) {
+        value k;
+        if ((c = eval(I, sc, target->b, &k)) != CTL_OK) return c;
+        if (obj.t == V_MAP && k.t == V_STR) {
+            map_set(&I->mem, obj, k.u.s->s, v);
+            return CTL_OK;
+        }
+        if (obj.t == V_LIST && k.t == V_NUM) {
+            long i = (long)k.u.n;
+            if (i < 0) i += obj.u.l->n;
+            if (i < 0 || i >= obj.u.l->n) return rt_error(I, target, "list index %ld out of range", (long)k.u.n);
+            obj.u.l->items[i] = v;
+            return CTL_OK;
+        }
+        return rt_error(I, target, "cannot index-assign a %s", vtype_name(obj.t));
+    }
+    return rt_error(I, target, "cannot assign to this");
+}
+
+static ctl say_value(interp *I, scope *sc, const rb_node *n, const char *kind, const char *prefix)
+{
+    value v;
+    ctl c = eval(I, sc, n->a, &v);
+    if (c != CTL_OK) return c;
+    const char *t = shown(I, v);
+    if (strcmp(kind, "warn") == 0) say(I, "  ⚠ warning: %s", t);
+    else say(I, "  %s%s", prefix, t);
+    return emit(I, kind, t, json_pack("{s:s}", "text", t));
+}
+
+static ctl exec_choose(interp *I, scope *sc, const rb_node *n)
+{
+    value q;
+    ctl c = eval(I, sc, n->a, &q);
+    if (c != CTL_OK) return c;
+    int nopts = ast_list_len(n->b);
+    const char **opts = arena_alloc(&I->mem, (size_t)(nopts ? nopts : 1) * sizeof *opts);
+    const rb_node **arms = arena_alloc(&I->mem, (size_t)(nopts ? nopts : 1) * sizeof *arms);
+    int i = 0;
+    for (const rb_node *arm = n->b; arm; arm = arm->next, i++) {
+        value label;
+        if ((c = eval(I, sc, arm->a, &label)) != CTL_OK) return c;
+        opts[i] = shown(I, label);
+        arms[i] = arm;
+    }
+    if (nopts == 0) return CTL_OK;
+    const char *pick;
+    if ((c = prompt_choose(I, n, shown(I, q), n->str, NULL, opts, nopts, &pick)) != CTL_OK) return c;
+    for (i = 0; i < nopts; i++)
+        if (strcmp(opts[i], pick) == 0) return exec_block(I, sc, arms[i]->b);
+    return CTL_OK;
+}
+
+static ctl exec_for(interp *I, scope *sc, const rb_node *n)
+{
+    value it;
+    ctl c = eval(I, sc, n->a, &it);
+    if (c != CTL_OK) return c;
+    int count = it.t == V_LIST ? it.u.l->n : it.t == V_MAP ? it.u.m->n : -1;
+    if (count < 0) return rt_error(I, n->a, "for … in needs a list or a map, not %s", vtype_name(it.t));
+    for (int i = 0; i < count; i++) {
+        scope *s = scope_new(I, sc);
+        if (it.t == V_LIST) {
+            if (n->str2) {
+                scope_define(I, s, n->str, v_num(i));
+                scope_define(I, s, n->str2, it.u.l->items[i]);
+            } else {
+                scope_define(I, s, n->str, it.u.l->items[i]);
+            }
+        } else {
+            value k = v_cstr(&I->mem, it.u.m->items[i].key->s);
+            scope_define(I, s, n->str, k);
+            if (n->str2) scope_define(I, s, n->str2, it.u.m->items[i].v);
+        }
+        c = exec_block(I, s, n->b);
+        if (c == CTL_BREAK) break;
+        if (c == CTL_CONTINUE) continue;
+        if (c != CTL_OK) return c;
+    }
+    return CTL_OK;
+}
+
+static ctl exec_wait(interp *I, scope *sc, const rb_node *n)
+{
+    value d, why = v_nil();
+    ctl c = eval(I, sc, n->a, &d);
+    if (c == CTL_OK && n->b) c = eval(I, sc, n->b, &why);
+    if (c != CTL_OK) return c;
+    if (d.t != V_DUR && d.t != V_NUM) return rt_error(I, n->a, "wait takes a duration");
+    rb_buf t;
+    buf_init(&t);
+    dur_show(&t, d.u.n);
+    if (why.t != V_NIL) buf_printf(&t, ": %s", shown(I, why));
+    say(I, "  … waiting %s", buf_cstr(&t));
+    c = emit(I, "wait", buf_cstr(&t), json_pack("{s:f}", "duration_s", d.u.n));
+    buf_free(&t);
+    if (c != CTL_OK) return c;
+    double until = clock_now() + d.u.n;
+    while (clock_now() < until) {
+        if (interrupted) {
+            I->exit_code = 130;
+            return CTL_STOP;
+        }
+        double left = until - clock_now();
+        usleep((useconds_t)((left > 0.2 ? 0.2 : left) * 1e6));
+    }
+    return CTL_OK;
+}
+
+static ctl exec_wait_until(interp *I, scope *sc, const rb_node *n)
+{
+    double every = 5, timeout = -1;
+    for (const rb_node *o = n->opts; o; o = o->next) {
+        value v;
+        ctl c = eval(I, sc, o->a, &v);
+        if (c != CTL_OK) return c;
+        if (v.t != V_DUR && v.t != V_NUM) return rt_error(I, o, "%s takes a duration", o->str);
+        if (strcmp(o->str, "every") == 0) every = v.u.n > 0 ? v.u.n : 1;
+        else timeout = v.u.n;
+    }
+    rb_buf cond;
+    buf_init(&cond);
+    ast_expr_str(&cond, n->a);
+    say(I, "  … waiting until %s", buf_cstr(&cond));
+    ctl c = emit(I, "wait", buf_cstr(&cond), json_pack("{s:s, s:f, s:f}", "until", buf_cstr(&cond), "every_s", every,
+                                                         "timeout_s", timeout));
+    double start = clock_now();
+    while (c == CTL_OK) {
+        value v;
+        if ((c = eval(I, sc, n->a, &v)) != CTL_OK) break;
+        if (value_truthy(v)) break;
+        if (timeout >= 0 && clock_now() - start + every > timeout) {
+            c = rt_error(I, n, "gave up waiting until %s after %.0fs", buf_cstr(&cond), timeout);
+            break;
+        }
+        double until = clock_now() + every;
+        while (clock_now() < until && !interrupted) usleep(100000);
+        if (interrupted) {
+            I->exit_code = 130;
+            c = CTL_STOP;
+        }
+    }
+    buf_free(&cond);
+    return c;
+}
+
+static ctl exec_stmt(interp *I, scope *sc, const rb_node *n)
+{
+    if (interrupted) {
+        I->exit_code = 130;
+        return CTL_STOP;
+    }
+    if (I->step_deadline > 0 && clock_now() > I->step_deadline) return rt_error(I, n, "the step's timeout passed");
+    value v;
+    ctl c;
+    switch (n->kind) {
+    case N_LET:
+        if ((c = eval(I, sc, n->a, &v)) != CTL_OK) return c;
+        scope_define(I, sc, n->str, v);
+        return CTL_OK;
+    case N_ASSIGN:
+        if ((c = eval(I, sc, n->b, &v)) != CTL_OK) return c;
+        return assign(I, sc, n->a, v);
+    case N_EXPRSTMT: {
+        const rb_node *e = n->a;
+        if (e->kind == N_SH) return run_sh(I, sc, e, 1, &v);
+        if (e->kind == N_CALL && e->a->kind == N_IDENT && strcmp(e->a->str, "confirm") == 0 &&
+            !scope_find(sc, "confirm")) {
+            if ((c = eval(I, sc, e, &v)) != CTL_OK) return c;
+            return value_truthy(v) ? CTL_OK : CTL_SKIP;
+        }
+        return eval(I, sc, e, &v);
+    }
+    case N_IF:
+        for (const rb_node *b = n; b;) {
+            if (b->kind != N_IF) return exec_block(I, sc, b);
+            if ((c = eval(I, sc, b->a, &v)) != CTL_OK) return c;
+            if (value_truthy(v)) return exec_block(I, sc, b->b);
+            b = b->c;
+        }
+        return CTL_OK;
+    case N_WHILE:
+        for (;;) {
+            if ((c = eval(I, sc, n->a, &v)) != CTL_OK) return c;
+            if (!value_truthy(v)) return CTL_OK;
+            c = exec_block(I, sc, n->b);
+            if (c == CTL_BREAK) return CTL_OK;
+            if (c != CTL_OK && c != CTL_CONTINUE) return c;
+        }
+    case N_FOR: return exec_for(I, sc, n);
+    case N_BREAK: return CTL_BREAK;
+    case N_CONTINUE: return CTL_CONTINUE;
+    case N_RETURN:
+        I->ret = v_nil();
+        if (n->a && (c = eval(I, sc, n->a, &I->ret)) != CTL_OK) return c;
+        return CTL_RETURN;
+    case N_GOTO:
+        I->goto_target = n->str;
+        I->goto_node = n;
+        return CTL_GOTO;
+    case N_NOTE: return say_value(I, sc, n, "note", "");
+    case N_WARN: return say_value(I, sc, n, "warn", "");
+    case N_CONFIRM: {
+        if ((c = eval(I, sc, n->a, &v)) != CTL_OK) return c;
+        int yes;
+        if ((c = prompt_confirm(I, n, shown(I, v), n->str, NULL, &yes)) != CTL_OK) return c;
+        return yes ? CTL_OK : CTL_SKIP;
+    }
+    case N_CHOOSE: return exec_choose(I, sc, n);
+    case N_CHECKLIST: {
+        value title, items = v_list(&I->mem, ast_list_len(n->b));
+        if ((c = eval(I, sc, n->a, &title)) != CTL_OK) return c;
+        for (const rb_node *it = n->b; it; it = it->next) {
+            if ((c = eval(I, sc, it, &v)) != CTL_OK) return c;
+            list_push(&I->mem, items, v);
+        }
+        return run_checklist(I, n, shown(I, title), n->str, items, NULL);
+    }
+    case N_WAIT: return exec_wait(I, sc, n);
+    case N_WAITUNTIL: return exec_wait_until(I, sc, n);
+    case N_ABORT: case N_FAIL: {
+        const char *why = n->kind == N_ABORT ? "aborted" : "failed";
+        if (n->a) {
+            if ((c = eval(I, sc, n->a, &v)) != CTL_OK) return c;
+            why = shown(I, v);
+        }
+        rt_error(I, n, "%s", why);
+        return n->kind == N_ABORT ? CTL_ABORT : CTL_FAIL;
+    }
+    case N_RUN: return rt_error(I, n, "run \"other.rb\" is not supported in this build yet");
+    case N_ESCALATION: case N_EVERY:
+        /* Timers are driven by the clock's event loop (issue 4); a step-scoped one is noted. */
+        return CTL_OK;
+    default:
+        return rt_error(I, n, "cannot run a %s here", ast_kind_name(n->kind));
+    }
+}
+
+static ctl exec_block(interp *I, scope *sc, const rb_node *block)
+{
+    if (!block) return CTL_OK;
+    scope *s = scope_new(I, sc);
+    for (const rb_node *n = block->a; n; n = n->next) {
+        ctl c = exec_stmt(I, s, n);
+        if (c != CTL_OK) return c;
+    }
+    return CTL_OK;
+}
+
+/* ------------------------------------------------------------------ globals & modules */
+
+static ctl define_globals(interp *I, ast_file *f, scope *g);
+
+static ctl load_use(interp *I, ast_file *from, scope *g, const rb_node *u)
+{
+    module *m = module_load(I->ms, u->str, (int)u->num, from->src.name, NULL);
+    if (!m || !m->file || !m->file->root) return rt_error(I, u, "cannot load module '%s'", u->str);
+    scope *ms = scope_new(I, NULL);
+    const ast_file *saved = I->cur_file;
+    I->cur_file = m->file;
+    ctl c = define_globals(I, m->file, ms);
+    I->cur_file = saved;
+    if (c != CTL_OK) return c;
+    const char *alias = u->str2;
+    if (!alias) {
+        const char *base = strrchr(u->str, '/');
+        base = base ? base + 1 : u->str;
+        size_t len = strlen(base);
+        if (len > 3 && strcmp(base + len - 3, ".rb") == 0) len -= 3;
+        alias = arena_strndup(&I->mem, base, len);
+    }
+    value mv = v_nil();
+    mv.t = V_MODULE;
+    mv.u.p = ms;
+    scope_define(I, g, alias, mv);
+    return CTL_OK;
+}
+
+/* Convert a --set text to the param's type (declared, or that of its default). */
+static ctl param_from_text(interp *I, const rb_node *p, const char *text, value def, value *out)
+{
+    const char *type = p->str2;
+    if (!type) type = def.t == V_NUM ? "number" : def.t == V_BOOL ? "bool" : def.t == V_DUR ? "duration"
+                    : def.t == V_SEV ? "severity" : "string";
+    if (strcmp(type, "number") == 0 || strcmp(type, "int") == 0) {
+        char *end;
+        double d = strtod(text, &end);
+        if (!*text || *end) return rt_error(I, p, "--set %s=%s: expected a number", p->str, text);
+        *out = v_num(d);
+    } else if (strcmp(type, "bool") == 0) {
+        if (strcmp(text, "true") == 0 || strcmp(text, "yes") == 0) *out = v_bool(1);
+        else if (strcmp(text, "false") == 0 || strcmp(text, "no") == 0) *out = v_bool(0);
+        else return rt_error(I, p, "--set %s=%s: expected true or false", p->str, text);
+    } else if (strcmp(type, "duration") == 0) {
+        double d = parse_duration(text, strlen(text));
+        if (d < 0) return rt_error(I, p, "--set %s=%s: expected a duration like 15m", p->str, text);
+        *out = v_dur(d);
+    } else if (strcmp(type, "severity") == 0) {
+        if (!(text[0] == 'P' && text[1] >= '1' && text[1] <= '4' && !text[2]))
+            return rt_error(I, p, "--set %s=%s: expected P1 to P4", p->str, text);
+        *out = v_sev(text[1] - '0');
+    } else {
+        *out = v_cstr(&I->mem, text);
+    }
+    return CTL_OK;
+}
+
+static const char *find_set(interp *I, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *const *s = I->o->sets; s && *s; s++)
+        if (strncmp(*s, name, n) == 0 && (*s)[n] == '=') return *s + n + 1;
+    return NULL;
+}
+
+static ctl define_param(interp *I, scope *g, const rb_node *p, json_t *params)
+{
+    value def = v_nil(), v;
+    ctl c;
+    if (p->a && (c = eval(I, g, p->a, &def)) != CTL_OK) return c;
+    const char *set = find_set(I, p->str);
+    if (set) {
+        if ((c = param_from_text(I, p, set, def, &v)) != CTL_OK) return c;
+    } else if (p->a) {
+        v = def;
+    } else {
+        rb_buf q;
+        buf_init(&q);
+        buf_printf(&q, "Value for param %s", p->str);
+        if (p->b) {
+            value h;
+            if (eval(I, g, p->b, &h) == CTL_OK) buf_printf(&q, " (%s)", shown(I, h));
+        }
+        prompt_req r = {PK_ASK, arena_strdup(&I->mem, buf_cstr(&q)), p->str, NULL, NULL, 0, 0, NULL};
+        buf_free(&q);
+        const char *a;
+        if ((c = ask_responder(I, p, &r, &a)) != CTL_OK) return c;
+        if ((c = param_from_text(I, p, a, def, &v)) != CTL_OK) return c;
+    }
+    scope_define(I, g, p->str, v);
+    if (params) json_object_set_new(params, p->str, value_to_json(v, 1));
+    return CTL_OK;
+}
+
+static void mark_secret(interp *I, value *v)
+{
+    v->secret = 1;
+    if (v->t == V_STR) secret_add(I, v->u.s->s);
+}
+
+/* Evaluate a file's top-level use/param/secret/let/fn in order into g. */
+static ctl define_globals(interp *I, ast_file *f, scope *g)
+{
+    ctl c;
+    /* Functions first: they are visible everywhere in their file. */
+    for (const rb_node *d = f->root->a; d; d = d->next) {
+        if (d->kind != N_FN) continue;
+        value fv = v_nil();
+        fv.t = V_FN;
+        fv.u.fn = d;
+        fv.env = g;
+        scope_define(I, g, d->str, fv);
+    }
+    for (const rb_node *d = f->root->a; d; d = d->next) {
+        value v;
+        switch (d->kind) {
+        case N_USE:
+            if ((c = load_use(I, f, g, d)) != CTL_OK) return c;
+            break;
+        case N_PARAM:
+            break;   /* params are bound by the caller, before the first step (define_params) */
+        case N_SECRET:
+            if ((c = eval(I, g, d->a, &v)) != CTL_OK) return c;
+            mark_secret(I, &v);
+            scope_define(I, g, d->str, v);
+            break;
+        case N_LET:
+            if ((c = eval(I, g, d->a, &v)) != CTL_OK) return c;
+            scope_define(I, g, d->str, v);
+            break;
+        default:
+            break;
+        }
+    }
+    return CTL_OK;
+}
+
+/* ------------------------------------------------------------------ steps */
+
+static void collect_steps(interp *I, const rb_node *root)
+{
+    int cap = 16;
+    I->steps = arena_alloc(&I->mem, (size_t)cap * sizeof *I->steps);
+    for (const rb_node *d = root->a; d; d = d->next) {
+        const rb_node *items = d->kind == N_PHASE ? d->a : d->kind == N_STEP ? d : NULL;
+        for (const rb_node *s = items; s; s = d->kind == N_PHASE ? s->next : NULL) {
+            if (s->kind != N_STEP) continue;
+            if (I->nsteps == cap) {
+                step_ref *n = arena_alloc(&I->mem, (size_t)cap * 2 * sizeof *n);
+                memcpy(n, I->steps, (size_t)cap * sizeof *n);
+                I->steps = n;
+                cap *= 2;
+            }
+            const char *id = s->str ? s->str : check_step_slug(&I->mem, s->str2 ? s->str2 : "step");
+            I->steps[I->nsteps++] = (step_ref){s, id, d->kind == N_PHASE ? d : NULL};
+            if (d->kind != N_PHASE) break;
+        }
+    }
+}
+
+static int step_index(interp *I, const char *id)
+{
+    for (int i = 0; i < I->nsteps; i++)
+        if (strcmp(I->steps[i].id, id) == 0) return i;
+    return -1;
+}
+
+static const char *step_title(interp *I, const step_ref *s)
+{
+    if (s->step->str2) return s->step->str2;
+    value v;
+    if (eval(I, I->globals, s->step->d, &v) == CTL_OK) return shown(I, v);
+    return s->id;
+}
+
+/* Run the rollback blocks of the completed steps, newest first. */
+static ctl roll_back(interp *I, int *done, int ndone)
+{
+    say(I, "== Rolling back %d completed step%s", ndone, ndone == 1 ? "" : "s");
+    for (int i = ndone - 1; i >= 0; i--) {
+        const step_ref *s = &I->steps[done[i]];
+        if (!s->step->b) continue;
+        I->step_id = s->id;
+        say(I, "-> rollback of %s", s->id);
+        ctl c = emit(I, "rollback.start", s->id, NULL);
+        if (c == CTL_OK) c = exec_block(I, I->globals, s->step->b);
+        if (c == CTL_STOP) return c;
+        if (c == CTL_FAIL || c == CTL_ABORT) {
+            report_error(I, "error");
+            say(I, "  ✗ rollback of %s failed; continuing with the others", s->id);
+        }
+        json_t *d = json_pack("{s:s}", "outcome", c == CTL_OK || c == CTL_SKIP ? "ok" : "failed");
+        if ((c = emit(I, "step.end", "rolled back", d)) != CTL_OK) return c;
+        if ((c = emit(I, "rollback.end", s->id, NULL)) != CTL_OK) return c;
+    }
+    return CTL_OK;
+}
+
+typedef enum { FAIL_RETRY, FAIL_SKIP, FAIL_ROLLBACK, FAIL_ABORT } fail_choice;
+
+static ctl failure_menu(interp *I, const rb_node *at, const char *id, fail_choice *choice)
+{
+    static const char *const opts[] = {"retry", "skip", "roll back", "abort"};
+    if (I->o->auto_mode) {
+        say(I, "  --auto: aborting after the failure of step %s", id);
+        *choice = FAIL_ABORT;
+        return emit(I, "decision", "abort (--auto)", json_pack("{s:s, s:s}", "choice", "abort", "source", "auto"));
+    }
+    rb_buf q;
+    buf_init(&q);
+    buf_printf(&q, "Step %s failed. What now?", id);
+    const char *pick;
+    rb_buf key;
+    buf_init(&key);
+    buf_printf(&key, "%s.failed", id);
+    ctl c = prompt_choose(I, at, arena_strdup(&I->mem, buf_cstr(&q)), arena_strdup(&I->mem, buf_cstr(&key)), NULL,
+                          (const char **)opts, 4, &pick);
+    buf_free(&q);
+    buf_free(&key);
+    if (c != CTL_OK) return c;
+    *choice = strcmp(pick, "retry") == 0 ? FAIL_RETRY : strcmp(pick, "skip") == 0 ? FAIL_SKIP
+            : strcmp(pick, "roll back") == 0 ? FAIL_ROLLBACK : FAIL_ABORT;
+    return CTL_OK;
+}
+
+static double opt_secs(interp *I, const rb_node *step, const char *name)
+{
+    rb_node *o = ast_opt(step, name);
+    value v;
+    if (!o || eval(I, I->globals, o->a, &v) != CTL_OK) return -1;
+    return v.u.n;
+}
+
+/* The run's status from the steps loop: finished, failed or aborted (exit 0/1). */
+static ctl run_steps(interp *I, int start, const char **status)
+{
+    int *done = arena_alloc(&I->mem, (size_t)(I->nsteps + 1) * sizeof *done);
+    int ndone = 0, any_failed = 0;
+    const rb_node *phase = NULL;
+    int idx = start;
+    *status = "finished";
+    while (idx >= 0 && idx < I->nsteps) {
+        const step_ref *s = &I->steps[idx];
+        ctl c;
+        if (s->phase && s->phase != phase) {
+            phase = s->phase;
+            say(I, "\n== Phase: %s", phase->str);
+            I->step_id = NULL;
+            if ((c = emit(I, "phase.start", phase->str, json_pack("{s:s}", "title", phase->str))) != CTL_OK) return c;
+        }
+        I->step_id = s->id;
+        const char *title = step_title(I, s);
+        say(I, "\n-> [%d/%d] %s (%s)", idx + 1, I->nsteps, title, s->id);
+        if ((c = emit(I, "step.start", title, json_pack("{s:s, s:s}", "id", s->id, "title", title))) != CTL_OK) return c;
+        int retries = (int)opt_secs(I, s->step, "retries");
+        double timeout = opt_secs(I, s->step, "timeout");
+        int attempt = 0;
+        const char *outcome;
+        int next = idx + 1;
+        for (;;) {
+            I->step_deadline = timeout > 0 ? clock_now() + timeout : -1;
+            c = exec_block(I, I->globals, s->step->a);
+            I->step_deadline = -1;
+            if (c == CTL_FAIL && attempt < retries) {
+                attempt++;
+                report_error(I, "error");
+                say(I, "  ↻ retrying step %s (attempt %d of %d)", s->id, attempt + 1, retries + 1);
+                if (emit(I, "step.retry", s->id, json_pack("{s:i}", "attempt", attempt + 1)) != CTL_OK) return CTL_STOP;
+                continue;
+            }
+            break;
+        }
+        if (c == CTL_STOP) return c;
+        if (c == CTL_OK || c == CTL_RETURN || c == CTL_BREAK || c == CTL_CONTINUE) {
+            outcome = "ok";
+        } else if (c == CTL_SKIP) {
+            outcome = "skipped";
+            say(I, "  (skipped by the responder)");
+        } else if (c == CTL_GOTO) {
+            outcome = "ok";
+            next = step_index(I, I->goto_target);
+            if (next < 0) {
+                I->cur_file = I->file;
+                rt_error(I, I->goto_node, "goto: no step '%s'", I->goto_target);
+                c = CTL_FAIL;
+            }
+        } else {
+            outcome = "failed";
+        }
+        if (c == CTL_ABORT) {
+            report_error(I, "aborted");
+            emit(I, "step.end", "aborted", json_pack("{s:s}", "outcome", "aborted"));
+            *status = "aborted";
+            return CTL_OK;
+        }
+        if (c == CTL_FAIL) {
+            report_error(I, "error");
+            outcome = "failed";
+            if (s->step->c) {
+                say(I, "  running the on failure block of %s", s->id);
+                ctl fc = exec_block(I, I->globals, s->step->c);
+                if (fc == CTL_STOP) return fc;
+                if (fc == CTL_ABORT) {
+                    report_error(I, "aborted");
+                    emit(I, "step.end", "failed", json_pack("{s:s}", "outcome", "failed"));
+                    *status = "aborted";
+                    return CTL_OK;
+                }
+                if (fc == CTL_GOTO) {
+                    next = step_index(I, I->goto_target);
+                } else if (fc == CTL_FAIL) {
+                    report_error(I, "error");
+                    emit(I, "step.end", "failed", json_pack("{s:s}", "outcome", "failed"));
+                    *status = "failed";
+                    return CTL_OK;
+                }
+                any_failed = 1;
+            } else {
+                fail_choice ch;
+                if ((c = failure_menu(I, s->step, s->id, &ch)) != CTL_OK) return c;
+                if (ch == FAIL_RETRY) {
+                    if (emit(I, "step.end", "failed", json_pack("{s:s}", "outcome", "failed")) != CTL_OK) return CTL_STOP;
+                    continue;   /* same idx: the step starts again */
+                }
+                if (ch == FAIL_SKIP) {
+                    outcome = "skipped";
+                } else {
+                    if (emit(I, "step.end", "failed", json_pack("{s:s}", "outcome", "failed")) != CTL_OK) return CTL_STOP;
+                    if (ch == FAIL_ROLLBACK) {
+                        if ((c = roll_back(I, done, ndone)) != CTL_OK) return c;
+                        *status = "failed";
+                    } else {
+                        *status = "aborted";
+                    }
+                    return CTL_OK;
+                }
+            }
+        }
+        json_t *d = json_pack("{s:s}", "outcome", outcome);
+        if ((c = emit(I, "step.end", outcome, d)) != CTL_OK) return c;
+        if (strcmp(outcome, "ok") == 0) done[ndone++ % (I->nsteps + 1)] = idx;
+        idx = next;
+    }
+    if (any_failed) *status = "failed";
+    return CTL_OK;
+}
+
+/* ------------------------------------------------------------------ the run */
+
+static const rb_node *header_of(const ast_file *f)
+{
+    for (const rb_node *d = f->root->a; d; d = d->next)
+        if (d->kind == N_HEADER) return d;
+    return NULL;
+}
+
+static const rb_node *hfield(const rb_node *h, const char *name)
+{
+    for (const rb_node *x = h ? h->a : NULL; x; x = x->next)
+        if (strcmp(x->str, name) == 0) return x->a;
+    return NULL;
+}
+
+int eval_run(ast_file *f, module_set *ms, const exec_opts *o)
+{
+    interp I;
+    memset(&I, 0, sizeof I);
+    arena_init(&I.mem);
+    buf_init(&I.err);
+    I.o = o;
+    I.file = f;
+    I.cur_file = f;
+    I.ms = ms;
+    I.rec = o->rec;
+    I.step_deadline = -1;
+    I.globals = scope_new(&I, NULL);
+    I.prompts = prompter_new(o->answers, o->auto_mode);
+    I.inc.status = "investigating";
+    I.inc.acknowledged_at = I.inc.resolved_at = -1;
+    I.inc.roles = v_map(&I.mem, 4);
+    I.inc.severity = v_sev(3);
+    collect_steps(&I, f->root);
+
+    const rb_node *h = header_of(f);
+    I.inc.title = h && h->str ? h->str : o->path;
+    const rb_node *sev = hfield(h, "severity");
+    if (sev && sev->kind == N_SEV) I.inc.severity = v_sev((int)sev->num);
+    const rb_node *rw = hfield(h, "respond"), *sw = hfield(h, "resolve");
+
+    int start = 0;
+    if (o->start_at) {
+        start = step_index(&I, o->start_at);
+        if (start < 0) {
+            fprintf(stderr, "runbook: --start-at %s: no such step in %s\n", o->start_at, o->path);
+            prompter_free(I.prompts);
+            arena_free(&I.mem);
+            buf_free(&I.err);
+            return 2;
+        }
+    }
+
+    /* The run row first: nothing happens before it is recorded. */
+    I.inc.started_at = clock_now();
+    char sevtxt[8];
+    snprintf(sevtxt, sizeof sevtxt, "P%d", (int)I.inc.severity.u.n);
+    json_t *params = json_object();
+    rec_run_info info = {o->path, f->text, I.inc.title, sevtxt, o->incident, "real", o->mode, params,
+                         I.inc.started_at, rw && rw->kind == N_DUR ? rw->num : -1,
+                         sw && sw->kind == N_DUR ? sw->num : -1};
+    char *incident = NULL;
+    if (rec_run_start(I.rec, &info, &I.run_id, &incident) != 0) {
+        fprintf(stderr, "runbook: cannot record the run: %s\n", rec_error(I.rec));
+        json_decref(params);
+        prompter_free(I.prompts);
+        arena_free(&I.mem);
+        buf_free(&I.err);
+        return 3;
+    }
+    I.inc.id = arena_strdup(&I.mem, o->incident ? o->incident : incident);
+    rb_free(incident);
+    say(&I, "runbook: %s — incident %s, run %lld%s", I.inc.title, I.inc.id, (long long)I.run_id,
+        o->dry_run ? " (dry run)" : "");
+    ctl c = emit(&I, "run.start", I.inc.title,
+                 json_pack("{s:s, s:s, s:s, s:b, s:b}", "runbook", o->path, "incident", I.inc.id, "severity", sevtxt,
+                           "dry_run", o->dry_run, "auto", o->auto_mode));
+
+    const char *status = "finished";
+    if (c == CTL_OK) c = define_globals(&I, f, I.globals);
+    for (const rb_node *d = f->root->a; c == CTL_OK && d; d = d->next)
+        if (d->kind == N_PARAM) c = define_param(&I, I.globals, d, params);
+    if (c == CTL_OK && json_object_size(params))
+        c = emit(&I, "params", "parameters", json_deep_copy(params));
+    json_decref(params);
+    if (c == CTL_FAIL || c == CTL_ABORT) {
+        report_error(&I, "error");
+        status = "failed";
+        c = CTL_OK;
+        I.exit_code = 2;
+    } else if (c == CTL_OK) {
+        c = run_steps(&I, start, &status);
+    }
+    if (c == CTL_STOP) status = I.exit_code == 3 ? "failed" : "interrupted";
+    int code = c == CTL_STOP ? I.exit_code : I.exit_code ? I.exit_code
+             : strcmp(status, "finished") == 0 ? 0 : 1;
+    if (I.exit_code != 3) {
+        I.step_id = NULL;
+        rb_buf t;
+        buf_init(&t);
+        buf_printf(&t, "run %s", status);
+        if (emit(&I, "run.end", buf_cstr(&t), json_pack("{s:s, s:i}", "status", status, "exit", code)) != CTL_OK ||
+            rec_run_end(I.rec, I.run_id, status, clock_now()) != 0)
+            code = 3;
+        buf_free(&t);
+        say(&I, "\nrun %lld %s (incident %s)", (long long)I.run_id, status, I.inc.id);
+    }
+    prompter_free(I.prompts);
+    arena_free(&I.mem);
+    buf_free(&I.err);
+    return code;
+}

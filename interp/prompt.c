@@ -1,0 +1,408 @@
+/*
+ * prompt.c — answers from an answers file, defaults, a terminal or piped standard input.
+ *
+ * Owns the prompt wording on the terminal, canonical answers (yes/no, an option's text,
+ * done/not done/n/a) and their validation.  A terminal gets another try after an invalid
+ * answer; a scripted answer (file or pipe) that is invalid is an error, never a guess.
+ * Never: evaluate code or record anything (the evaluator records the prompt and answer).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <termios.h>
+#include <unistd.h>
+#include <readline/history.h>
+#include <readline/readline.h>
+#include "parse.h"
+#include "prompt.h"
+
+struct prompter {
+    json_t *answers;          /* borrowed */
+    json_t *used;             /* lookup key -> times a list answer was used */
+    int auto_mode;
+    int tty;                  /* standard input is a terminal */
+};
+
+prompter *prompter_new(json_t *answers, int auto_mode)
+{
+    prompter *p = rb_xcalloc(1, sizeof *p);
+    p->answers = answers;
+    p->used = json_object();
+    p->auto_mode = auto_mode;
+    p->tty = isatty(0) && isatty(1);
+    return p;
+}
+
+void prompter_free(prompter *p)
+{
+    if (!p) return;
+    json_decref(p->used);
+    rb_free(p);
+}
+
+/* An "after" value: a duration string or a number of seconds; -1 when malformed. */
+static double after_secs(const json_t *a)
+{
+    if (!a) return 0;
+    if (json_is_number(a)) return json_number_value(a) >= 0 ? json_number_value(a) : -1;
+    if (json_is_string(a)) return parse_duration(json_string_value(a), json_string_length(a));
+    return -1;
+}
+
+/* Check one answer entry's shape; message into err. */
+static int answer_ok(const char *k, const json_t *v, rb_buf *err)
+{
+    if (json_is_string(v) || json_is_number(v) || json_is_boolean(v)) return 1;
+    if (json_is_object(v)) {
+        json_t *a = json_object_get(v, "answer");
+        if (!a || !(json_is_string(a) || json_is_number(a) || json_is_boolean(a))) {
+            buf_printf(err, "answer for \"%s\": an object needs \"answer\": \"…\"", k);
+            return 0;
+        }
+        if (after_secs(json_object_get(v, "after")) < 0) {
+            buf_printf(err, "answer for \"%s\": \"after\" must be a duration like \"20m\"", k);
+            return 0;
+        }
+        return 1;
+    }
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x)
+            if (json_is_array(x) || !answer_ok(k, x, err)) {
+                if (!err->len) buf_printf(err, "answer for \"%s\": lists cannot nest", k);
+                return 0;
+            }
+        return 1;
+    }
+    buf_printf(err, "answer for \"%s\" must be a string, a list, or {\"answer\": …, \"after\": …}", k);
+    return 0;
+}
+
+json_t *prompt_load_answers(const char *path, char **err)
+{
+    json_error_t je;
+    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    rb_buf b;
+    buf_init(&b);
+    if (!j) {
+        buf_printf(&b, "%s:%d:%d: error: %s", path, je.line, je.column, je.text);
+        *err = buf_take(&b);
+        return NULL;
+    }
+    if (!json_is_object(j)) {
+        buf_printf(&b, "%s: error: an answers file is a JSON object {\"prompt or key\": \"answer\"}", path);
+        json_decref(j);
+        *err = buf_take(&b);
+        return NULL;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(j, k, v) {
+        if (!answer_ok(k, v, &b)) {
+            rb_buf m;
+            buf_init(&m);
+            buf_printf(&m, "%s: error: %s", path, buf_cstr(&b));
+            buf_free(&b);
+            json_decref(j);
+            *err = buf_take(&m);
+            return NULL;
+        }
+    }
+    buf_free(&b);
+    return j;
+}
+
+static void scalar_text(rb_buf *out, const json_t *v)
+{
+    if (json_is_string(v)) buf_addn(out, json_string_value(v), json_string_length(v));
+    else if (json_is_integer(v)) buf_printf(out, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v)) buf_printf(out, "%g", json_real_value(v));
+    else if (json_is_boolean(v)) buf_adds(out, json_is_true(v) ? "yes" : "no");
+}
+
+/* The scripted answer for q, if the answers file has one (list entries are consumed). */
+static int scripted(prompter *p, const prompt_req *q, rb_buf *out, double *after)
+{
+    if (!p->answers) return 0;
+    const char *name = q->key && json_object_get(p->answers, q->key) ? q->key : q->text;
+    json_t *v = json_object_get(p->answers, name);
+    if (!v) return 0;
+    if (json_is_array(v)) {
+        json_t *n = json_object_get(p->used, name);
+        size_t i = n ? (size_t)json_integer_value(n) : 0;
+        if (i >= json_array_size(v)) return 0;
+        json_object_set_new(p->used, name, json_integer((json_int_t)i + 1));
+        v = json_array_get(v, i);
+    }
+    if (json_is_object(v)) {
+        *after = after_secs(json_object_get(v, "after"));
+        v = json_object_get(v, "answer");
+    }
+    scalar_text(out, v);
+    return 1;
+}
+
+static int word_is(const char *s, const char *const *words)
+{
+    for (; *words; words++)
+        if (strcasecmp(s, *words) == 0) return 1;
+    return 0;
+}
+
+static void trim(rb_buf *b)
+{
+    size_t s = 0, e = b->len;
+    while (s < e && isspace((unsigned char)b->data[s])) s++;
+    while (e > s && isspace((unsigned char)b->data[e - 1])) e--;
+    if (!b->data) return;
+    memmove(b->data, b->data + s, e - s);
+    b->len = e - s;
+    b->data[b->len] = '\0';
+}
+
+/*
+ * Turn a raw answer into the canonical one, in place.  Returns 0 when valid; otherwise
+ * writes why into why.
+ */
+static int canonical(const prompt_req *q, rb_buf *a, rb_buf *why)
+{
+    static const char *const yes[] = {"y", "yes", "true", "1", NULL};
+    static const char *const no[] = {"n", "no", "false", "0", NULL};
+    static const char *const done[] = {"done", "d", "x", "y", "yes", NULL};
+    static const char *const notdone[] = {"not done", "no", "n", "notdone", NULL};
+    static const char *const na[] = {"n/a", "na", "n.a.", "skip", NULL};
+    trim(a);
+    const char *s = buf_cstr(a);
+    switch (q->kind) {
+    case PK_ASK:
+        if (q->pattern) {
+            regex_t re;
+            if (regcomp(&re, q->pattern, REG_EXTENDED | REG_NOSUB) != 0) {
+                buf_printf(why, "the pattern /%s/ is not a valid regular expression", q->pattern);
+                return -1;
+            }
+            int m = regexec(&re, s, 0, NULL, 0);
+            regfree(&re);
+            if (m != 0) {
+                buf_printf(why, "the answer must match /%s/", q->pattern);
+                return -1;
+            }
+        }
+        return 0;
+    case PK_CONFIRM: {
+        const char *c = word_is(s, yes) ? "yes" : word_is(s, no) ? "no" : NULL;
+        if (!c) {
+            buf_printf(why, "answer yes or no, not \"%s\"", s);
+            return -1;
+        }
+        buf_reset(a);
+        buf_adds(a, c);
+        return 0;
+    }
+    case PK_CHOOSE: {
+        char *end;
+        long n = strtol(s, &end, 10);
+        int pick = -1;
+        if (*s && *end == '\0' && n >= 1 && n <= q->noptions) pick = (int)n - 1;
+        for (int i = 0; pick < 0 && i < q->noptions; i++)
+            if (strcmp(s, q->options[i]) == 0) pick = i;
+        for (int i = 0; pick < 0 && i < q->noptions; i++)
+            if (strcasecmp(s, q->options[i]) == 0) pick = i;
+        if (pick < 0) {
+            buf_printf(why, "\"%s\" is not one of the %d options (answer with its number or its text)", s,
+                       q->noptions);
+            return -1;
+        }
+        buf_reset(a);
+        buf_adds(a, q->options[pick]);
+        return 0;
+    }
+    case PK_CHECK: {
+        const char *colon = strchr(s, ':');
+        size_t n = colon ? (size_t)(colon - s) : strlen(s);
+        char word[32];
+        if (n >= sizeof word) n = sizeof word - 1;
+        memcpy(word, s, n);
+        word[n] = '\0';
+        while (n > 0 && isspace((unsigned char)word[n - 1])) word[--n] = '\0';
+        const char *c = word_is(word, done) ? "done" : word_is(word, notdone) ? "not done"
+                      : word_is(word, na) ? "n/a" : NULL;
+        if (!c) {
+            buf_printf(why, "answer done, not done or n/a (optionally followed by \": note\"), not \"%s\"", s);
+            return -1;
+        }
+        rb_buf out;
+        buf_init(&out);
+        buf_adds(&out, c);
+        if (colon) {
+            const char *note = colon + 1;
+            while (isspace((unsigned char)*note)) note++;
+            if (*note) buf_printf(&out, ": %s", note);
+        }
+        buf_free(a);
+        *a = out;
+        return 0;
+    }
+    }
+    return 0;
+}
+
+static void show_question(const prompt_req *q, FILE *out)
+{
+    fprintf(out, "? %s", q->text);
+    if (q->kind == PK_CHOOSE) {
+        fputc('\n', out);
+        for (int i = 0; i < q->noptions; i++) fprintf(out, "  %d) %s\n", i + 1, q->options[i]);
+        fputs("  choice", out);
+    }
+    if (q->kind == PK_CONFIRM) fputs(" [y/n]", out);
+    if (q->kind == PK_CHECK) fputs(" [done / not done / n/a]", out);
+    if (q->def && !q->secret) fprintf(out, " (default: %s)", q->def);
+    fputs(": ", out);
+}
+
+/* Read a line with the terminal's echo off (secrets). NULL at end of input. */
+static char *read_secret_line(void)
+{
+    struct termios old, quiet;
+    int have = tcgetattr(0, &old) == 0;
+    if (have) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(0, TCSAFLUSH, &quiet);
+    }
+    rb_buf b;
+    buf_init(&b);
+    int c, got = 0;
+    while ((c = getchar()) != EOF && c != '\n') {
+        buf_addc(&b, (char)c);
+        got = 1;
+    }
+    if (have) tcsetattr(0, TCSAFLUSH, &old);
+    fputc('\n', stdout);
+    if (c == EOF && !got) {
+        buf_free(&b);
+        return NULL;
+    }
+    return buf_take(&b);
+}
+
+/* One line of piped standard input, without its newline; NULL at end of input. */
+static char *read_stdin_line(void)
+{
+    rb_buf b;
+    buf_init(&b);
+    int c, got = 0;
+    while ((c = getchar()) != EOF && c != '\n') {
+        buf_addc(&b, (char)c);
+        got = 1;
+    }
+    if (c == EOF && !got) {
+        buf_free(&b);
+        return NULL;
+    }
+    if (b.len && b.data[b.len - 1] == '\r') b.data[--b.len] = '\0';
+    return buf_take(&b);
+}
+
+prompt_status prompt_ask(prompter *p, const prompt_req *q, rb_buf *answer, const char **source, double *after)
+{
+    rb_buf why;
+    buf_init(&why);
+    *after = 0;
+    buf_reset(answer);
+    if (scripted(p, q, answer, after)) {
+        *source = "answers";
+        if (answer->len == 0 && q->def) buf_adds(answer, q->def);
+        if (canonical(q, answer, &why) == 0) {
+            buf_free(&why);
+            return PR_OK;
+        }
+        buf_reset(answer);
+        buf_printf(answer, "answers file: \"%s\": %s", q->key ? q->key : q->text, buf_cstr(&why));
+        buf_free(&why);
+        return PR_BAD;
+    }
+    if (p->auto_mode) {
+        if (!q->def) {
+            buf_free(&why);
+            return PR_NO_ANSWER;
+        }
+        buf_adds(answer, q->def);
+        *source = "auto";
+        int ok = canonical(q, answer, &why);
+        buf_free(&why);
+        return ok == 0 ? PR_OK : PR_BAD;
+    }
+    for (;;) {
+        char *line;
+        fflush(stdout);
+        if (p->tty) {
+            if (q->secret) {
+                show_question(q, stdout);
+                fflush(stdout);
+                line = read_secret_line();
+            } else {
+                rb_buf ps;
+                buf_init(&ps);
+                if (q->kind == PK_CHOOSE) {
+                    printf("? %s\n", q->text);
+                    for (int i = 0; i < q->noptions; i++) printf("  %d) %s\n", i + 1, q->options[i]);
+                    buf_adds(&ps, "  choice");
+                } else {
+                    buf_printf(&ps, "? %s", q->text);
+                    if (q->kind == PK_CONFIRM) buf_adds(&ps, " [y/n]");
+                    if (q->kind == PK_CHECK) buf_adds(&ps, " [done / not done / n/a]");
+                }
+                if (q->def) buf_printf(&ps, " (default: %s)", q->def);
+                buf_adds(&ps, ": ");
+                char *r = readline(buf_cstr(&ps));
+                buf_free(&ps);
+                line = r ? rb_xstrdup(r) : NULL;
+                if (r && *r) add_history(r);
+                free(r);
+            }
+            *source = "terminal";
+        } else {
+            show_question(q, stdout);
+            line = read_stdin_line();
+            *source = "stdin";
+            if (line) printf("%s\n", q->secret ? "«redacted»" : line);
+            else putchar('\n');
+        }
+        if (!line) {
+            if (!q->def) {
+                buf_free(&why);
+                return PR_NO_ANSWER;
+            }
+            buf_adds(answer, q->def);
+            *source = "default";
+        } else {
+            buf_adds(answer, line);
+            rb_free(line);
+            if (answer->len == 0 && q->def) {
+                buf_adds(answer, q->def);
+                *source = "default";
+            }
+        }
+        buf_reset(&why);
+        if (canonical(q, answer, &why) == 0) {
+            buf_free(&why);
+            return PR_OK;
+        }
+        if (!p->tty) {
+            buf_reset(answer);
+            buf_printf(answer, "standard input: %s", buf_cstr(&why));
+            buf_free(&why);
+            return PR_BAD;
+        }
+        printf("  %s\n", buf_cstr(&why));
+        buf_reset(answer);
+    }
+}

@@ -1,0 +1,5 @@
+runbook "Needs input" { severity P3 }
+step s "Ask" {
+  let x = ask("Which region?")
+  note x
+}
