@@ -98,7 +98,7 @@ static int node_prec(const rb_node *n)
     return 10;
 }
 
-static void put_quoted(rb_buf *out, const char *s, int interp_part)
+static void put_quoted(rb_buf *out, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
@@ -106,13 +106,41 @@ static void put_quoted(rb_buf *out, const char *s, int interp_part)
         case '\t': buf_adds(out, "\\t"); break;
         case '"': buf_adds(out, "\\\""); break;
         case '\\': buf_adds(out, "\\\\"); break;
-        case '#': buf_adds(out, s[1] == '{' || !interp_part ? "\\#" : "#"); break;
+        case '#': buf_adds(out, s[1] == '{' ? "\\#" : "#"); break;
         default: buf_addc(out, *s);
         }
     }
 }
 
 static void expr_prec(rb_buf *out, const rb_node *n, int min);
+
+static int is_ident(const char *s)
+{
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_')) return 0;
+    for (s++; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_')) return 0;
+    return 1;
+}
+
+/* sh in call form, sh("cmd", timeout: 5s): how it must be written before . [ or ( */
+static void put_sh_call(rb_buf *out, const rb_node *n)
+{
+    buf_adds(out, "sh(");
+    expr_prec(out, n->a, 0);
+    for (const rb_node *o = n->opts; o; o = o->next) {
+        buf_printf(out, ", %s: ", o->str);
+        if (o->a) expr_prec(out, o->a, 0);
+        else buf_adds(out, "true");
+    }
+    buf_addc(out, ')');
+}
+
+/* The object of a member, index or call: sh takes its call form there. */
+static void put_base(rb_buf *out, const rb_node *n)
+{
+    if (n->kind == N_SH) put_sh_call(out, n);
+    else expr_prec(out, n, 10);
+}
 
 static void put_list(rb_buf *out, const rb_node *l)
 {
@@ -149,14 +177,14 @@ static void expr_prec(rb_buf *out, const rb_node *n, int min)
     case N_SEV: buf_printf(out, "P%d", (int)n->num); break;
     case N_STR:
         buf_addc(out, '"');
-        put_quoted(out, n->str, 0);
+        put_quoted(out, n->str);
         buf_addc(out, '"');
         break;
     case N_INTERP:
         buf_addc(out, '"');
         for (const rb_node *q = n->a; q; q = q->next) {
             if (q->kind == N_STR) {
-                put_quoted(out, q->str, 1);
+                put_quoted(out, q->str);
             } else {
                 buf_adds(out, "#{");
                 expr_prec(out, q, 0);
@@ -173,7 +201,13 @@ static void expr_prec(rb_buf *out, const rb_node *n, int min)
     case N_MAP:
         buf_addc(out, '{');
         for (const rb_node *q = n->a; q; q = q->next) {
-            buf_printf(out, "%s: ", q->str);
+            if (is_ident(q->str)) {
+                buf_printf(out, "%s: ", q->str);
+            } else {
+                buf_addc(out, '"');
+                put_quoted(out, q->str);
+                buf_adds(out, "\": ");
+            }
             expr_prec(out, q->a, 0);
             if (q->next) buf_adds(out, ", ");
         }
@@ -182,7 +216,11 @@ static void expr_prec(rb_buf *out, const rb_node *n, int min)
     case N_IDENT: buf_adds(out, n->str); break;
     case N_UNARY:
         buf_adds(out, (op_kind)n->num == OP_NOT ? "not " : "-");
-        expr_prec(out, n->a, p);
+        if ((op_kind)n->num == OP_NEG && ((n->a->kind == N_UNARY && (op_kind)n->a->num == OP_NEG) ||
+                                          (n->a->kind == N_NUM && n->a->num < 0)))
+            expr_prec(out, n->a, 11);   /* -(-3), never --3 */
+        else
+            expr_prec(out, n->a, p);
         break;
     case N_BINARY:
         expr_prec(out, n->a, p);
@@ -190,17 +228,17 @@ static void expr_prec(rb_buf *out, const rb_node *n, int min)
         expr_prec(out, n->b, p + 1);
         break;
     case N_MEMBER:
-        expr_prec(out, n->a, 10);
+        put_base(out, n->a);
         buf_printf(out, ".%s", n->str);
         break;
     case N_INDEX:
-        expr_prec(out, n->a, 10);
+        put_base(out, n->a);
         buf_addc(out, '[');
         expr_prec(out, n->b, 0);
         buf_addc(out, ']');
         break;
     case N_CALL:
-        expr_prec(out, n->a, 10);
+        put_base(out, n->a);
         buf_addc(out, '(');
         put_list(out, n->b);
         buf_addc(out, ')');
