@@ -11,6 +11,14 @@
  * file names).  Returns the number of errors it added.
  *
  * The warnings lint adds (rule ids RB1xx) are check_warnings()'s: they never fail exec.
+ * RB100 unknown header field, RB101 raw() of a prompt answer or HTTP response, RB102 a
+ * mutating sh with no confirm before it in its step, RB103 an unused param or global let,
+ * RB104 a P1/P2 runbook without an escalation, RB105 a hard-coded credential, RB106 a step
+ * that can never run.  docs/lint.md has an example of each.
+ *
+ * Neither function unwinds or allocates anything the caller must free; both do nothing for a
+ * file whose root is NULL.  Diagnostics about a module point into the module's ast_file, which
+ * lives in ms: free the diag_list before the module_set.
  */
 #ifndef RB_CHECK_H
 #define RB_CHECK_H
@@ -19,9 +27,10 @@
 #include "diag.h"
 #include "module.h"
 
+/* The errors of f and of the modules it uses (each checked once per ms); returns how many. */
 int check_file(ast_file *f, module_set *ms, diag_list *d);
 
-/* Lint warnings with stable rule ids (see docs/lint.md). */
+/* Lint warnings with stable rule ids (see docs/lint.md) for f alone; returns how many. */
 int check_warnings(ast_file *f, module_set *ms, diag_list *d);
 
 /* Is there a step with this id in the runbook?  (for --start-at) */

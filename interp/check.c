@@ -1,9 +1,1351 @@
-/* check.c — placeholder until the checker lands (see include/check.h). */
+/*
+ * check.c — the semantic checker and lint's warnings.
+ *
+ * Owns: everything that is wrong with a runbook although it parses.  One walk over the
+ * tree, with a chain of scopes, serves two modes: MODE_CHECK reports errors (undefined
+ * names, bad goto targets, prompts in timer bodies, misplaced declarations, wrong builtin
+ * calls, literals of the wrong type where a duration or a count belongs, ...) and
+ * MODE_WARN reports lint's RB1xx warnings, which need the same name resolution (what a
+ * name refers to, whether a global is ever read).  Each mode stays silent about the
+ * other's findings, so check_file and check_warnings can run one after the other.
+ *
+ * Scoping, in one place: globals are param, secret, top-level let, fn and `use` aliases.
+ * fns and aliases are hoisted; a param/secret/let initializer sees only the globals
+ * declared before it (and every fn and alias).  Steps, fns and timers see every global.
+ * A `let` at the top level of a step body is a runbook variable: visible after it in that
+ * step, in its rollback/on failure blocks and in every later step and phase timer (source
+ * order).  Other lets are block-scoped; `for` variables live in the loop body, fn
+ * parameters in the fn body.  Builtins (builtin.c) are visible everywhere unless shadowed.
+ *
+ * Modules named by `use` are loaded through module.c and checked once each, by a nested
+ * checker whose diagnostics carry the module's own file name.
+ *
+ * Never: evaluate anything, touch the network or the shell, or modify the tree (the only
+ * allocations in the file's arena are derived names: step slugs and `use` aliases).
+ */
 #include <ctype.h>
+#include <math.h>
 #include <string.h>
+#include <strings.h>
+#include "builtin.h"
 #include "check.h"
+#include "util.h"
 
-int check_file(ast_file *f, module_set *ms, diag_list *d) { (void)f; (void)ms; (void)d; return 0; }
-int check_warnings(ast_file *f, module_set *ms, diag_list *d) { (void)f; (void)ms; (void)d; return 0; }
-int check_has_step(const ast_file *f, const char *id) { (void)f; (void)id; return 0; }
-char *check_step_slug(arena *a, const char *title) { return arena_strdup(a, title); }
+typedef enum { MODE_CHECK, MODE_WARN } check_mode;
+
+typedef enum { S_PARAM, S_SECRET, S_LET, S_FN, S_USE, S_STEPVAR, S_LOCAL } sym_kind;
+
+static const char *const sym_kind_name[] = {"param", "secret", "let", "fn", "module", "variable", "variable"};
+
+typedef struct sym {
+    const char *name;
+    sym_kind kind;
+    const rb_node *decl;   /* N_PARAM, N_SECRET, N_LET, N_FN, N_USE, N_FOR or an N_IDENT parameter */
+    module *mod;           /* S_USE: the module when it loaded and parsed, else NULL */
+    int used;              /* read somewhere (RB103) */
+} sym;
+
+typedef struct scope {
+    sym *items;
+    int n, cap;
+    struct scope *up;
+} scope;
+
+/* The files being checked, innermost first: a `use` of one of them closes a cycle. */
+typedef struct chain {
+    const char *key;
+    const struct chain *up;
+} chain;
+
+typedef struct step_entry {
+    const char *id;
+    const rb_node *step;
+} step_entry;
+
+typedef struct checker {
+    ast_file *f;
+    module_set *ms;
+    diag_list *d;
+    check_mode mode;
+    int module_ctx;        /* loaded by `use`: only use/let/secret/fn allowed */
+    int count;             /* diagnostics this checker added */
+    const chain *files;
+    scope globals;
+    scope stepvars;        /* runbook variables: top-level lets of the steps so far */
+    step_entry *steps;
+    int nsteps, capsteps;
+    /* where the walk is */
+    const char *timer;     /* "escalation" or "every timer" inside a timer body, else NULL */
+    const rb_node *fn;     /* the enclosing fn */
+    int loops;             /* enclosing loops (reset by fn and timer bodies) */
+    const rb_node *step;   /* the step whose body is being walked (RB102) */
+    int gated;             /* a confirm or choose came earlier in that step body (RB102) */
+    int in_wait_cond;      /* inside a `wait until` condition (a probe, not a change) */
+} checker;
+
+static void walk_expr(checker *c, scope *sc, const rb_node *n);
+static void walk_stmts(checker *c, scope *sc, const rb_node *list);
+static void walk_block(checker *c, scope *sc, const rb_node *block);
+static void check_tree(checker *c);
+
+/* ------------------------------------------------------------------ reporting */
+
+static void error_at(checker *c, rb_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void error_at(checker *c, rb_loc loc, const char *fmt, ...)
+{
+    if (c->mode != MODE_CHECK) return;
+    va_list ap;
+    va_start(ap, fmt);
+    if (diag_vadd(c->d, DIAG_ERROR, &c->f->src, loc, NULL, fmt, ap) == 0) c->count++;
+    va_end(ap);
+}
+
+static void warn_at(checker *c, rb_loc loc, const char *rule, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void warn_at(checker *c, rb_loc loc, const char *rule, const char *fmt, ...)
+{
+    if (c->mode != MODE_WARN) return;
+    va_list ap;
+    va_start(ap, fmt);
+    if (diag_vadd(c->d, DIAG_WARNING, &c->f->src, loc, rule, fmt, ap) == 0) c->count++;
+    va_end(ap);
+}
+
+/* ------------------------------------------------------------------ source positions */
+
+/*
+ * Some tokens have no node of their own (a goto target, an http method, a step id, the
+ * name after `let`): their position is found by reading the source text forward from the
+ * node's position, past `skip` bytes and then blanks and comments.
+ */
+static void advance(rb_loc *l, char ch)
+{
+    if (ch == '\n') {
+        l->line++;
+        l->col = 1;
+    } else if (((unsigned char)ch & 0xC0) != 0x80) {
+        l->col++;
+    }
+}
+
+static size_t offset_of(const ast_file *f, rb_loc at)
+{
+    size_t i = 0;
+    for (int line = 1; i < f->len && line < at.line; i++)
+        if (f->text[i] == '\n') line++;
+    for (int col = 1; i < f->len && col < at.col && f->text[i] != '\n'; col++) {
+        i++;
+        while (i < f->len && ((unsigned char)f->text[i] & 0xC0) == 0x80) i++;
+    }
+    return i;
+}
+
+static rb_loc loc_after(const checker *c, rb_loc at, size_t skip)
+{
+    const char *t = c->f->text;
+    size_t n = c->f->len, i = offset_of(c->f, at);
+    rb_loc l = at;
+    for (size_t k = 0; k < skip && i < n; k++, i++) advance(&l, t[i]);
+    while (i < n) {
+        if (t[i] == '#') {
+            while (i < n && t[i] != '\n') advance(&l, t[i++]);
+        } else if (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n') {
+            advance(&l, t[i++]);
+        } else {
+            break;
+        }
+    }
+    return l;
+}
+
+/* Where the declared name of a declaration is written. */
+static rb_loc name_loc(const checker *c, const rb_node *n)
+{
+    switch (n->kind) {
+    case N_PARAM: return loc_after(c, n->loc, 5);
+    case N_SECRET: return loc_after(c, n->loc, 6);
+    case N_LET: return loc_after(c, n->loc, 3);
+    case N_FN: return loc_after(c, n->loc, 2);
+    case N_STEP: return n->str ? loc_after(c, n->loc, 4) : n->d ? n->d->loc : n->loc;
+    default: return n->loc;
+    }
+}
+
+/* ------------------------------------------------------------------ scopes */
+
+static void scope_init(scope *sc, scope *up)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->up = up;
+}
+
+static void scope_free(scope *sc)
+{
+    rb_free(sc->items);
+    sc->items = NULL;
+    sc->n = sc->cap = 0;
+}
+
+static sym *scope_add(scope *sc, const char *name, sym_kind kind, const rb_node *decl)
+{
+    if (sc->n == sc->cap) {
+        sc->cap = sc->cap ? sc->cap * 2 : 16;
+        sc->items = rb_xrealloc(sc->items, (size_t)sc->cap * sizeof *sc->items);
+    }
+    sym *s = &sc->items[sc->n++];
+    memset(s, 0, sizeof *s);
+    s->name = name;
+    s->kind = kind;
+    s->decl = decl;
+    return s;
+}
+
+static sym *scope_here(const scope *sc, const char *name)
+{
+    for (int i = sc->n - 1; i >= 0; i--)
+        if (strcmp(sc->items[i].name, name) == 0) return &sc->items[i];
+    return NULL;
+}
+
+static sym *lookup(const scope *sc, const char *name)
+{
+    for (; sc; sc = sc->up) {
+        sym *s = scope_here(sc, name);
+        if (s) return s;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ suggestions */
+
+static int edit_distance(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    if (na > 64 || nb > 64) return 99;
+    int prev[65], cur[65];
+    for (size_t j = 0; j <= nb; j++) prev[j] = (int)j;
+    for (size_t i = 1; i <= na; i++) {
+        cur[0] = (int)i;
+        for (size_t j = 1; j <= nb; j++) {
+            int sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            int del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, sizeof prev);
+    }
+    return prev[nb];
+}
+
+typedef struct suggest {
+    const char *best;
+    int dist;
+} suggest;
+
+static void suggest_try(suggest *s, const char *want, const char *cand)
+{
+    int limit = strlen(want) <= 5 ? 1 : 2;
+    int d = edit_distance(want, cand);
+    if (d > 0 && d <= limit && d < s->dist) {
+        s->best = cand;
+        s->dist = d;
+    }
+}
+
+/* Append " (did you mean 'x'?)" for a name close to want in scope or among the builtins. */
+static void suggest_name(rb_buf *out, const scope *sc, const char *want)
+{
+    suggest s = {NULL, 99};
+    for (; sc; sc = sc->up)
+        for (int i = 0; i < sc->n; i++) suggest_try(&s, want, sc->items[i].name);
+    for (const builtin_info *b = builtin_all(); b->name; b++) suggest_try(&s, want, b->name);
+    if (s.best) buf_printf(out, " (did you mean '%s'?)", s.best);
+}
+
+/* ------------------------------------------------------------------ small predicates */
+
+/* What a literal is ("a number", ...), or NULL when n is not a literal. */
+static const char *literal_kind(const rb_node *n)
+{
+    switch (n->kind) {
+    case N_NUM: return "a number";
+    case N_STR: case N_INTERP: return "a string";
+    case N_BOOL: return "a boolean";
+    case N_NIL: return "nil";
+    case N_SEV: return "a severity";
+    case N_LIST: return "a list";
+    case N_MAP: return "a map";
+    case N_DUR: return "a duration";
+    case N_UNARY:
+        if (n->num == OP_NEG && n->a && (n->a->kind == N_NUM || n->a->kind == N_DUR))
+            return n->a->kind == N_NUM ? "a number" : "a negative duration";
+        return NULL;
+    default: return NULL;
+    }
+}
+
+static int is_prompt_name(const char *s)
+{
+    return strcmp(s, "ask") == 0 || strcmp(s, "confirm") == 0 || strcmp(s, "choose") == 0 ||
+           strcmp(s, "checklist") == 0;
+}
+
+/* A prompt written directly in the tree under n (list included), or NULL. */
+static const rb_node *find_prompt(const rb_node *n)
+{
+    for (; n; n = n->next) {
+        if (n->kind == N_CONFIRM || n->kind == N_CHOOSE || n->kind == N_CHECKLIST) return n;
+        if (n->kind == N_CALL && n->a && n->a->kind == N_IDENT && is_prompt_name(n->a->str)) return n;
+        const rb_node *kids[] = {n->a, n->b, n->c, n->d, n->opts};
+        for (size_t i = 0; i < sizeof kids / sizeof *kids; i++) {
+            const rb_node *p = find_prompt(kids[i]);
+            if (p) return p;
+        }
+    }
+    return NULL;
+}
+
+/* Does any goto under n (list included) jump to id? */
+static int has_goto_to(const rb_node *n, const char *id)
+{
+    for (; n; n = n->next) {
+        if (n->kind == N_GOTO && n->str && strcmp(n->str, id) == 0) return 1;
+        const rb_node *kids[] = {n->a, n->b, n->c, n->d, n->opts};
+        for (size_t i = 0; i < sizeof kids / sizeof *kids; i++)
+            if (has_goto_to(kids[i], id)) return 1;
+    }
+    return 0;
+}
+
+static int has_kind(const rb_node *n, node_kind k)
+{
+    for (; n; n = n->next) {
+        if (n->kind == k) return 1;
+        const rb_node *kids[] = {n->a, n->b, n->c, n->d, n->opts};
+        for (size_t i = 0; i < sizeof kids / sizeof *kids; i++)
+            if (has_kind(kids[i], k)) return 1;
+    }
+    return 0;
+}
+
+static int is_runbook_only(node_kind k)
+{
+    return k == N_STEP || k == N_PARAM || k == N_PHASE || k == N_ESCALATION || k == N_EVERY;
+}
+
+static const char *decl_what(node_kind k)
+{
+    switch (k) {
+    case N_STEP: return "a step";
+    case N_PARAM: return "a param";
+    case N_PHASE: return "a phase";
+    case N_ESCALATION: return "an escalation";
+    case N_EVERY: return "an every timer";
+    default: return "this declaration";
+    }
+}
+
+/* A top-level fn, let or secret of a module, or NULL. */
+static const rb_node *module_member(const module *m, const char *name)
+{
+    for (const rb_node *n = m->file->root->a; n; n = n->next)
+        if ((n->kind == N_FN || n->kind == N_LET || n->kind == N_SECRET) && n->str && strcmp(n->str, name) == 0)
+            return n;
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ literal checks */
+
+/* `what` takes a duration: a literal of any other type is an error. */
+static void expect_duration(checker *c, const rb_node *n, const char *what)
+{
+    if (!n) return;
+    const char *lit = literal_kind(n);
+    if (!lit || n->kind == N_DUR) return;
+    if (n->kind == N_NUM) {
+        error_at(c, n->loc, "expected a duration like 15m after '%s', not the number %g (write %gm or %gs)", what,
+                 n->num, n->num, n->num);
+    } else if (n->kind == N_UNARY && n->a->kind == N_DUR) {
+        error_at(c, n->loc, "expected a duration like 15m after '%s': a duration cannot be negative", what);
+    } else {
+        error_at(c, n->loc, "expected a duration like 15m after '%s', not %s", what, lit);
+    }
+}
+
+/* An interval (every, repeat every, wait until … every): a duration that is not zero. */
+static void expect_interval(checker *c, const rb_node *n, const char *what)
+{
+    expect_duration(c, n, what);
+    if (n && n->kind == N_DUR && n->num <= 0)
+        error_at(c, n->loc, "the interval after '%s' must be longer than 0s", what);
+}
+
+/* `retries` takes a whole number >= 0. */
+static void expect_count(checker *c, const rb_node *n, const char *what)
+{
+    if (!n) return;
+    const char *lit = literal_kind(n);
+    if (!lit) return;
+    if (n->kind == N_NUM && n->num == floor(n->num)) return;
+    if (n->kind == N_NUM || n->kind == N_UNARY)
+        error_at(c, n->loc, "'%s' takes a whole number of 0 or more, like 3", what);
+    else
+        error_at(c, n->loc, "'%s' takes a whole number of 0 or more, like 3, not %s", what, lit);
+}
+
+/* ------------------------------------------------------------------ names */
+
+/* A declaration of name anywhere under n (list included): a hint for "undefined". */
+static const rb_node *find_decl(const rb_node *n, const char *name)
+{
+    for (; n; n = n->next) {
+        if ((n->kind == N_LET || n->kind == N_PARAM || n->kind == N_SECRET) && n->str && strcmp(n->str, name) == 0)
+            return n;
+        const rb_node *kids[] = {n->a, n->b, n->c, n->d};
+        for (size_t i = 0; i < sizeof kids / sizeof *kids; i++) {
+            const rb_node *p = find_decl(kids[i], name);
+            if (p) return p;
+        }
+    }
+    return NULL;
+}
+
+/* An undefined name: say where a declaration of it is, or suggest a close name. */
+static void undefined(checker *c, scope *sc, const rb_node *n, const char *what)
+{
+    rb_buf b;
+    buf_init(&b);
+    const rb_node *d = find_decl(c->f->root, n->str);
+    if (d)
+        buf_printf(&b, " (the '%s' at line %d is not visible here)", n->str, d->loc.line);
+    else
+        suggest_name(&b, sc, n->str);
+    error_at(c, n->loc, "undefined %s '%s'%s", what, n->str, buf_cstr(&b));
+    buf_free(&b);
+}
+
+static void use_name(checker *c, scope *sc, const rb_node *n)
+{
+    sym *s = lookup(sc, n->str);
+    if (s) {
+        s->used = 1;
+        return;
+    }
+    if (!builtin_find(n->str)) undefined(c, sc, n, "variable");
+}
+
+/* The module a name refers to when it is a `use` alias that loaded, else NULL; marks it used. */
+static sym *module_alias(const scope *sc, const rb_node *n)
+{
+    if (!n || n->kind != N_IDENT) return NULL;
+    sym *s = lookup(sc, n->str);
+    if (!s || s->kind != S_USE) return NULL;
+    s->used = 1;
+    return s;
+}
+
+/* `alias.name`: the member must be a top-level fn, let or secret of the module. */
+static const rb_node *check_member(checker *c, scope *sc, const rb_node *n)
+{
+    sym *s = module_alias(sc, n->a);
+    if (!s) {
+        walk_expr(c, sc, n->a);
+        return NULL;
+    }
+    if (!s->mod) return NULL;
+    const rb_node *m = module_member(s->mod, n->str);
+    if (m) return m;
+    rb_loc at = loc_after(c, loc_after(c, n->a->loc, strlen(n->a->str)), 1);
+    suggest sg = {NULL, 99};
+    for (const rb_node *d = s->mod->file->root->a; d; d = d->next)
+        if ((d->kind == N_FN || d->kind == N_LET || d->kind == N_SECRET) && d->str) suggest_try(&sg, n->str, d->str);
+    if (sg.best)
+        error_at(c, at, "module '%s' has no member '%s' (did you mean '%s'?)", n->a->str, n->str, sg.best);
+    else
+        error_at(c, at, "module '%s' has no member '%s'", n->a->str, n->str);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ warnings helpers */
+
+/* Where an untrusted value comes from ("a prompt", "an HTTP response"), or NULL. */
+static const char *untrusted(const scope *sc, const rb_node *e, int follow)
+{
+    while (e && (e->kind == N_MEMBER || e->kind == N_INDEX)) e = e->a;
+    if (!e) return NULL;
+    if (e->kind == N_HTTP) return "an HTTP response";
+    if (e->kind == N_CALL && e->a && e->a->kind == N_IDENT && !lookup(sc, e->a->str) &&
+        (strcmp(e->a->str, "ask") == 0 || strcmp(e->a->str, "choose") == 0))
+        return "a prompt";
+    if (e->kind == N_IDENT && follow) {
+        const sym *s = lookup(sc, e->str);
+        if (s && s->decl && s->decl->kind == N_LET) return untrusted(sc, s->decl->a, 0);
+    }
+    return NULL;
+}
+
+static int sh_is_readonly(const rb_node *n)
+{
+    const rb_node *o = ast_opt(n, "readonly");
+    if (!o) return 0;
+    return !o->a || o->a->kind != N_BOOL || o->a->num != 0;
+}
+
+/* ------------------------------------------------------------------ expressions */
+
+/* A named argument the builtin b does not take. */
+static void unknown_option(checker *c, const rb_node *arg, const builtin_info *b)
+{
+    if (!b->named || !*b->named) {
+        error_at(c, arg->loc, "%s() takes no named options ('%s:')", b->name, arg->str);
+        return;
+    }
+    rb_buf opts;
+    buf_init(&opts);
+    for (const char *p = b->named; *p;) {
+        size_t w = strcspn(p, " ");
+        buf_printf(&opts, "%s%.*s:", opts.len ? ", " : "", (int)w, p);
+        p += w + strspn(p + w, " ");
+    }
+    error_at(c, arg->loc, "%s() has no option '%s' (it takes %s)", b->name, arg->str, buf_cstr(&opts));
+    buf_free(&opts);
+}
+
+static void check_builtin_call(checker *c, const rb_node *call, const builtin_info *b)
+{
+    const char *name = b->name;
+    if (b->kind == BI_VALUE) {
+        error_at(c, call->loc, "'%s' is a value, not a function", name);
+        return;
+    }
+    int npos = 0;
+    for (const rb_node *a = call->b; a; a = a->next) {
+        if (a->kind != N_NAMEDARG) npos++;
+        else if (!builtin_takes_named(b, a->str)) unknown_option(c, a, b);
+    }
+    if (npos >= b->min_args && (b->max_args < 0 || npos <= b->max_args)) return;
+    rb_buf want;
+    buf_init(&want);
+    if (b->min_args == b->max_args)
+        buf_printf(&want, "%d argument%s", b->min_args, b->min_args == 1 ? "" : "s");
+    else if (b->max_args < 0)
+        buf_printf(&want, "at least %d argument%s", b->min_args, b->min_args == 1 ? "" : "s");
+    else
+        buf_printf(&want, "%d to %d arguments", b->min_args, b->max_args);
+    error_at(c, call->loc, "%s() takes %s, %d given", name, buf_cstr(&want), npos);
+    buf_free(&want);
+}
+
+static void walk_call(checker *c, scope *sc, const rb_node *n)
+{
+    const rb_node *callee = n->a;
+    const builtin_info *bi = NULL;
+    if (callee->kind == N_IDENT) {
+        sym *s = lookup(sc, callee->str);
+        if (s) {
+            s->used = 1;
+            const rb_node *p = s->kind == S_FN ? find_prompt(s->decl->b) : NULL;
+            if (p && c->timer)
+                error_at(c, callee->loc, "a timer body cannot prompt: fn '%s' asks the responder (line %d)",
+                         callee->str, p->loc.line);
+        } else if ((bi = builtin_find(callee->str)) != NULL) {
+            check_builtin_call(c, n, bi);
+            if (strcmp(bi->name, "confirm") == 0 || strcmp(bi->name, "choose") == 0) c->gated = 1;
+            if (bi->prompts && c->timer)
+                error_at(c, callee->loc, "a timer body cannot prompt: '%s' would wait for an answer inside this %s",
+                         callee->str, c->timer);
+        } else {
+            undefined(c, sc, callee, "function");
+        }
+    } else if (callee->kind == N_MEMBER && module_alias(sc, callee->a)) {
+        const sym *alias = module_alias(sc, callee->a);
+        const rb_node *m = check_member(c, sc, callee);
+        const rb_node *p = m && m->kind == N_FN ? find_prompt(m->b) : NULL;
+        if (p && c->timer)
+            error_at(c, callee->loc, "a timer body cannot prompt: %s.%s asks the responder (%s:%d)", callee->a->str,
+                     callee->str, alias->mod->file->src.name, p->loc.line);
+    } else {
+        walk_expr(c, sc, callee);
+    }
+    for (const rb_node *a = n->b; a; a = a->next) walk_expr(c, sc, a->kind == N_NAMEDARG ? a->a : a);
+
+    if (bi && strcmp(bi->name, "raw") == 0 && n->b && n->b->kind != N_NAMEDARG) {
+        const char *from = untrusted(sc, n->b, 1);
+        if (from)
+            warn_at(c, n->loc, "RB101",
+                    "raw() of a value that came from %s: it reaches the shell unquoted (drop raw() or validate it)",
+                    from);
+    }
+}
+
+static void walk_sh(checker *c, scope *sc, const rb_node *n)
+{
+    static const char *const known[] = {"timeout", "readonly", "env", "cwd", "on"};
+    walk_expr(c, sc, n->a);
+    for (const rb_node *o = n->opts; o; o = o->next) {
+        int ok = 0;
+        for (size_t i = 0; i < sizeof known / sizeof *known; i++) ok |= strcmp(o->str, known[i]) == 0;
+        if (!ok) error_at(c, o->loc, "sh has no option '%s' (it takes timeout, readonly, env, cwd, on)", o->str);
+        if (strcmp(o->str, "timeout") == 0) expect_duration(c, o->a, "timeout");
+        if (o->a) walk_expr(c, sc, o->a);
+    }
+    if (c->step && !c->timer && !c->fn && !c->gated && !c->in_wait_cond && !sh_is_readonly(n))
+        warn_at(c, n->loc, "RB102",
+                "this command may change things and no confirm or choose comes before it in step '%s' "
+                "(add a confirm, or mark it readonly)",
+                c->step->str ? c->step->str : "?");
+}
+
+static void walk_http(checker *c, scope *sc, const rb_node *n)
+{
+    static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"};
+    const char *m = n->str ? n->str : "";
+    int ok = 0, caps = 0;
+    for (size_t i = 0; i < sizeof methods / sizeof *methods; i++) {
+        ok |= strcmp(m, methods[i]) == 0;
+        caps |= strcasecmp(m, methods[i]) == 0;
+    }
+    rb_loc at = loc_after(c, n->loc, 4);
+    if (!ok && caps)
+        error_at(c, at, "unknown http method '%s' (methods are written in capitals)", m);
+    else if (!ok)
+        error_at(c, at, "unknown http method '%s' (use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS)", m);
+    walk_expr(c, sc, n->a);
+    for (const rb_node *o = n->opts; o; o = o->next) {
+        if (strcmp(o->str, "timeout") == 0) expect_duration(c, o->a, "timeout");
+        if (strcmp(o->str, "retries") == 0) expect_count(c, o->a, "retries");
+        if (strcmp(o->str, "headers") == 0 && o->a && o->a->kind == N_MAP) {
+            for (const rb_node *p = o->a->a; p; p = p->next)
+                if (p->str && strcasecmp(p->str, "authorization") == 0 && p->a && p->a->kind == N_STR && p->a->str[0])
+                    warn_at(c, p->a->loc, "RB105",
+                            "hard-coded credential in an Authorization header (take it from a secret)");
+        }
+        if (o->a) walk_expr(c, sc, o->a);
+    }
+}
+
+static void walk_expr(checker *c, scope *sc, const rb_node *n)
+{
+    if (!n) return;
+    switch (n->kind) {
+    case N_SEV:
+        if (n->num < 1 || n->num > 4)
+            error_at(c, n->loc, "severity P%g does not exist: severities are P1 (most severe) to P4", n->num);
+        break;
+    case N_INTERP:
+    case N_LIST:
+        for (const rb_node *p = n->a; p; p = p->next) walk_expr(c, sc, p);
+        break;
+    case N_MAP:
+        for (const rb_node *p = n->a; p; p = p->next) walk_expr(c, sc, p->a);
+        break;
+    case N_PAIR:
+    case N_NAMEDARG:
+        walk_expr(c, sc, n->a);
+        break;
+    case N_IDENT:
+        use_name(c, sc, n);
+        break;
+    case N_UNARY:
+        walk_expr(c, sc, n->a);
+        break;
+    case N_BINARY:
+    case N_INDEX:
+        walk_expr(c, sc, n->a);
+        walk_expr(c, sc, n->b);
+        break;
+    case N_MEMBER:
+        check_member(c, sc, n);
+        break;
+    case N_CALL:
+        walk_call(c, sc, n);
+        break;
+    case N_SH:
+        walk_sh(c, sc, n);
+        break;
+    case N_HTTP:
+        walk_http(c, sc, n);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ------------------------------------------------------------------ statements */
+
+static void walk_assign(checker *c, scope *sc, const rb_node *n)
+{
+    const rb_node *t = n->a;
+    if (t->kind == N_IDENT) {
+        const sym *s = lookup(sc, t->str);
+        if (!s && builtin_find(t->str))
+            error_at(c, t->loc, "cannot assign to the builtin '%s'", t->str);
+        else if (!s)
+            error_at(c, t->loc, "assignment to undeclared variable '%s' (declare it first: let %s = …)", t->str, t->str);
+        else if (s->kind == S_FN || s->kind == S_USE)
+            error_at(c, t->loc, "cannot assign to %s '%s'", sym_kind_name[s->kind], t->str);
+    } else if (t->kind == N_MEMBER || t->kind == N_INDEX) {
+        walk_expr(c, sc, t);
+    } else {
+        error_at(c, t->loc, "cannot assign to this expression (only to a name, a.b or a[i])");
+    }
+    walk_expr(c, sc, n->b);
+}
+
+static void timer_prompt(checker *c, const rb_node *n, const char *what)
+{
+    if (c->timer)
+        error_at(c, n->loc, "a timer body cannot prompt: '%s' would wait for an answer inside this %s", what, c->timer);
+}
+
+/* Enter a timer body: prompts and goto are not allowed, loops and fn do not reach in. */
+typedef struct saved_ctx {
+    const char *timer;
+    const rb_node *fn;
+    int loops;
+    const rb_node *step;
+} saved_ctx;
+
+static saved_ctx enter_timer(checker *c, const char *kind)
+{
+    saved_ctx s = {c->timer, c->fn, c->loops, c->step};
+    c->timer = kind;
+    c->fn = NULL;
+    c->loops = 0;
+    c->step = NULL;
+    return s;
+}
+
+static void leave(checker *c, saved_ctx s)
+{
+    c->timer = s.timer;
+    c->fn = s.fn;
+    c->loops = s.loops;
+    c->step = s.step;
+}
+
+static void walk_escalation(checker *c, scope *sc, const rb_node *n)
+{
+    for (const rb_node *r = n->a; r; r = r->next) {
+        if (r->kind == N_REPEAT) {
+            expect_interval(c, r->a, "repeat every");
+            walk_expr(c, sc, r->a);
+            continue;
+        }
+        if (r->kind != N_RUNG) continue;
+        expect_duration(c, r->a, "at");
+        walk_expr(c, sc, r->a);
+        saved_ctx s = enter_timer(c, "escalation");
+        walk_expr(c, sc, r->b);
+        walk_expr(c, sc, r->c);
+        walk_block(c, sc, r->d);
+        leave(c, s);
+    }
+}
+
+static void walk_every(checker *c, scope *sc, const rb_node *n)
+{
+    expect_interval(c, n->a, "every");
+    walk_expr(c, sc, n->a);
+    expect_duration(c, n->c, "for");
+    walk_expr(c, sc, n->c);
+    saved_ctx s = enter_timer(c, "every timer");
+    walk_expr(c, sc, n->b);
+    walk_block(c, sc, n->d);
+    leave(c, s);
+}
+
+/* The first step with this id (a duplicate comes later and is never found). */
+static const step_entry *find_step(const checker *c, const char *id)
+{
+    for (int i = 0; i < c->nsteps; i++)
+        if (c->steps[i].id && strcmp(c->steps[i].id, id) == 0) return &c->steps[i];
+    return NULL;
+}
+
+static void walk_goto(checker *c, const rb_node *n)
+{
+    rb_loc at = loc_after(c, n->loc, 4);
+    if (c->timer) {
+        error_at(c, n->loc, "goto cannot be used in an %s body: a timer runs beside the steps, not between them",
+                 c->timer);
+    } else if (c->fn) {
+        error_at(c, n->loc, "goto cannot be used inside a fn (fn '%s'); return a value and goto from the step",
+                 c->fn->str);
+    } else if (!find_step(c, n->str)) {
+        suggest sg = {NULL, 99};
+        for (int i = 0; i < c->nsteps; i++)
+            if (c->steps[i].id) suggest_try(&sg, n->str, c->steps[i].id);
+        if (sg.best)
+            error_at(c, at, "goto target '%s' is not a step in this runbook (did you mean '%s'?)", n->str, sg.best);
+        else
+            error_at(c, at, "goto target '%s' is not a step in this runbook", n->str);
+    }
+}
+
+static void walk_for(checker *c, scope *sc, const rb_node *n)
+{
+    walk_expr(c, sc, n->a);
+    scope body;
+    scope_init(&body, sc);
+    scope_add(&body, n->str, S_LOCAL, n);
+    if (n->str2) scope_add(&body, n->str2, S_LOCAL, n);
+    c->loops++;
+    walk_block(c, &body, n->b);
+    c->loops--;
+    scope_free(&body);
+}
+
+static void walk_stmt(checker *c, scope *sc, const rb_node *n)
+{
+    switch (n->kind) {
+    case N_LET:
+        walk_expr(c, sc, n->a);
+        scope_add(sc, n->str, sc == &c->stepvars ? S_STEPVAR : S_LOCAL, n);
+        break;
+    case N_ASSIGN:
+        walk_assign(c, sc, n);
+        break;
+    case N_IF:
+        walk_expr(c, sc, n->a);
+        walk_block(c, sc, n->b);
+        if (n->c && n->c->kind == N_IF) walk_stmt(c, sc, n->c);
+        else walk_block(c, sc, n->c);
+        break;
+    case N_WHILE:
+        walk_expr(c, sc, n->a);
+        c->loops++;
+        walk_block(c, sc, n->b);
+        c->loops--;
+        break;
+    case N_FOR:
+        walk_for(c, sc, n);
+        break;
+    case N_BREAK:
+    case N_CONTINUE:
+        if (c->loops == 0)
+            error_at(c, n->loc, "'%s' outside a loop", n->kind == N_BREAK ? "break" : "continue");
+        break;
+    case N_RETURN:
+        if (!c->fn) error_at(c, n->loc, "'return' outside a fn (to end a step early use goto, fail or abort)");
+        walk_expr(c, sc, n->a);
+        break;
+    case N_GOTO:
+        walk_goto(c, n);
+        break;
+    case N_CONFIRM:
+        timer_prompt(c, n, "confirm");
+        walk_expr(c, sc, n->a);
+        c->gated = 1;
+        break;
+    case N_CHOOSE:
+        timer_prompt(c, n, "choose");
+        walk_expr(c, sc, n->a);
+        c->gated = 1;
+        for (const rb_node *arm = n->b; arm; arm = arm->next) {
+            walk_expr(c, sc, arm->a);
+            walk_block(c, sc, arm->b);
+        }
+        break;
+    case N_CHECKLIST:
+        timer_prompt(c, n, "checklist");
+        walk_expr(c, sc, n->a);
+        for (const rb_node *it = n->b; it; it = it->next) walk_expr(c, sc, it);
+        break;
+    case N_WAIT:
+        expect_duration(c, n->a, "wait");
+        walk_expr(c, sc, n->a);
+        walk_expr(c, sc, n->b);
+        break;
+    case N_WAITUNTIL:
+        c->in_wait_cond++;
+        walk_expr(c, sc, n->a);
+        c->in_wait_cond--;
+        for (const rb_node *o = n->opts; o; o = o->next) {
+            if (strcmp(o->str, "every") == 0) expect_interval(c, o->a, "every");
+            else expect_duration(c, o->a, o->str);
+            walk_expr(c, sc, o->a);
+        }
+        break;
+    case N_NOTE:
+    case N_WARN:
+    case N_RUN:
+    case N_ABORT:
+    case N_FAIL:
+    case N_EXPRSTMT:
+        walk_expr(c, sc, n->a);
+        walk_expr(c, sc, n->b);
+        break;
+    case N_ESCALATION:
+        walk_escalation(c, sc, n);
+        break;
+    case N_EVERY:
+        walk_every(c, sc, n);
+        break;
+    case N_BLOCK:
+        walk_block(c, sc, n);
+        break;
+    default:
+        break;
+    }
+}
+
+static void walk_stmts(checker *c, scope *sc, const rb_node *list)
+{
+    for (const rb_node *n = list; n; n = n->next) walk_stmt(c, sc, n);
+}
+
+static void walk_block(checker *c, scope *sc, const rb_node *block)
+{
+    if (!block) return;
+    scope inner;
+    scope_init(&inner, sc);
+    walk_stmts(c, &inner, block->kind == N_BLOCK ? block->a : block);
+    scope_free(&inner);
+}
+
+/* ------------------------------------------------------------------ declarations */
+
+static void walk_fn(checker *c, const rb_node *n)
+{
+    scope params;
+    scope_init(&params, &c->globals);
+    for (const rb_node *p = n->a; p; p = p->next) {
+        if (scope_here(&params, p->str))
+            error_at(c, p->loc, "fn '%s' has two parameters named '%s'", n->str, p->str);
+        scope_add(&params, p->str, S_LOCAL, p);
+    }
+    saved_ctx s = {c->timer, c->fn, c->loops, c->step};
+    c->fn = n;
+    c->timer = NULL;
+    c->loops = 0;
+    c->step = NULL;
+    walk_block(c, &params, n->b);
+    leave(c, s);
+    scope_free(&params);
+}
+
+static void walk_step(checker *c, const rb_node *n)
+{
+    scope *sc = &c->stepvars;
+    for (const rb_node *o = n->opts; o; o = o->next) {
+        if (strcmp(o->str, "retries") == 0) expect_count(c, o->a, "retries");
+        else expect_duration(c, o->a, o->str);
+        walk_expr(c, sc, o->a);
+    }
+    walk_expr(c, sc, n->d);
+    c->step = n;
+    c->gated = 0;
+    if (n->a) walk_stmts(c, sc, n->a->a);
+    c->step = NULL;
+    walk_block(c, sc, n->b);
+    walk_block(c, sc, n->c);
+}
+
+static void walk_phase(checker *c, const rb_node *n)
+{
+    for (const rb_node *o = n->opts; o; o = o->next) {
+        expect_duration(c, o->a, o->str);
+        walk_expr(c, &c->stepvars, o->a);
+    }
+    walk_expr(c, &c->stepvars, n->b);
+    for (const rb_node *it = n->a; it; it = it->next) {
+        if (it->kind == N_STEP) walk_step(c, it);
+        else if (it->kind == N_ESCALATION) walk_escalation(c, &c->stepvars, it);
+        else if (it->kind == N_EVERY) walk_every(c, &c->stepvars, it);
+    }
+}
+
+static int is_known_type(const char *t)
+{
+    static const char *const types[] = {"string", "number", "int", "bool", "duration", "time",
+                                        "severity", "list", "map", "any"};
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+        if (strcmp(t, types[i]) == 0) return 1;
+    return 0;
+}
+
+/* Declare a global.  A second declaration of the name is an error (and NULL: the first stays). */
+static sym *add_global(checker *c, const char *name, sym_kind kind, const rb_node *decl)
+{
+    const sym *old = scope_here(&c->globals, name);
+    if (old) {
+        error_at(c, decl->kind == N_USE ? decl->loc : name_loc(c, decl),
+                 "'%s' is already declared (as a %s at line %d)", name, sym_kind_name[old->kind], old->decl->loc.line);
+        return NULL;
+    }
+    return scope_add(&c->globals, name, kind, decl);
+}
+
+static void check_header_fields(checker *c, const rb_node *h)
+{
+    static const char *const known[] = {"id", "severity", "owner", "summary", "tags", "respond", "resolve"};
+    walk_expr(c, &c->globals, h->b);
+    for (const rb_node *fl = h->a; fl; fl = fl->next) {
+        const char *name = fl->str;
+        const rb_node *v = fl->a;
+        const char *lit = v ? literal_kind(v) : NULL;
+        int is_known = 0;
+        for (size_t i = 0; i < sizeof known / sizeof *known; i++) is_known |= strcmp(name, known[i]) == 0;
+        for (const rb_node *e = h->a; e != fl; e = e->next)
+            if (strcmp(e->str, name) == 0)
+                error_at(c, fl->loc, "header field '%s' is given twice (first at line %d)", name, e->loc.line);
+        walk_expr(c, &c->globals, v);
+        if (!is_known) {
+            warn_at(c, fl->loc, "RB100", "unknown header field '%s' (known: id, severity, owner, summary, tags, "
+                                         "respond within, resolve within)", name);
+            continue;
+        }
+        int timed = strcmp(name, "respond") == 0 || strcmp(name, "resolve") == 0;
+        if (timed && fl->num == 0) {
+            error_at(c, fl->loc, "write '%s within D', like '%s within 15m'", name, name);
+        } else if (!timed && fl->num != 0) {
+            error_at(c, fl->loc, "'within' only follows 'respond' and 'resolve', not '%s'", name);
+        } else if (timed) {
+            expect_duration(c, v, strcmp(name, "respond") == 0 ? "respond within" : "resolve within");
+        } else if (strcmp(name, "severity") == 0) {
+            if (lit && v->kind != N_SEV) error_at(c, v->loc, "severity takes P1, P2, P3 or P4, not %s", lit);
+        } else if (strcmp(name, "tags") == 0) {
+            if (lit && v->kind != N_LIST)
+                error_at(c, v->loc, "'tags' takes a list of strings like [\"database\"], not %s", lit);
+            for (const rb_node *t = v && v->kind == N_LIST ? v->a : NULL; t; t = t->next)
+                if (literal_kind(t) && t->kind != N_STR && t->kind != N_INTERP)
+                    error_at(c, t->loc, "a tag is a string, not %s", literal_kind(t));
+        } else if (lit && v->kind != N_STR && v->kind != N_INTERP) {
+            error_at(c, v->loc, "'%s' takes a string, not %s", name, lit);
+        }
+    }
+}
+
+/* The alias of a `use`: written with `as`, the module name, or the file's stem. */
+static const char *use_alias(checker *c, const rb_node *n)
+{
+    if (n->str2) return n->str2;
+    if (n->num == 0) return n->str;
+    const char *base = strrchr(n->str, '/');
+    base = base ? base + 1 : n->str;
+    size_t len = strlen(base);
+    if (len > 3 && strcmp(base + len - 3, ".rb") == 0) len -= 3;
+    int ok = len > 0 && (isalpha((unsigned char)base[0]) || base[0] == '_');
+    for (size_t i = 0; i < len; i++) ok &= isalnum((unsigned char)base[i]) || base[i] == '_';
+    if (!ok) {
+        error_at(c, n->loc, "'%.*s' is not a name: write use \"%s\" as some_name", (int)len, base, n->str);
+        return NULL;
+    }
+    return arena_strndup(&c->f->mem, base, len);
+}
+
+static void checker_init(checker *c, ast_file *f, module_set *ms, diag_list *d, check_mode mode, const chain *files)
+{
+    memset(c, 0, sizeof *c);
+    c->f = f;
+    c->ms = ms;
+    c->d = d;
+    c->mode = mode;
+    c->files = files;
+    scope_init(&c->globals, NULL);
+    scope_init(&c->stepvars, &c->globals);
+}
+
+static void checker_free(checker *c)
+{
+    scope_free(&c->globals);
+    scope_free(&c->stepvars);
+    rb_free(c->steps);
+}
+
+/* Check a module named by `use` n, once, with its own checker (its own file name). */
+static void check_module(checker *c, const rb_node *n, module *m)
+{
+    for (const chain *ch = c->files; ch; ch = ch->up) {
+        if (strcmp(ch->key, m->key) == 0) {
+            error_at(c, n->loc, "cyclic use: '%s' is already being loaded (modules cannot use each other in a circle)",
+                     n->str);
+            return;
+        }
+    }
+    if (m->checked || c->mode != MODE_CHECK) return;
+    m->checked = 1;
+    if (!m->file || !m->file->root || m->syntax_errors) return;
+    m->loading = 1;
+    chain link = {m->key, c->files};
+    checker sub;
+    checker_init(&sub, m->file, c->ms, c->d, MODE_CHECK, &link);
+    sub.module_ctx = 1;
+    check_tree(&sub);
+    c->count += sub.count;
+    checker_free(&sub);
+    m->loading = 0;
+}
+
+static void declare_use(checker *c, const rb_node *n)
+{
+    const char *alias = use_alias(c, n);
+    module *m = module_load(c->ms, n->str, (int)n->num, c->f->src.name, c->d);
+    if (!m) {
+        if (n->num != 0)
+            error_at(c, n->loc, "module file '%s' not found (a path is relative to this file's directory)", n->str);
+        else
+            error_at(c, n->loc, "module '%s' not found (searched RUNBOOK_PATH, the installed stdlib and the built-in "
+                                "stdlib)", n->str);
+    } else {
+        check_module(c, n, m);
+    }
+    if (!alias) return;
+    sym *s = add_global(c, alias, S_USE, n);
+    if (s && m && m->file && m->file->root && !m->syntax_errors) s->mod = m;
+}
+
+static void declare_global(checker *c, const rb_node *n)
+{
+    switch (n->kind) {
+    case N_PARAM:
+        if (n->c && !is_known_type(n->str2))
+            error_at(c, n->c->loc, "unknown param type '%s' (string, number, int, bool, duration, time, severity, "
+                                   "list, map or any)", n->str2);
+        walk_expr(c, &c->globals, n->a);
+        walk_expr(c, &c->globals, n->b);
+        add_global(c, n->str, S_PARAM, n);
+        break;
+    case N_SECRET:
+        walk_expr(c, &c->globals, n->a);
+        if (n->a && n->a->kind == N_STR && n->a->str[0])
+            warn_at(c, n->a->loc, "RB105", "hard-coded credential: secret '%s' is a literal in the file (read it "
+                                           "with env(\"NAME\") instead)", n->str);
+        add_global(c, n->str, S_SECRET, n);
+        break;
+    case N_LET:
+        walk_expr(c, &c->globals, n->a);
+        add_global(c, n->str, S_LET, n);
+        break;
+    default:
+        break;
+    }
+}
+
+/* Header placement, and what a module may hold. */
+static void check_layout(checker *c, const rb_node *decls)
+{
+    const rb_node *header = NULL;
+    int missing_reported = 0;
+    for (const rb_node *n = decls; n; n = n->next) {
+        if (n->kind == N_HEADER) {
+            if (c->module_ctx) {
+                error_at(c, n->loc, "a module cannot contain a runbook header (to run another runbook use "
+                                    "run \"file.rb\")");
+            } else if (header) {
+                error_at(c, n->loc, "a runbook has exactly one header; the first is at line %d", header->loc.line);
+            } else {
+                header = n;
+                if (n != decls)
+                    error_at(c, n->loc, "the runbook header must come first in the file (line %d comes before it)",
+                             decls->loc.line);
+            }
+        } else if (is_runbook_only(n->kind)) {
+            if (c->module_ctx) {
+                error_at(c, n->loc, "a module cannot contain %s: it holds only use, let, secret and fn",
+                         decl_what(n->kind));
+            } else if (c->f->is_module && !missing_reported) {
+                error_at(c, n->loc, "missing runbook header: a file with %s must begin with runbook \"Title\" { … }",
+                         decl_what(n->kind));
+                missing_reported = 1;
+            }
+        }
+    }
+}
+
+/* Every step goes into the table in source order; id is NULL when it has no usable one. */
+static void add_step(checker *c, const rb_node *n)
+{
+    const char *id = n->str;
+    if (!id && !n->str2) {
+        error_at(c, n->d ? n->d->loc : n->loc, "a step whose title is interpolated needs an id: step my_id \"…\"");
+    } else if (!id) {
+        id = check_step_slug(&c->f->mem, n->str2);
+        if (!*id) {
+            error_at(c, n->d ? n->d->loc : n->loc, "this title gives the step no id: write one, step my_id \"…\"");
+            id = NULL;
+        }
+    }
+    const step_entry *old = id ? find_step(c, id) : NULL;
+    if (old)
+        error_at(c, name_loc(c, n), "duplicate step id '%s' (the first is at line %d)%s", id, old->step->loc.line,
+                 n->str ? "" : "; give one of them an id");
+    if (c->nsteps == c->capsteps) {
+        c->capsteps = c->capsteps ? c->capsteps * 2 : 16;
+        c->steps = rb_xrealloc(c->steps, (size_t)c->capsteps * sizeof *c->steps);
+    }
+    c->steps[c->nsteps++] = (step_entry){id, n};
+}
+
+static void collect_steps(checker *c, const rb_node *decls)
+{
+    for (const rb_node *n = decls; n; n = n->next) {
+        if (n->kind == N_STEP) add_step(c, n);
+        if (n->kind == N_PHASE)
+            for (const rb_node *s = n->a; s; s = s->next)
+                if (s->kind == N_STEP) add_step(c, s);
+    }
+}
+
+/*
+ * The whole file: layout, step ids, hoisted fns and aliases, globals in order, then the
+ * bodies of everything (header, fns, timers, phases, steps) in source order.
+ */
+static void check_tree(checker *c)
+{
+    const rb_node *decls = c->f->root->a;
+    check_layout(c, decls);
+    if (!c->module_ctx) collect_steps(c, decls);
+    for (const rb_node *n = decls; n; n = n->next) {
+        if (n->kind == N_USE) declare_use(c, n);
+        if (n->kind == N_FN) add_global(c, n->str, S_FN, n);
+    }
+    for (const rb_node *n = decls; n; n = n->next)
+        if (!(c->module_ctx && is_runbook_only(n->kind))) declare_global(c, n);
+    for (const rb_node *n = decls; n; n = n->next) {
+        if (c->module_ctx && (is_runbook_only(n->kind) || n->kind == N_HEADER)) continue;
+        switch (n->kind) {
+        case N_HEADER: check_header_fields(c, n); break;
+        case N_FN: walk_fn(c, n); break;
+        case N_ESCALATION: walk_escalation(c, &c->globals, n); break;
+        case N_EVERY: walk_every(c, &c->globals, n); break;
+        case N_PHASE: walk_phase(c, n); break;
+        case N_STEP: walk_step(c, n); break;
+        default: break;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ public */
+
+int check_file(ast_file *f, module_set *ms, diag_list *d)
+{
+    if (!f || !f->root) return 0;
+    char *key = module_path_key(f->src.name);
+    chain self = {key, NULL};
+    checker c;
+    checker_init(&c, f, ms, d, MODE_CHECK, &self);
+    check_tree(&c);
+    int n = c.count;
+    checker_free(&c);
+    rb_free(key);
+    return n;
+}
+
+/* RB103: params and top-level lets nobody reads (runbooks only: a module's lets are its API). */
+static void warn_unused(checker *c)
+{
+    if (c->f->is_module) return;
+    for (int i = 0; i < c->globals.n; i++) {
+        const sym *s = &c->globals.items[i];
+        if (!s->used && (s->kind == S_PARAM || s->kind == S_LET))
+            warn_at(c, name_loc(c, s->decl), "RB103", "%s '%s' is never used", s->kind == S_PARAM ? "param" : "let",
+                    s->name);
+    }
+}
+
+/* RB104: a P1/P2 runbook with no escalation at all. */
+static void warn_no_escalation(checker *c, const rb_node *decls)
+{
+    const rb_node *sev = NULL;
+    for (const rb_node *n = decls; n; n = n->next) {
+        if (n->kind == N_HEADER)
+            for (const rb_node *fl = n->a; fl; fl = fl->next)
+                if (strcmp(fl->str, "severity") == 0 && fl->a && fl->a->kind == N_SEV) sev = fl->a;
+        if (n->kind == N_USE && n->num == 0 && strcmp(n->str, "escalation") == 0) return;
+    }
+    if (!sev || sev->num < 1 || sev->num > 2 || has_kind(decls, N_ESCALATION)) return;
+    warn_at(c, sev->loc, "RB104", "a P%g runbook with no escalation: add escalation { at 0m … } so that someone is "
+                                  "paged when nobody responds", sev->num);
+}
+
+/* The last statement of a step body, or NULL. */
+static const rb_node *last_stmt(const rb_node *step)
+{
+    const rb_node *last = NULL;
+    for (const rb_node *s = step->a ? step->a->a : NULL; s; s = s->next) last = s;
+    return last;
+}
+
+/*
+ * RB106: a step right after one that always leaves by goto/abort, that no goto names.
+ * Only when nothing in the previous step can fall through to it: a confirm gate ("no"
+ * skips the rest of the step) or an on failure block could.
+ */
+static void warn_unreachable(checker *c, const rb_node *root)
+{
+    for (int i = 1; i < c->nsteps; i++) {
+        const rb_node *prev = c->steps[i - 1].step, *step = c->steps[i].step;
+        const rb_node *last = last_stmt(prev);
+        if (!c->steps[i].id || find_step(c, c->steps[i].id)->step != step) continue;   /* no id, or a duplicate */
+        if (!last || (last->kind != N_GOTO && last->kind != N_ABORT)) continue;
+        if (prev->c || has_kind(prev->a, N_CONFIRM)) continue;
+        if (has_goto_to(root, c->steps[i].id)) continue;
+        warn_at(c, name_loc(c, step), "RB106",
+                "step '%s' can never run: the step before it always ends with %s (line %d) and no goto leads here",
+                c->steps[i].id, last->kind == N_GOTO ? "goto" : "abort", last->loc.line);
+    }
+}
+
+int check_warnings(ast_file *f, module_set *ms, diag_list *d)
+{
+    if (!f || !f->root) return 0;
+    checker c;
+    checker_init(&c, f, ms, d, MODE_WARN, NULL);
+    check_tree(&c);
+    warn_unused(&c);
+    warn_no_escalation(&c, f->root->a);
+    warn_unreachable(&c, f->root);
+    int n = c.count;
+    checker_free(&c);
+    return n;
+}
+
+/* The slug of a title into b: lowercase letters and digits, '_' for runs of anything else. */
+static void slug_into(rb_buf *b, const char *title)
+{
+    int pending = 0;
+    for (const unsigned char *p = (const unsigned char *)title; *p; p++) {
+        if (*p < 0x80 && isalnum(*p)) {
+            if (pending && b->len) buf_addc(b, '_');
+            pending = 0;
+            buf_addc(b, (char)tolower(*p));
+        } else {
+            pending = 1;
+        }
+    }
+}
+
+char *check_step_slug(arena *a, const char *title)
+{
+    rb_buf b;
+    buf_init(&b);
+    slug_into(&b, title ? title : "");
+    char *s = arena_strndup(a, buf_cstr(&b), b.len);
+    buf_free(&b);
+    return s;
+}
+
+static int step_is(const rb_node *s, const char *id)
+{
+    if (s->str) return strcmp(s->str, id) == 0;
+    if (!s->str2) return 0;
+    rb_buf b;
+    buf_init(&b);
+    slug_into(&b, s->str2);
+    int eq = strcmp(buf_cstr(&b), id) == 0;
+    buf_free(&b);
+    return eq;
+}
+
+int check_has_step(const ast_file *f, const char *id)
+{
+    if (!f || !f->root || !id) return 0;
+    for (const rb_node *n = f->root->a; n; n = n->next) {
+        if (n->kind == N_STEP && step_is(n, id)) return 1;
+        if (n->kind == N_PHASE)
+            for (const rb_node *s = n->a; s; s = s->next)
+                if (s->kind == N_STEP && step_is(s, id)) return 1;
+    }
+    return 0;
+}

@@ -1375,15 +1375,20 @@ static ctl exec_stmt(interp *I, scope *sc, const rb_node *n)
     }
 }
 
-static ctl exec_block(interp *I, scope *sc, const rb_node *block)
+/* Run a block's statements in scope sc itself (their lets land in sc). */
+static ctl exec_in(interp *I, scope *sc, const rb_node *block)
 {
-    if (!block) return CTL_OK;
-    scope *s = scope_new(I, sc);
-    for (const rb_node *n = block->a; n; n = n->next) {
-        ctl c = exec_stmt(I, s, n);
+    for (const rb_node *n = block ? block->a : NULL; n; n = n->next) {
+        ctl c = exec_stmt(I, sc, n);
         if (c != CTL_OK) return c;
     }
     return CTL_OK;
+}
+
+/* Run a block in a scope of its own (its lets end with it). */
+static ctl exec_block(interp *I, scope *sc, const rb_node *block)
+{
+    return block ? exec_in(I, scope_new(I, sc), block) : CTL_OK;
 }
 
 /* ------------------------------------------------------------------ globals & modules */
@@ -1572,7 +1577,7 @@ static ctl roll_back(interp *I, int *done, int ndone)
         I->step_id = s->id;
         say(I, "-> rollback of %s", s->id);
         ctl c = emit(I, "rollback.start", s->id, NULL);
-        if (c == CTL_OK) c = exec_block(I, I->globals, s->step->b);
+        if (c == CTL_OK) c = exec_in(I, I->globals, s->step->b);
         if (c == CTL_STOP) return c;
         if (c == CTL_FAIL || c == CTL_ABORT) {
             report_error(I, "error");
@@ -1648,7 +1653,7 @@ static ctl run_steps(interp *I, int start, const char **status)
         int next = idx + 1;
         for (;;) {
             I->step_deadline = timeout > 0 ? clock_now() + timeout : -1;
-            c = exec_block(I, I->globals, s->step->a);
+            c = exec_in(I, I->globals, s->step->a);
             I->step_deadline = -1;
             if (c == CTL_FAIL && attempt < retries) {
                 attempt++;
@@ -1687,7 +1692,7 @@ static ctl run_steps(interp *I, int start, const char **status)
             outcome = "failed";
             if (s->step->c) {
                 say(I, "  running the on failure block of %s", s->id);
-                ctl fc = exec_block(I, I->globals, s->step->c);
+                ctl fc = exec_in(I, I->globals, s->step->c);
                 if (fc == CTL_STOP) return fc;
                 if (fc == CTL_ABORT) {
                     report_error(I, "aborted");

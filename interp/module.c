@@ -1,14 +1,203 @@
-/* module.c — placeholder until module loading lands (see include/module.h). */
+/*
+ * module.c — finding, reading, parsing and caching the modules named by `use`.
+ *
+ * Owns: the search order for `use name` (RUNBOOK_PATH, the installed stdlib, the build
+ * tree's stdlib, the copy embedded in the binary), the resolution of `use "path.rb"`
+ * against the directory of the file that says it, the canonical key that makes one module
+ * one module however it is named, and the lifetime of the parsed modules.
+ *
+ * Never: check or evaluate a module (the checker and the evaluator do), or report that a
+ * module is missing (the caller knows where the `use` is and reports there).
+ */
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "module.h"
+#include "parse.h"
 #include "util.h"
 
 struct stdlib_entry { const char *name; const char *text; size_t len; };
 #include "stdlib.inc"
 
-void module_set_init(module_set *ms) { memset(ms, 0, sizeof *ms); }
-void module_set_free(module_set *ms) { (void)ms; }
+void module_set_init(module_set *ms)
+{
+    memset(ms, 0, sizeof *ms);
+}
+
+void module_set_free(module_set *ms)
+{
+    for (int i = 0; i < ms->n; i++) {
+        ast_file_free(ms->items[i]->file);
+        rb_free(ms->items[i]->key);
+        rb_free(ms->items[i]);
+    }
+    rb_free(ms->items);
+    memset(ms, 0, sizeof *ms);
+}
+
+char *module_path_key(const char *path)
+{
+    char *real = realpath(path, NULL);
+    if (!real) return rb_xstrdup(path);
+    /* realpath allocates with malloc; hand back a copy from our allocator. */
+    char *key = rb_xstrdup(real);
+    free(real);
+    return key;
+}
+
+static module *find_key(const module_set *ms, const char *key)
+{
+    for (int i = 0; i < ms->n; i++)
+        if (strcmp(ms->items[i]->key, key) == 0) return ms->items[i];
+    return NULL;
+}
+
+/* Take ownership of key and file and add them to the set. */
+static module *add(module_set *ms, char *key, ast_file *file, int syntax_errors)
+{
+    if (ms->n == ms->cap) {
+        ms->cap = ms->cap ? ms->cap * 2 : 8;
+        ms->items = rb_xrealloc(ms->items, (size_t)ms->cap * sizeof *ms->items);
+    }
+    module *m = rb_xcalloc(1, sizeof *m);
+    m->key = key;
+    m->file = file;
+    m->syntax_errors = syntax_errors;
+    ms->items[ms->n++] = m;
+    return m;
+}
+
+static int is_regular_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Load the module file at path (already known to exist), or return the cached one. */
+static module *load_file(module_set *ms, const char *path, diag_list *d)
+{
+    char *key = module_path_key(path);
+    module *m = find_key(ms, key);
+    if (m) {
+        rb_free(key);
+        return m;
+    }
+    diag_list scratch;
+    diag_init(&scratch);
+    diag_list *to = d ? d : &scratch;
+    int before = to->syntax_errors;
+    ast_file *f = parse_file(path, to);
+    int errors = to->syntax_errors - before;
+    diag_free(&scratch);
+    if (!f) {
+        rb_free(key);
+        return NULL;
+    }
+    return add(ms, key, f, errors);
+}
+
+/* "dir/name" (dir may be empty: name alone).  Caller frees. */
+static char *join_path(const char *dir, size_t dirlen, const char *name)
+{
+    rb_buf b;
+    buf_init(&b);
+    if (dirlen) {
+        buf_addn(&b, dir, dirlen);
+        if (dir[dirlen - 1] != '/') buf_addc(&b, '/');
+    }
+    buf_adds(&b, name);
+    return buf_take(&b);
+}
+
+/* `use "path.rb"`: relative to the directory of from. */
+static module *load_path(module_set *ms, const char *name, const char *from, diag_list *d)
+{
+    const char *slash = from && name[0] != '/' ? strrchr(from, '/') : NULL;
+    while (name[0] == '.' && name[1] == '/') name += 2;
+    char *path = join_path(from, slash ? (size_t)(slash - from) + 1 : 0, name);
+    module *m = is_regular_file(path) ? load_file(ms, path, d) : NULL;
+    rb_free(path);
+    return m;
+}
+
+/* Look for name.rb in one directory. */
+static module *try_dir(module_set *ms, const char *dir, size_t dirlen, const char *file, diag_list *d)
+{
+    if (dirlen == 0) return NULL;
+    char *path = join_path(dir, dirlen, file);
+    module *m = is_regular_file(path) ? load_file(ms, path, d) : NULL;
+    rb_free(path);
+    return m;
+}
+
+static module *load_embedded(module_set *ms, const char *name, diag_list *d)
+{
+    size_t len;
+    const char *text = module_embedded(name, &len);
+    if (!text) return NULL;
+    rb_buf b;
+    buf_init(&b);
+    buf_printf(&b, "<stdlib/%s.rb>", name);
+    module *m = find_key(ms, buf_cstr(&b));
+    if (m) {
+        buf_free(&b);
+        return m;
+    }
+    diag_list scratch;
+    diag_init(&scratch);
+    diag_list *to = d ? d : &scratch;
+    int before = to->syntax_errors;
+    ast_file *f = parse_text(buf_cstr(&b), text, len, to);
+    int errors = to->syntax_errors - before;
+    diag_free(&scratch);
+    return add(ms, buf_take(&b), f, errors);
+}
+
+/* `use name`: the search path, then the embedded stdlib. */
+static module *load_named(module_set *ms, const char *name, diag_list *d)
+{
+    char *file = join_path("", 0, name);
+    size_t n = strlen(file);
+    file = rb_xrealloc(file, n + 4);
+    memcpy(file + n, ".rb", 4);
+
+    module *m = NULL;
+    const char *rp = getenv("RUNBOOK_PATH");
+    while (!m && rp && *rp) {
+        size_t w = strcspn(rp, ":");
+        m = try_dir(ms, rp, w, file, d);
+        rp += w;
+        if (*rp == ':') rp++;
+    }
+    if (!m) m = try_dir(ms, RUNBOOK_STDLIB_DIR, strlen(RUNBOOK_STDLIB_DIR), file, d);
+    if (!m) m = try_dir(ms, RUNBOOK_SRC_DIR "/stdlib", strlen(RUNBOOK_SRC_DIR "/stdlib"), file, d);
+    rb_free(file);
+    if (!m) m = load_embedded(ms, name, d);
+    return m;
+}
+
 module *module_load(module_set *ms, const char *name, int is_path, const char *from, diag_list *d)
-{ (void)ms; (void)name; (void)is_path; (void)from; (void)d; return NULL; }
-const char *module_embedded(const char *name, size_t *len) { (void)name; (void)len; return NULL; }
-const char *const *module_embedded_names(void) { static const char *const none[] = {NULL}; return none; }
+{
+    if (!name || !*name) return NULL;
+    if (is_path) return load_path(ms, name, from, d);
+    if (strchr(name, '/')) return NULL;   /* a bare name never names a path */
+    return load_named(ms, name, d);
+}
+
+const char *module_embedded(const char *name, size_t *len)
+{
+    for (const struct stdlib_entry *e = stdlib_entries; e->name; e++) {
+        if (strcmp(e->name, name) == 0) {
+            if (len) *len = e->len;
+            return e->text;
+        }
+    }
+    return NULL;
+}
+
+const char *module_embedded_name(int i)
+{
+    int n = 0;
+    while (stdlib_entries[n].name) n++;
+    return i >= 0 && i < n ? stdlib_entries[i].name : NULL;
+}
