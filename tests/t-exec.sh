@@ -170,3 +170,9 @@ n=$("$RUNBOOK" runs --format json | q "len(d)")
 [ "$(stat -c %a "$DB")" = 600 ] && pass "database file mode 0600" || fail "database file mode" "$(stat -c %a "$DB")"
 r=$(sqlite3 "$DB" 'PRAGMA integrity_check; PRAGMA user_version; PRAGMA journal_mode;' | tr '\n' ' ')
 [ "$r" = "ok 1 wal " ] && pass "database: integrity ok, version 1, WAL" || fail "database pragmas" "$r"
+
+# --- modules at run time: the embedded stdlib and a file relative to the runbook
+run "$T/w18" "$EX/modules.rb"
+expect_rc "modules: the run finishes" 0
+grep -q 'HELLO!' "$T/out" && grep -q 'abab' "$T/out" && pass "modules: a relative module's functions and globals" || fail "modules: relative module" "$(cat "$T/out")"
+grep -q '\[undelivered\] message to Primary on-call' "$T/out" && pass "modules: stdlib notify shows an undelivered message" || fail "modules: notify" "$(cat "$T/out")"
