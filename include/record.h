@@ -74,6 +74,10 @@ int rec_event_add(recorder *r, int64_t run_id, const rec_event *ev, int64_t *seq
 int rec_run_update(recorder *r, int64_t run_id, const char *severity, const char *title,
                    double acknowledged_at, double resolved_at);
 
+/* Replace the run row's params (serialised compactly; borrowed), for a caller that learns
+ * the final values only after rec_run_start (params that prompt, --set, defaults). */
+int rec_run_set_params(recorder *r, int64_t run_id, json_t *params);
+
 /* End the run: status is finished | failed | aborted | interrupted. */
 int rec_run_end(recorder *r, int64_t run_id, const char *status, double ended_at);
 

@@ -1822,8 +1822,15 @@ int eval_run(ast_file *f, module_set *ms, const exec_opts *o)
     if (c == CTL_OK) c = define_globals(&I, f, I.globals);
     for (const rb_node *d = f->root->a; c == CTL_OK && d; d = d->next)
         if (d->kind == N_PARAM) c = define_param(&I, I.globals, d, params);
-    if (c == CTL_OK && json_object_size(params))
-        c = emit(&I, "params", "parameters", json_deep_copy(params));
+    if (c == CTL_OK && json_object_size(params)) {
+        if (rec_run_set_params(I.rec, I.run_id, params) != 0) {
+            fprintf(stderr, "runbook: cannot record the params: %s\n", rec_error(I.rec));
+            I.exit_code = 3;
+            c = CTL_STOP;
+        } else {
+            c = emit(&I, "params", "parameters", json_deep_copy(params));
+        }
+    }
     json_decref(params);
     if (c == CTL_FAIL || c == CTL_ABORT) {
         report_error(&I, "error");

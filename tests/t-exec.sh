@@ -176,3 +176,14 @@ run "$T/w18" "$EX/modules.rb"
 expect_rc "modules: the run finishes" 0
 grep -q 'HELLO!' "$T/out" && grep -q 'abab' "$T/out" && pass "modules: a relative module's functions and globals" || fail "modules: relative module" "$(cat "$T/out")"
 grep -q '\[undelivered\] message to Primary on-call' "$T/out" && pass "modules: stdlib notify shows an undelivered message" || fail "modules: notify" "$(cat "$T/out")"
+
+# --- the run row keeps the params (secrets redacted)
+r=$(sqlite3 "$DB" "SELECT params FROM runs WHERE runbook_path LIKE '%basic.rb' ORDER BY id LIMIT 2" | tr '\n' ' ')
+[ "$r" = '{"service":"api","replicas":2} {"service":"api","replicas":5} ' ] && pass "run row: params stored" || fail "run row: params stored" "$r"
+
+# --- a database write that fails mid-run stops before the next action (exit 3)
+RUNBOOK_FAIL_RECORD=6 run "$T/w19" "$EX/startat.rb"
+expect_rc "a failed write mid-run: exit 3" 3
+grep -q 'cannot record' "$T/out" && pass "a failed write mid-run: a clear message" || fail "failed write message" "$(cat "$T/out")"
+n=$(wc -l <"$T/w19/trace" 2>/dev/null || echo 0)
+[ "$n" -le 1 ] && pass "a failed write mid-run: no action after the failure ($n ran)" || fail "failed write: actions after it" "$(cat "$T/w19/trace")"
