@@ -20,6 +20,14 @@ int cmd_exec(int argc, char **argv);
 int cmd_runs(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 
+struct recorder;
+/* The value of an option written "--name VALUE" or "--name=VALUE" at argv[*i] (advancing
+ * *i past a separate value); NULL if argv[*i] is not that option, or *missing set when the
+ * value is absent. */
+const char *cli_opt_value(int argc, char **argv, int *i, const char *name, int *missing);
+/* Open the recording database (db, else the default path); NULL after printing why. */
+struct recorder *cli_open_db(const char *db);
+
 /* Colour for stream fd: only on a terminal, and never with NO_COLOR or --no-color. */
 int cli_color(int fd);
 void cli_set_no_color(void);

@@ -10,6 +10,16 @@
 
 /* Now, on the run's clock (real time unless a virtual clock is installed). */
 double clock_now(void);
+
+/*
+ * The virtual clock: time starts at `start` (epoch seconds) and moves only when
+ * clock_advance() is called (by waits, timeouts and answer delays), so an escalation
+ * ladder of 70 minutes runs in milliseconds, the same way every time.
+ */
+void clock_use_virtual(double start);
+int clock_is_virtual(void);
+/* Virtual mode: move the clock forward to t (never backwards).  Real mode: no effect. */
+void clock_advance(double t);
 /* Real monotonic seconds (for measuring how long a real action took). */
 double clock_monotonic(void);
 /* Format t as ISO-8601 UTC with milliseconds: 2026-11-23T18:30:00.000Z (buf >= 32). */

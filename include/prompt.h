@@ -38,9 +38,28 @@ typedef enum {
 
 typedef struct prompter prompter;
 
-/* answers: a parsed --answers object (borrowed for the prompter's life) or NULL. */
-prompter *prompter_new(json_t *answers, int auto_mode);
+/*
+ * How a prompt waits without stopping the clock (the evaluator's event loop).
+ *   wait_readable: block until fd can be read, running due timers meanwhile; 0 when
+ *                  readable, -1 when interrupted (Ctrl-C).
+ *   delay:         let secs pass (an answer's "after"): timers fire, the virtual clock
+ *                  moves; 0, or -1 when interrupted.
+ */
+typedef struct prompt_hooks {
+    int (*wait_readable)(void *ctx, int fd);
+    int (*delay)(void *ctx, double secs);
+    void *ctx;
+} prompt_hooks;
+
+/* answers: a parsed --answers object (borrowed for the prompter's life) or NULL.
+ * hooks may be NULL (plain blocking reads). */
+prompter *prompter_new(json_t *answers, int auto_mode, const prompt_hooks *hooks);
 void prompter_free(prompter *p);
+
+/* While a terminal prompt is waiting, other output (a timer firing) must not corrupt
+ * the line being typed: call pause before printing and resume after. No-ops otherwise. */
+void prompt_pause(prompter *p);
+void prompt_resume(prompter *p);
 
 /* Load and validate an answers file; NULL with a message in *err (rb_free) on error. */
 json_t *prompt_load_answers(const char *path, char **err);

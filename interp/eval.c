@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,27 @@ typedef struct incident_state {
     double started_at, acknowledged_at, resolved_at;   /* < 0: not yet */
 } incident_state;
 
+/*
+ * Timers: escalation rungs, `every` bodies and deadlines.  Each belongs to the whole run
+ * (owner 0) or to one run of a phase or step (owner = that instance), and dies with it.
+ */
+typedef enum { TM_RUNG, TM_EVERY, TM_DEADLINE } timer_kind;
+
+typedef struct timer {
+    timer_kind kind;
+    double due;               /* clock time of the next firing */
+    double base;              /* when its ladder / every / phase / step started */
+    const rb_node *node;      /* N_RUNG, N_EVERY, or the N_STEP / N_PHASE / N_HFIELD of a deadline */
+    const rb_node *ladder;    /* a rung's N_ESCALATION */
+    scope *sc;                /* where its body runs */
+    int owner;
+    int cycle;                /* firings so far (a repeating ladder's round) */
+    int dead;
+    const char *what;         /* deadline: "step", "phase", "respond", "resolve" */
+    const char *id;           /* deadline: the step id or phase title */
+    double within;
+} timer;
+
 typedef struct interp {
     arena mem;
     const exec_opts *o;
@@ -75,6 +97,12 @@ typedef struct interp {
     step_ref *steps;
     int nsteps;
     const char *step_id;      /* the step being run, for events */
+    timer *timers;
+    int ntimers, captimers;
+    int in_timer;             /* a timer body is running: no nested firing */
+    int next_owner;           /* instance ids for phases and steps */
+    int step_owner;           /* the running step's instance (timers it starts belong to it) */
+    double step_started;
     double step_deadline;     /* step timeout (clock time), < 0: none */
     const rb_node *goto_node;
     const char *goto_target;
@@ -259,6 +287,8 @@ static ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out);
 static ctl incident_get(interp *I, const char *field, const rb_node *at, value *out);
 static ctl incident_set(interp *I, const char *field, value v, const rb_node *at);
 static ctl call_builtin(interp *I, scope *sc, const char *name, const rb_node *call, value *out);
+static ctl fire_due(interp *I);
+static double next_due(interp *I);
 
 /* ------------------------------------------------------------------ expressions */
 
@@ -747,7 +777,7 @@ static ctl ask_responder(interp *I, const rb_node *at, prompt_req *q, const char
     prompt_status st = prompt_ask(I->prompts, q, &a, &source, &after);
     if (st == PR_NO_ANSWER || st == PR_BAD || st == PR_INTERRUPTED) {
         if (st == PR_INTERRUPTED) {
-            I->exit_code = 130;
+            if (!I->exit_code) I->exit_code = 130;   /* 3 when a timer's record failed */
         } else {
             fprintf(stderr, "%s:%d:%d: error: %s: \"%s\"\n", I->cur_file->src.name, at->loc.line, at->loc.col,
                     st == PR_BAD ? buf_cstr(&a) : "input required but no answer is available", q->text);
@@ -938,6 +968,41 @@ static void on_output(void *ctx, int stream, const char *data, size_t n)
 }
 
 /*
+ * Run a command while the clock keeps going: its pipes and the next timer share one
+ * poll (on the real clock; a virtual clock does not move while a command runs).  Ctrl-C
+ * stops the command's process group.  CTL_STOP when a timer could not be recorded.
+ */
+static ctl wait_command(interp *I, const char *cmd, const sh_opts *so, sh_result *res)
+{
+    sh_proc *p = sh_start(cmd, so, res);
+    ctl c = CTL_OK;
+    int stopped = 0;
+    while (p && !sh_handle(p)) {
+        if ((interrupted || c == CTL_STOP) && !stopped) {
+            sh_interrupt(p);
+            stopped = 1;
+        }
+        int fds[2];
+        struct pollfd pfd[2];
+        int n = sh_fds(p, fds);
+        for (int i = 0; i < n; i++) pfd[i] = (struct pollfd){fds[i], POLLIN, 0};
+        double dl = sh_next_deadline(p);
+        int ms = dl < 0 ? 1000 : (int)((dl - clock_monotonic()) * 1000) + 1;
+        double nd = clock_is_virtual() || I->in_timer ? -1 : next_due(I);
+        if (nd >= 0) {
+            int tm = (int)((nd - clock_now()) * 1000) + 1;
+            if (tm < ms) ms = tm;
+        }
+        if (ms < 0) ms = 0;
+        if (ms > 1000) ms = 1000;
+        poll(pfd, (nfds_t)n, ms);
+        if (c == CTL_OK && !clock_is_virtual()) c = fire_due(I);
+    }
+    sh_finish(p);
+    return c;
+}
+
+/*
  * Build the command: literal parts as written, each #{…} as one shell word (quoted), or
  * as is inside raw().  clear is what runs; shown is what people and the record see.
  */
@@ -1053,12 +1118,13 @@ static ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     } else {
         live_ctx L = {I, {1, 1, 1}};
         sh_opts so = {timeout, cwd, envv, 0, on_output, &L, &interrupted};
-        sh_run(buf_cstr(&clear), &so, &res);
+        c = wait_command(I, buf_cstr(&clear), &so, &res);
         if (!L.at_line_start[1]) fputc('\n', stdout);
         if (!L.at_line_start[2]) fputc('\n', stderr);
     }
     buf_free(&clear);
     buf_free(&cmdshown);
+    ctl waited = c;
     rb_buf so_, se_;
     buf_init(&so_);
     buf_init(&se_);
@@ -1079,6 +1145,7 @@ static ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     if (!ed) ed = json_pack("{s:s, s:i}", "command", "(unprintable)", "exit", res.exit_code);
     if (!dry) say(I, "  %s %s", ok ? "✓" : "✗", buf_cstr(&t));
     c = emit(I, "sh.end", buf_cstr(&t), ed);
+    if (c == CTL_OK && waited == CTL_STOP) c = CTL_STOP;
     if (c == CTL_OK && !stmt) {
         value r = v_map(&I->mem, 8);
         map_set(&I->mem, r, "ok", v_bool(ok));
@@ -1094,7 +1161,9 @@ static ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
         else if (res.spawn_failed) c = rt_error(I, n, "command could not start: %s", buf_cstr(&se_));
         else c = rt_error(I, n, "command failed with exit %d", res.exit_code);
     }
-    if (res.interrupted || interrupted) {
+    if (c == CTL_STOP) {
+        /* a timer's write to the record failed while the command ran: exit_code is set */
+    } else if (res.interrupted || interrupted) {
         I->exit_code = 130;
         c = CTL_STOP;
     }
@@ -1103,6 +1172,326 @@ static ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     buf_free(&se_);
     sh_result_free(&res);
     return c;
+}
+
+/* ------------------------------------------------------------------ timers */
+
+static void iso(double t, char buf[40]) { clock_iso(t, buf, 40); }
+
+static timer *timer_add(interp *I, timer_kind k, double base, double due, const rb_node *node, scope *sc, int owner)
+{
+    if (I->ntimers == I->captimers) {
+        I->captimers = I->captimers ? I->captimers * 2 : 16;
+        timer *n = arena_alloc(&I->mem, (size_t)I->captimers * sizeof *n);
+        if (I->ntimers) memcpy(n, I->timers, (size_t)I->ntimers * sizeof *n);
+        I->timers = n;
+    }
+    timer *t = &I->timers[I->ntimers++];
+    memset(t, 0, sizeof *t);
+    t->kind = k;
+    t->base = base;
+    t->due = due;
+    t->node = node;
+    t->sc = sc;
+    t->owner = owner;
+    return t;
+}
+
+/* The value of a duration-valued expression (rung offsets, intervals); -1 on error. */
+static double dur_of(interp *I, scope *sc, const rb_node *e)
+{
+    value v;
+    if (!e || eval(I, sc, e, &v) != CTL_OK) return -1;
+    return v.t == V_DUR || v.t == V_NUM ? v.u.n : -1;
+}
+
+/* Start an escalation ladder: one timer per rung, relative to base. */
+static ctl start_escalation(interp *I, const rb_node *esc, scope *sc, double base, int owner)
+{
+    for (const rb_node *r = esc->a; r; r = r->next) {
+        if (r->kind != N_RUNG) continue;
+        double at = dur_of(I, sc, r->a);
+        if (at < 0) return rt_error(I, r, "an escalation rung needs a duration: at 15m");
+        timer *t = timer_add(I, TM_RUNG, base, base + at, r, sc, owner);
+        t->ladder = esc;
+    }
+    return CTL_OK;
+}
+
+static ctl start_every(interp *I, const rb_node *ev, scope *sc, double base, int owner)
+{
+    double every = dur_of(I, sc, ev->a);
+    if (every <= 0) return rt_error(I, ev, "every needs a positive duration");
+    timer_add(I, TM_EVERY, base, base + every, ev, sc, owner);
+    return CTL_OK;
+}
+
+static void deadline_add(interp *I, const char *what, const char *id, double within, double base, int owner,
+                         const rb_node *node)
+{
+    timer *t = timer_add(I, TM_DEADLINE, base, base + within, node, I->globals, owner);
+    t->what = what;
+    t->id = id;
+    t->within = within;
+}
+
+/* Every timer of one phase or step run ends with it (a met deadline simply never fires). */
+static void timers_end_owner(interp *I, int owner)
+{
+    for (int i = 0; i < I->ntimers; i++)
+        if (I->timers[i].owner == owner) I->timers[i].dead = 1;
+}
+
+static timer *timer_next(interp *I)
+{
+    timer *best = NULL;
+    for (int i = 0; i < I->ntimers; i++) {
+        timer *t = &I->timers[i];
+        if (!t->dead && (!best || t->due < best->due)) best = t;
+    }
+    return best;
+}
+
+static double next_due(interp *I)
+{
+    timer *t = timer_next(I);
+    return t ? t->due : -1;
+}
+
+static const char *ladder_name(const timer *t)
+{
+    return t->ladder && t->ladder->str ? t->ladder->str : "escalation";
+}
+
+/* A timer body: a failure in it is reported and recorded, never fails the step. */
+static ctl run_timer_body(interp *I, timer *t, const rb_node *body)
+{
+    const char *saved_step = I->step_id;
+    ctl c = exec_block(I, t->sc, body);
+    I->step_id = saved_step;
+    if (c == CTL_FAIL || c == CTL_ABORT) {
+        c = report_error(I, "error in a timer");
+        return c;
+    }
+    return c == CTL_STOP ? CTL_STOP : CTL_OK;
+}
+
+static ctl fire_rung(interp *I, timer *t)
+{
+    const rb_node *r = t->node;
+    char sched[40], now[40];
+    iso(t->due, sched);
+    iso(clock_now(), now);
+    double at = dur_of(I, t->sc, r->a);
+    rb_buf txt;
+    buf_init(&txt);
+    dur_show(&txt, at);
+    if (t->cycle > 0) buf_printf(&txt, ", round %d", t->cycle + 1);
+    const char *at_txt = arena_strdup(&I->mem, buf_cstr(&txt));
+    buf_reset(&txt);
+    value v;
+    const char *skip = NULL;
+    ctl c = CTL_OK;
+    if (r->b && (c = eval(I, t->sc, r->b, &v)) == CTL_OK && value_truthy(v)) skip = "unless";
+    if (c == CTL_OK && !skip && r->c && (c = eval(I, t->sc, r->c, &v)) == CTL_OK && !value_truthy(v)) skip = "when";
+    if (c != CTL_OK) {
+        buf_free(&txt);
+        return c == CTL_STOP ? c : report_error(I, "error in a timer");
+    }
+    json_t *d = json_pack("{s:s, s:f, s:s, s:s, s:f, s:i}", "name", ladder_name(t), "at_s", at, "scheduled", sched,
+                          "actual", now, "late_s", clock_now() - t->due, "cycle", t->cycle);
+    if (skip) {
+        rb_buf cond;
+        buf_init(&cond);
+        ast_expr_str(&cond, skip[0] == 'u' ? r->b : r->c);
+        buf_printf(&txt, "%s rung at %s skipped (%s %s)", ladder_name(t), at_txt, skip, buf_cstr(&cond));
+        json_object_set_new(d, "skipped", json_string(buf_cstr(&cond)));
+        buf_free(&cond);
+        say(I, "  ⏱ %s", buf_cstr(&txt));
+        c = emit(I, "escalation.skipped", buf_cstr(&txt), d);
+    } else {
+        buf_printf(&txt, "%s rung at %s", ladder_name(t), at_txt);
+        say(I, "  ⏱ %s", buf_cstr(&txt));
+        c = emit(I, "escalation", buf_cstr(&txt), d);
+        if (c == CTL_OK) c = run_timer_body(I, t, r->d);
+    }
+    buf_free(&txt);
+    t->cycle++;
+    /* A ladder with `repeat every P` starts over P after its previous round. */
+    const rb_node *rep = NULL;
+    for (const rb_node *x = t->ladder->a; x; x = x->next)
+        if (x->kind == N_REPEAT) rep = x;
+    double period = rep ? dur_of(I, t->sc, rep->a) : -1;
+    if (period > 0) t->due += period;
+    else t->dead = 1;
+    return c;
+}
+
+static ctl fire_every(interp *I, timer *t)
+{
+    const rb_node *e = t->node;
+    value v;
+    ctl c;
+    double interval = dur_of(I, t->sc, e->a), span = e->c ? dur_of(I, t->sc, e->c) : -1;
+    if (span >= 0 && t->due > t->base + span + 1e-9) {
+        t->dead = 1;
+        return CTL_OK;
+    }
+    if (e->b) {
+        if ((c = eval(I, t->sc, e->b, &v)) != CTL_OK) return c == CTL_STOP ? c : report_error(I, "error in a timer");
+        if (value_truthy(v)) {
+            t->dead = 1;
+            return CTL_OK;
+        }
+    }
+    char sched[40], now[40];
+    iso(t->due, sched);
+    iso(clock_now(), now);
+    rb_buf txt;
+    buf_init(&txt);
+    buf_adds(&txt, "every ");
+    dur_show(&txt, interval);
+    buf_adds(&txt, " (+");
+    dur_show(&txt, t->due - t->base);
+    buf_addc(&txt, ')');
+    say(I, "  ⏱ %s", buf_cstr(&txt));
+    c = emit(I, "timer", buf_cstr(&txt),
+             json_pack("{s:f, s:s, s:s, s:f, s:i}", "every_s", interval, "scheduled", sched, "actual", now, "late_s",
+                       clock_now() - t->due, "cycle", t->cycle));
+    buf_free(&txt);
+    if (c == CTL_OK) c = run_timer_body(I, t, e->d);
+    t->cycle++;
+    t->due += interval;
+    return c;
+}
+
+static ctl fire_deadline(interp *I, timer *t)
+{
+    t->dead = 1;
+    if (strcmp(t->what, "respond") == 0 && I->inc.acknowledged_at >= 0) return CTL_OK;
+    if (strcmp(t->what, "resolve") == 0 && I->inc.resolved_at >= 0) return CTL_OK;
+    rb_buf txt, w;
+    buf_init(&txt);
+    buf_init(&w);
+    dur_show(&w, t->within);
+    if (strcmp(t->what, "respond") == 0)
+        buf_printf(&txt, "response target missed: not acknowledged within %s", buf_cstr(&w));
+    else if (strcmp(t->what, "resolve") == 0)
+        buf_printf(&txt, "resolution target missed: not resolved within %s", buf_cstr(&w));
+    else
+        buf_printf(&txt, "deadline missed: %s %s did not finish within %s", t->what, t->id, buf_cstr(&w));
+    say(I, "  ⚠ %s", buf_cstr(&txt));
+    char due[40];
+    iso(t->due, due);
+    ctl c = emit(I, "deadline.missed", buf_cstr(&txt),
+                 json_pack("{s:s, s:s?, s:f, s:s}", "what", t->what, "id", t->id, "within_s", t->within, "due", due));
+    buf_free(&txt);
+    buf_free(&w);
+    return c;
+}
+
+/* Fire every timer that is due, earliest first (ties in the order they were made). */
+static ctl fire_due(interp *I)
+{
+    if (I->in_timer) return CTL_OK;
+    for (;;) {
+        timer *t = timer_next(I);
+        if (!t || t->due > clock_now() + 1e-9) return CTL_OK;
+        if (t->kind == TM_RUNG && I->inc.resolved_at >= 0) {
+            t->dead = 1;   /* escalations stop when the incident is resolved */
+            continue;
+        }
+        I->in_timer = 1;
+        prompt_pause(I->prompts);
+        ctl c = t->kind == TM_RUNG ? fire_rung(I, t) : t->kind == TM_EVERY ? fire_every(I, t) : fire_deadline(I, t);
+        prompt_resume(I->prompts);
+        I->in_timer = 0;
+        if (c == CTL_STOP) return c;
+    }
+}
+
+/*
+ * Let time pass until `until`: on the virtual clock, jump from timer to timer; on the
+ * real clock, sleep in poll() and fire timers as they come due.  With a terminal and
+ * show_left, a countdown is kept on one line and Enter cuts the wait short (*cut = 1).
+ */
+static ctl pass_time(interp *I, double until, int show_left, int *cut)
+{
+    if (cut) *cut = 0;
+    if (clock_is_virtual()) {
+        for (;;) {
+            double nd = next_due(I);
+            if (nd < 0 || nd > until) break;
+            clock_advance(nd);
+            ctl c = fire_due(I);
+            if (c != CTL_OK) return c;
+        }
+        clock_advance(until);
+        return fire_due(I);
+    }
+    int tty = show_left && isatty(0) && isatty(1);
+    int shown = -1;
+    for (;;) {
+        double now = clock_now();
+        if (now >= until) break;
+        if (interrupted) {
+            I->exit_code = 130;
+            return CTL_STOP;
+        }
+        if (tty && (int)(until - now) != shown) {
+            shown = (int)(until - now);
+            printf("\r  … %d:%02d left (Enter to cut short) ", shown / 60, shown % 60);
+            fflush(stdout);
+        }
+        double wake = until, nd = next_due(I);
+        if (nd >= 0 && nd < wake) wake = nd;
+        int ms = (int)((wake - now) * 1000) + 1;
+        if (tty && ms > 250) ms = 250;
+        if (ms > 1000) ms = 1000;
+        struct pollfd pfd = {0, POLLIN, 0};
+        int r = poll(&pfd, tty ? 1 : 0, ms < 0 ? 0 : ms);
+        if (r > 0 && (pfd.revents & POLLIN)) {
+            char line[256];
+            ssize_t n = read(0, line, sizeof line);
+            if (n > 0 && cut) {
+                *cut = 1;
+                break;
+            }
+        }
+        if (tty && shown >= 0 && nd >= 0 && nd <= clock_now()) printf("\r%*s\r", 50, "");
+        ctl c = fire_due(I);
+        if (c != CTL_OK) return c;
+    }
+    if (tty && shown >= 0) printf("\r%*s\r", 50, "");
+    fflush(stdout);
+    return fire_due(I);
+}
+
+/* prompt hooks: wait for the responder while the clock runs. */
+static int hook_wait_readable(void *ctx, int fd)
+{
+    interp *I = ctx;
+    for (;;) {
+        if (interrupted) return -1;
+        int ms = 1000;
+        if (!clock_is_virtual()) {
+            double nd = next_due(I);
+            if (nd >= 0) {
+                double left = (nd - clock_now()) * 1000;
+                ms = left < 0 ? 0 : left > 1000 ? 1000 : (int)left + 1;
+            }
+        }
+        struct pollfd pfd = {fd, POLLIN, 0};
+        int r = poll(&pfd, 1, ms);
+        if (r > 0) return 0;
+        if (!clock_is_virtual() && fire_due(I) == CTL_STOP) return -1;
+    }
+}
+
+static int hook_delay(void *ctx, double secs)
+{
+    interp *I = ctx;
+    return pass_time(I, clock_now() + secs, 0, NULL) == CTL_OK ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------ statements */
@@ -1231,19 +1620,17 @@ static ctl exec_wait(interp *I, scope *sc, const rb_node *n)
     dur_show(&t, d.u.n);
     if (why.t != V_NIL) buf_printf(&t, ": %s", shown(I, why));
     say(I, "  … waiting %s", buf_cstr(&t));
-    c = emit(I, "wait", buf_cstr(&t), json_pack("{s:f}", "duration_s", d.u.n));
+    c = emit(I, "wait", buf_cstr(&t), json_pack("{s:f, s:s?}", "duration_s", d.u.n, "why",
+                                                 why.t == V_NIL ? NULL : shown(I, why)));
     buf_free(&t);
     if (c != CTL_OK) return c;
-    double until = clock_now() + d.u.n;
-    while (clock_now() < until) {
-        if (interrupted) {
-            I->exit_code = 130;
-            return CTL_STOP;
-        }
-        double left = until - clock_now();
-        usleep((useconds_t)((left > 0.2 ? 0.2 : left) * 1e6));
-    }
-    return CTL_OK;
+    double start = clock_now();
+    int cut = 0;
+    if ((c = pass_time(I, start + d.u.n, 1, &cut)) != CTL_OK) return c;
+    double waited = clock_now() - start;
+    if (cut) say(I, "  … wait cut short by the responder after %.0fs", waited);
+    return emit(I, "wait.end", cut ? "cut short by the responder" : "waited",
+                json_pack("{s:b, s:f}", "cut_short", cut, "waited_s", waited));
 }
 
 static ctl exec_wait_until(interp *I, scope *sc, const rb_node *n)
@@ -1264,20 +1651,25 @@ static ctl exec_wait_until(interp *I, scope *sc, const rb_node *n)
     ctl c = emit(I, "wait", buf_cstr(&cond), json_pack("{s:s, s:f, s:f}", "until", buf_cstr(&cond), "every_s", every,
                                                          "timeout_s", timeout));
     double start = clock_now();
+    int polls = 0;
     while (c == CTL_OK) {
         value v;
         if ((c = eval(I, sc, n->a, &v)) != CTL_OK) break;
-        if (value_truthy(v)) break;
-        if (timeout >= 0 && clock_now() - start + every > timeout) {
+        polls++;
+        if (value_truthy(v)) {
+            c = emit(I, "wait.end", "condition met",
+                     json_pack("{s:b, s:f, s:i}", "met", 1, "waited_s", clock_now() - start, "polls", polls));
+            break;
+        }
+        double next = clock_now() + every;
+        if (timeout >= 0 && next > start + timeout + 1e-9) {
+            if ((c = pass_time(I, start + timeout, 0, NULL)) != CTL_OK) break;
+            emit(I, "wait.end", "timed out",
+                 json_pack("{s:b, s:f, s:i}", "met", 0, "waited_s", clock_now() - start, "polls", polls));
             c = rt_error(I, n, "gave up waiting until %s after %.0fs", buf_cstr(&cond), timeout);
             break;
         }
-        double until = clock_now() + every;
-        while (clock_now() < until && !interrupted) usleep(100000);
-        if (interrupted) {
-            I->exit_code = 130;
-            c = CTL_STOP;
-        }
+        c = pass_time(I, next, 0, NULL);
     }
     buf_free(&cond);
     return c;
@@ -1367,9 +1759,11 @@ static ctl exec_stmt(interp *I, scope *sc, const rb_node *n)
         return n->kind == N_ABORT ? CTL_ABORT : CTL_FAIL;
     }
     case N_RUN: return rt_error(I, n, "run \"other.rb\" is not supported in this build yet");
-    case N_ESCALATION: case N_EVERY:
-        /* Timers are driven by the clock's event loop (issue 4); a step-scoped one is noted. */
-        return CTL_OK;
+    case N_ESCALATION:
+        /* inside a step: relative to the step's start, cancelled when it ends */
+        return start_escalation(I, n, sc, I->step_started, I->step_owner);
+    case N_EVERY:
+        return start_every(I, n, sc, clock_now(), I->step_owner);
     default:
         return rt_error(I, n, "cannot run a %s here", ast_kind_name(n->kind));
     }
@@ -1380,6 +1774,7 @@ static ctl exec_in(interp *I, scope *sc, const rb_node *block)
 {
     for (const rb_node *n = block ? block->a : NULL; n; n = n->next) {
         ctl c = exec_stmt(I, sc, n);
+        if (c == CTL_OK) c = fire_due(I);   /* timers run to completion between statements */
         if (c != CTL_OK) return c;
     }
     return CTL_OK;
@@ -1626,44 +2021,76 @@ static double opt_secs(interp *I, const rb_node *step, const char *name)
 }
 
 /* The run's status from the steps loop: finished, failed or aborted (exit 0/1). */
+/*
+ * Entering a phase starts its instance: its `within` deadline and the escalation ladders
+ * and `every` timers declared in it, all relative to now and ended when the phase ends.
+ */
+static ctl enter_phase(interp *I, const rb_node *phase, int owner)
+{
+    say(I, "\n== Phase: %s", phase->str);
+    I->step_id = NULL;
+    ctl c = emit(I, "phase.start", phase->str, json_pack("{s:s}", "title", phase->str));
+    double now = clock_now();
+    rb_node *w = ast_opt(phase, "within");
+    if (c == CTL_OK && w) {
+        double within = dur_of(I, I->globals, w->a);
+        if (within > 0) deadline_add(I, "phase", phase->str, within, now, owner, phase);
+    }
+    for (const rb_node *x = phase->a; c == CTL_OK && x; x = x->next) {
+        if (x->kind == N_ESCALATION) c = start_escalation(I, x, I->globals, now, owner);
+        else if (x->kind == N_EVERY) c = start_every(I, x, I->globals, now, owner);
+    }
+    return c == CTL_OK ? fire_due(I) : c;
+}
+
+/* Run one step's body (with its retries); its timers end when the body does. */
+static ctl run_body(interp *I, const step_ref *s)
+{
+    int retries = (int)opt_secs(I, s->step, "retries");
+    double timeout = opt_secs(I, s->step, "timeout");
+    double within = opt_secs(I, s->step, "within");
+    I->step_owner = ++I->next_owner;
+    I->step_started = clock_now();
+    if (within > 0) deadline_add(I, "step", s->id, within, I->step_started, I->step_owner, s->step);
+    ctl c;
+    for (int attempt = 0;; attempt++) {
+        I->step_deadline = timeout > 0 ? clock_now() + timeout : -1;
+        c = exec_in(I, I->globals, s->step->a);
+        I->step_deadline = -1;
+        if (c != CTL_FAIL || attempt >= retries) break;
+        report_error(I, "error");
+        say(I, "  ↻ retrying step %s (attempt %d of %d)", s->id, attempt + 2, retries + 1);
+        if (emit(I, "step.retry", s->id, json_pack("{s:i}", "attempt", attempt + 2)) != CTL_OK) return CTL_STOP;
+    }
+    timers_end_owner(I, I->step_owner);
+    I->step_owner = 0;
+    return c;
+}
+
 static ctl run_steps(interp *I, int start, const char **status)
 {
-    int *done = arena_alloc(&I->mem, (size_t)(I->nsteps + 1) * sizeof *done);
-    int ndone = 0, any_failed = 0;
+    int capdone = I->nsteps + 1, ndone = 0, any_failed = 0;
+    int *done = arena_alloc(&I->mem, (size_t)capdone * sizeof *done);
     const rb_node *phase = NULL;
+    int phase_owner = 0;
     int idx = start;
     *status = "finished";
     while (idx >= 0 && idx < I->nsteps) {
         const step_ref *s = &I->steps[idx];
         ctl c;
-        if (s->phase && s->phase != phase) {
+        if (s->phase != phase) {
+            if (phase_owner) timers_end_owner(I, phase_owner);
             phase = s->phase;
-            say(I, "\n== Phase: %s", phase->str);
-            I->step_id = NULL;
-            if ((c = emit(I, "phase.start", phase->str, json_pack("{s:s}", "title", phase->str))) != CTL_OK) return c;
+            phase_owner = phase ? ++I->next_owner : 0;
+            if (phase && (c = enter_phase(I, phase, phase_owner)) != CTL_OK) return c;
         }
         I->step_id = s->id;
         const char *title = step_title(I, s);
         say(I, "\n-> [%d/%d] %s (%s)", idx + 1, I->nsteps, title, s->id);
         if ((c = emit(I, "step.start", title, json_pack("{s:s, s:s}", "id", s->id, "title", title))) != CTL_OK) return c;
-        int retries = (int)opt_secs(I, s->step, "retries");
-        double timeout = opt_secs(I, s->step, "timeout");
-        int attempt = 0;
         const char *outcome;
         int next = idx + 1;
-        for (;;) {
-            I->step_deadline = timeout > 0 ? clock_now() + timeout : -1;
-            c = exec_in(I, I->globals, s->step->a);
-            I->step_deadline = -1;
-            if (c == CTL_FAIL && attempt < retries) {
-                attempt++;
-                report_error(I, "error");
-                say(I, "  ↻ retrying step %s (attempt %d of %d)", s->id, attempt + 1, retries + 1);
-                if (emit(I, "step.retry", s->id, json_pack("{s:i}", "attempt", attempt + 1)) != CTL_OK) return CTL_STOP;
-                continue;
-            }
-            break;
-        }
+        c = run_body(I, s);
         if (c == CTL_STOP) return c;
         if (c == CTL_OK || c == CTL_RETURN || c == CTL_BREAK || c == CTL_CONTINUE) {
             outcome = "ok";
@@ -1732,9 +2159,18 @@ static ctl run_steps(interp *I, int start, const char **status)
         }
         json_t *d = json_pack("{s:s}", "outcome", outcome);
         if ((c = emit(I, "step.end", outcome, d)) != CTL_OK) return c;
-        if (strcmp(outcome, "ok") == 0) done[ndone++ % (I->nsteps + 1)] = idx;
+        if (strcmp(outcome, "ok") == 0) {
+            if (ndone == capdone) {
+                int *n = arena_alloc(&I->mem, (size_t)capdone * 2 * sizeof *n);
+                memcpy(n, done, (size_t)ndone * sizeof *n);
+                done = n;
+                capdone *= 2;
+            }
+            done[ndone++] = idx;
+        }
         idx = next;
     }
+    if (phase_owner) timers_end_owner(I, phase_owner);
     if (any_failed) *status = "failed";
     return CTL_OK;
 }
@@ -1755,6 +2191,27 @@ static const rb_node *hfield(const rb_node *h, const char *name)
     return NULL;
 }
 
+/*
+ * The incident-wide timers: top-level escalation ladders and `every` timers (relative to
+ * the incident's start) and the header's response and resolution targets.
+ */
+static ctl start_run_timers(interp *I, const rb_node *h)
+{
+    double t0 = I->inc.started_at;
+    ctl c = CTL_OK;
+    for (const rb_node *d = I->file->root->a; c == CTL_OK && d; d = d->next) {
+        if (d->kind == N_ESCALATION) c = start_escalation(I, d, I->globals, t0, 0);
+        else if (d->kind == N_EVERY) c = start_every(I, d, I->globals, t0, 0);
+    }
+    for (const rb_node *x = h ? h->a : NULL; c == CTL_OK && x; x = x->next) {
+        if (!x->num) continue;   /* only "respond within" / "resolve within" */
+        double within = dur_of(I, I->globals, x->a);
+        if (within > 0 && (strcmp(x->str, "respond") == 0 || strcmp(x->str, "resolve") == 0))
+            deadline_add(I, x->str, NULL, within, t0, 0, x);
+    }
+    return c == CTL_OK ? fire_due(I) : c;
+}
+
 int eval_run(ast_file *f, module_set *ms, const exec_opts *o)
 {
     interp I;
@@ -1768,7 +2225,8 @@ int eval_run(ast_file *f, module_set *ms, const exec_opts *o)
     I.rec = o->rec;
     I.step_deadline = -1;
     I.globals = scope_new(&I, NULL);
-    I.prompts = prompter_new(o->answers, o->auto_mode);
+    prompt_hooks hooks = {hook_wait_readable, hook_delay, &I};
+    I.prompts = prompter_new(o->answers, o->auto_mode, &hooks);
     I.inc.status = "investigating";
     I.inc.acknowledged_at = I.inc.resolved_at = -1;
     I.inc.roles = v_map(&I.mem, 4);
@@ -1798,7 +2256,8 @@ int eval_run(ast_file *f, module_set *ms, const exec_opts *o)
     char sevtxt[8];
     snprintf(sevtxt, sizeof sevtxt, "P%d", (int)I.inc.severity.u.n);
     json_t *params = json_object();
-    rec_run_info info = {o->path, f->text, I.inc.title, sevtxt, o->incident, "real", o->mode, params,
+    rec_run_info info = {o->path, f->text, I.inc.title, sevtxt, o->incident,
+                         clock_is_virtual() ? "virtual" : "real", o->mode, params,
                          I.inc.started_at, rw && rw->kind == N_DUR ? rw->num : -1,
                          sw && sw->kind == N_DUR ? sw->num : -1};
     char *incident = NULL;
@@ -1838,7 +2297,15 @@ int eval_run(ast_file *f, module_set *ms, const exec_opts *o)
         c = CTL_OK;
         I.exit_code = 2;
     } else if (c == CTL_OK) {
-        c = run_steps(&I, start, &status);
+        c = start_run_timers(&I, h);
+        if (c == CTL_FAIL || c == CTL_ABORT) {
+            report_error(&I, "error");
+            status = "failed";
+            c = CTL_OK;
+            I.exit_code = 2;
+        } else if (c == CTL_OK) {
+            c = run_steps(&I, start, &status);
+        }
     }
     if (c == CTL_STOP) status = I.exit_code == 3 ? "failed" : "interrupted";
     int code = c == CTL_STOP ? I.exit_code : I.exit_code ? I.exit_code

@@ -1,24 +1,24 @@
 /*
- * exec.c — the commands that run and read runs: `exec`, `runs`, `report`.
- *
- * Owns their option parsing, opening the recording database (exit 3 before anything runs
- * when it cannot be opened), the SIGINT handler of a run, and the JSON documents of
- * `runs --format json` and `report --format json` (cli.md's contract).
+ * exec.c — `runbook exec`: option parsing, opening the recording database (exit 3 before
+ * anything runs when it cannot be opened), the SIGINT handler of a run, and handing the
+ * checked runbook to the evaluator.
  */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 #include "cli.h"
+#include "clock.h"
 #include "eval.h"
 #include "front.h"
 #include "prompt.h"
 #include "record.h"
 
 /* The value of an option written "--name VALUE" or "--name=VALUE"; NULL if a is not it. */
-static const char *opt_value(int argc, char **argv, int *i, const char *name, int *missing)
+const char *cli_opt_value(int argc, char **argv, int *i, const char *name, int *missing)
 {
     size_t n = strlen(name);
     const char *a = argv[*i];
@@ -32,7 +32,7 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name, in
     return argv[++*i];
 }
 
-static recorder *open_db(const char *db)
+recorder *cli_open_db(const char *db)
 {
     char *path = db ? rb_xstrdup(db) : rec_default_path();
     char *err = NULL;
@@ -63,20 +63,30 @@ int cmd_exec(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         missing = 0;
-        if ((v = opt_value(argc, argv, &i, "--set", &missing))) {
+        if ((v = cli_opt_value(argc, argv, &i, "--set", &missing))) {
             if (!strchr(v, '=') || v[0] == '=') {
                 fprintf(stderr, "runbook exec: --set takes NAME=VALUE, not '%s'\n", v);
                 rb_free(sets);
                 return EXIT_USAGE;
             }
             sets[nsets++] = v;
-        } else if ((v = opt_value(argc, argv, &i, "--answers", &missing))) answers = v;
-        else if ((v = opt_value(argc, argv, &i, "--start-at", &missing))) o.start_at = v;
-        else if ((v = opt_value(argc, argv, &i, "--incident", &missing))) o.incident = v;
-        else if ((v = opt_value(argc, argv, &i, "--db", &missing))) db = v;
-        else if ((v = opt_value(argc, argv, &i, "--clock", &missing))) {
-            if (strcmp(v, "real") != 0) {
-                fprintf(stderr, "runbook exec: --clock %s: only the real clock is available in this build\n", v);
+        } else if ((v = cli_opt_value(argc, argv, &i, "--answers", &missing))) answers = v;
+        else if ((v = cli_opt_value(argc, argv, &i, "--start-at", &missing))) o.start_at = v;
+        else if ((v = cli_opt_value(argc, argv, &i, "--incident", &missing))) o.incident = v;
+        else if ((v = cli_opt_value(argc, argv, &i, "--db", &missing))) db = v;
+        else if ((v = cli_opt_value(argc, argv, &i, "--clock", &missing))) {
+            if (strcmp(v, "virtual") == 0) {
+                clock_use_virtual(floor(clock_now()));
+            } else if (strncmp(v, "virtual=", 8) == 0) {
+                double t = clock_parse_iso(v + 8);
+                if (t < 0) {
+                    fprintf(stderr, "runbook exec: --clock %s: expected an ISO-8601 time like 2026-01-01T00:00:00Z\n", v);
+                    rb_free(sets);
+                    return EXIT_USAGE;
+                }
+                clock_use_virtual(t);
+            } else if (strcmp(v, "real") != 0) {
+                fprintf(stderr, "runbook exec: --clock takes real, virtual or virtual=ISO-8601, not '%s'\n", v);
                 rb_free(sets);
                 return EXIT_USAGE;
             }
@@ -114,7 +124,7 @@ int cmd_exec(int argc, char **argv)
         }
     }
     if (f && (!answers || ans)) {
-        recorder *r = open_db(db);
+        recorder *r = cli_open_db(db);
         if (!r) {
             rc = EXIT_DB;
         } else {
@@ -139,131 +149,3 @@ int cmd_exec(int argc, char **argv)
     return rc;
 }
 
-/* Shared parsing for runs/report: --format X and --db PATH; positional args into pos. */
-static int read_opts(int argc, char **argv, const char *cmd, const char *formats, const char **fmt, const char **db,
-                     const char **pos, int maxpos, int *npos)
-{
-    int missing = 0;
-    const char *v;
-    *npos = 0;
-    for (int i = 1; i < argc; i++) {
-        missing = 0;
-        if ((v = opt_value(argc, argv, &i, "--format", &missing))) {
-            char want[64];
-            snprintf(want, sizeof want, "|%s|", v);
-            if (!strstr(formats, want)) {
-                fprintf(stderr, "runbook %s: --format takes one of %s\n", cmd, formats);
-                return -1;
-            }
-            *fmt = v;
-        } else if ((v = opt_value(argc, argv, &i, "--db", &missing))) {
-            *db = v;
-        } else if (missing || (argv[i][0] == '-' && argv[i][1])) {
-            fprintf(stderr, missing ? "runbook %s: %s needs a value\n" : "runbook %s: unknown option '%s'\n", cmd, argv[i]);
-            return -1;
-        } else if (*npos < maxpos) {
-            pos[(*npos)++] = argv[i];
-        } else {
-            fprintf(stderr, "runbook %s: unexpected argument '%s'\n", cmd, argv[i]);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static void print_json(json_t *j)
-{
-    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (s) {
-        puts(s);
-        free(s);
-    }
-}
-
-static const char *jstr(json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : "-";
-}
-
-int cmd_runs(int argc, char **argv)
-{
-    const char *fmt = "text", *db = getenv("RUNBOOK_DB"), *pos[1];
-    int npos;
-    if (read_opts(argc, argv, "runs", "|text|json|", &fmt, &db, pos, 0, &npos) != 0) return EXIT_USAGE;
-    recorder *r = open_db(db);
-    if (!r) return EXIT_DB;
-    json_t *runs = rec_runs_json(r);
-    if (!runs) {
-        fprintf(stderr, "runbook runs: %s\n", rec_error(r));
-        rec_close(r);
-        return EXIT_DB;
-    }
-    if (strcmp(fmt, "json") == 0) {
-        print_json(runs);
-    } else {
-        printf("%-5s %-18s %-12s %-4s %-20s %9s  %s\n", "RUN", "INCIDENT", "STATUS", "SEV", "STARTED", "DURATION",
-               "RUNBOOK");
-        size_t i;
-        json_t *run;
-        json_array_foreach(runs, i, run) {
-            char started[21];
-            snprintf(started, sizeof started, "%s", jstr(run, "started_at"));
-            double d = json_number_value(json_object_get(run, "duration_s"));
-            printf("%-5lld %-18s %-12s %-4s %-20s %8.0fs  %s\n",
-                   (long long)json_integer_value(json_object_get(run, "id")), jstr(run, "incident"), jstr(run, "status"),
-                   jstr(run, "severity"), started, d, jstr(run, "runbook"));
-        }
-    }
-    json_decref(runs);
-    rec_close(r);
-    return EXIT_OK;
-}
-
-int cmd_report(int argc, char **argv)
-{
-    const char *fmt = "md", *db = getenv("RUNBOOK_DB"), *pos[1];
-    int npos;
-    if (read_opts(argc, argv, "report", "|md|json|", &fmt, &db, pos, 1, &npos) != 0) return EXIT_USAGE;
-    if (npos != 1) {
-        fprintf(stderr, "usage: runbook report RUN [--format md|json] [--db PATH]\n");
-        return EXIT_USAGE;
-    }
-    if (strcmp(fmt, "md") == 0) {
-        fprintf(stderr, "runbook report: the Markdown post-mortem is not available in this build yet; use --format json\n");
-        return EXIT_USAGE;
-    }
-    recorder *r = open_db(db);
-    if (!r) return EXIT_DB;
-    int64_t id;
-    if (rec_find_run(r, pos[0], &id) != 0) {
-        fprintf(stderr, "runbook report: %s\n", rec_error(r));
-        rec_close(r);
-        return EXIT_USAGE;
-    }
-    json_t *run = rec_run_json(r, id), *events = rec_events_json(r, id);
-    if (!run || !events) {
-        fprintf(stderr, "runbook report: %s\n", rec_error(r));
-        json_decref(run);
-        json_decref(events);
-        rec_close(r);
-        return EXIT_DB;
-    }
-    json_t *items = json_array();
-    size_t i;
-    json_t *ev;
-    json_array_foreach(events, i, ev) {
-        if (strcmp(jstr(ev, "kind"), "action_item") == 0) {
-            json_t *d = json_object_get(ev, "data");
-            json_array_append_new(items, json_pack("{s:O?, s:O?, s:O?, s:O}", "text", json_object_get(d, "text"), "owner",
-                                                   json_object_get(d, "owner"), "due", json_object_get(d, "due"),
-                                                   "seq", json_object_get(ev, "seq")));
-        }
-    }
-    json_object_del(run, "source");
-    json_t *doc = json_pack("{s:o, s:o, s:o}", "run", run, "events", events, "action_items", items);
-    print_json(doc);
-    json_decref(doc);
-    rec_close(r);
-    return EXIT_OK;
-}

@@ -21,7 +21,7 @@ typedef struct command {
 static const command commands[] = {
     {"exec", cmd_exec,
      "runbook exec FILE [--set NAME=VALUE]... [--answers FILE] [--auto] [--dry-run] [--start-at STEP]\n"
-     "                     [--incident ID] [--db PATH]",
+     "                     [--incident ID] [--db PATH] [--clock real|virtual[=ISO-8601]]",
      "Run a runbook during an incident, recording every action in the database.\n"
      "\n"
      "  --set NAME=VALUE  set a param (repeatable; converted to the param's type)\n"
@@ -32,6 +32,9 @@ static const command commands[] = {
      "  --start-at STEP   begin at that step\n"
      "  --incident ID     attach the run to an incident id (else INC-YYYY-MMDD-NNN is made)\n"
      "  --db PATH         the database (also RUNBOOK_DB; default $XDG_DATA_HOME/runbook/runs.db)\n"
+     "  --clock virtual[=ISO-8601]\n"
+     "                    virtual time (default start: now): waits, timeouts and answer delays\n"
+     "                    take no real time, so escalation timelines can be tested and drilled\n"
      "\n"
      "Without a terminal and without --answers, each prompt reads one line of standard input.\n"
      "Exit: 0 finished, 1 failed or aborted, 2 usage or the runbook does not check, 3 the\n"

@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,15 +27,29 @@ struct prompter {
     json_t *used;             /* lookup key -> times a list answer was used */
     int auto_mode;
     int tty;                  /* standard input is a terminal */
+    prompt_hooks hooks;
+    rb_buf in;                /* bytes read from standard input, not yet used */
+    int in_eof;
+    int reading;              /* a readline prompt is on the screen */
+    char *rl_line;            /* the line readline handed over (callback mode) */
+    int rl_done;
 };
 
-prompter *prompter_new(json_t *answers, int auto_mode)
+/*
+ * readline's callback interface has no context pointer: the prompter whose line is being
+ * read is kept here while (and only while) a terminal prompt is on the screen.
+ */
+static prompter *rl_owner;
+
+prompter *prompter_new(json_t *answers, int auto_mode, const prompt_hooks *hooks)
 {
     prompter *p = rb_xcalloc(1, sizeof *p);
     p->answers = answers;
     p->used = json_object();
     p->auto_mode = auto_mode;
     p->tty = isatty(0) && isatty(1);
+    if (hooks) p->hooks = *hooks;
+    buf_init(&p->in);
     return p;
 }
 
@@ -42,7 +57,100 @@ void prompter_free(prompter *p)
 {
     if (!p) return;
     json_decref(p->used);
+    buf_free(&p->in);
     rb_free(p);
+}
+
+static int wait_fd(prompter *p, int fd)
+{
+    if (p->hooks.wait_readable) return p->hooks.wait_readable(p->hooks.ctx, fd);
+    struct pollfd pfd = {fd, POLLIN, 0};
+    while (poll(&pfd, 1, -1) < 0)
+        if (errno != EINTR) return -1;
+    return 0;
+}
+
+/*
+ * One line of standard input without its newline (NULL at end of input), read with
+ * read(2) after the event loop says it is readable, so timers fire while we wait.
+ * *status is set to -1 when interrupted.
+ */
+static char *read_line(prompter *p, int *status)
+{
+    *status = 0;
+    for (;;) {
+        char *nl = p->in.len ? memchr(p->in.data, '\n', p->in.len) : NULL;
+        if (nl || (p->in_eof && p->in.len)) {
+            size_t n = nl ? (size_t)(nl - p->in.data) : p->in.len;
+            char *line = rb_xstrndup(p->in.data, n);
+            size_t used = nl ? n + 1 : n;
+            memmove(p->in.data, p->in.data + used, p->in.len - used);
+            p->in.len -= used;
+            p->in.data[p->in.len] = '\0';
+            if (n && line[n - 1] == '\r') line[n - 1] = '\0';
+            return line;
+        }
+        if (p->in_eof) return NULL;
+        if (wait_fd(p, 0) < 0) {
+            *status = -1;
+            return NULL;
+        }
+        char chunk[4096];
+        ssize_t r = read(0, chunk, sizeof chunk);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) p->in_eof = 1;
+        else buf_addn(&p->in, chunk, (size_t)r);
+    }
+}
+
+static void rl_got_line(char *line)
+{
+    prompter *p = rl_owner;
+    if (!p) return;
+    p->rl_line = line;     /* NULL at end of input (Ctrl-D) */
+    p->rl_done = 1;
+    rl_callback_handler_remove();
+}
+
+/* A line from the terminal through readline's callback interface. */
+static char *read_terminal(prompter *p, const char *prompt, int *status)
+{
+    *status = 0;
+    p->rl_done = 0;
+    p->rl_line = NULL;
+    rl_owner = p;
+    p->reading = 1;
+    rl_callback_handler_install(prompt, rl_got_line);
+    while (!p->rl_done) {
+        if (wait_fd(p, 0) < 0) {
+            rl_callback_handler_remove();
+            fputc('\n', stdout);
+            *status = -1;
+            break;
+        }
+        rl_callback_read_char();
+    }
+    p->reading = 0;
+    rl_owner = NULL;
+    char *line = p->rl_line ? rb_xstrdup(p->rl_line) : NULL;
+    if (p->rl_line && *p->rl_line) add_history(p->rl_line);
+    free(p->rl_line);
+    p->rl_line = NULL;
+    return line;
+}
+
+void prompt_pause(prompter *p)
+{
+    if (!p || !p->reading) return;
+    rl_save_prompt();
+    rl_clear_visible_line();
+}
+
+void prompt_resume(prompter *p)
+{
+    if (!p || !p->reading) return;
+    rl_restore_prompt();
+    rl_forced_update_display();
 }
 
 /* An "after" value: a duration string or a number of seconds; -1 when malformed. */
@@ -268,7 +376,7 @@ static void show_question(const prompt_req *q, FILE *out)
 }
 
 /* Read a line with the terminal's echo off (secrets). NULL at end of input. */
-static char *read_secret_line(void)
+static char *read_secret_line(prompter *p, int *status)
 {
     struct termios old, quiet;
     int have = tcgetattr(0, &old) == 0;
@@ -277,38 +385,10 @@ static char *read_secret_line(void)
         quiet.c_lflag &= ~(tcflag_t)ECHO;
         tcsetattr(0, TCSAFLUSH, &quiet);
     }
-    rb_buf b;
-    buf_init(&b);
-    int c, got = 0;
-    while ((c = getchar()) != EOF && c != '\n') {
-        buf_addc(&b, (char)c);
-        got = 1;
-    }
+    char *line = read_line(p, status);
     if (have) tcsetattr(0, TCSAFLUSH, &old);
     fputc('\n', stdout);
-    if (c == EOF && !got) {
-        buf_free(&b);
-        return NULL;
-    }
-    return buf_take(&b);
-}
-
-/* One line of piped standard input, without its newline; NULL at end of input. */
-static char *read_stdin_line(void)
-{
-    rb_buf b;
-    buf_init(&b);
-    int c, got = 0;
-    while ((c = getchar()) != EOF && c != '\n') {
-        buf_addc(&b, (char)c);
-        got = 1;
-    }
-    if (c == EOF && !got) {
-        buf_free(&b);
-        return NULL;
-    }
-    if (b.len && b.data[b.len - 1] == '\r') b.data[--b.len] = '\0';
-    return buf_take(&b);
+    return line;
 }
 
 prompt_status prompt_ask(prompter *p, const prompt_req *q, rb_buf *answer, const char **source, double *after)
@@ -319,6 +399,10 @@ prompt_status prompt_ask(prompter *p, const prompt_req *q, rb_buf *answer, const
     buf_reset(answer);
     if (scripted(p, q, answer, after)) {
         *source = "answers";
+        if (*after > 0 && p->hooks.delay && p->hooks.delay(p->hooks.ctx, *after) < 0) {
+            buf_free(&why);
+            return PR_INTERRUPTED;
+        }
         if (answer->len == 0 && q->def) buf_adds(answer, q->def);
         if (canonical(q, answer, &why) == 0) {
             buf_free(&why);
@@ -342,12 +426,13 @@ prompt_status prompt_ask(prompter *p, const prompt_req *q, rb_buf *answer, const
     }
     for (;;) {
         char *line;
+        int st = 0;
         fflush(stdout);
         if (p->tty) {
             if (q->secret) {
                 show_question(q, stdout);
                 fflush(stdout);
-                line = read_secret_line();
+                line = read_secret_line(p, &st);
             } else {
                 rb_buf ps;
                 buf_init(&ps);
@@ -362,19 +447,22 @@ prompt_status prompt_ask(prompter *p, const prompt_req *q, rb_buf *answer, const
                 }
                 if (q->def) buf_printf(&ps, " (default: %s)", q->def);
                 buf_adds(&ps, ": ");
-                char *r = readline(buf_cstr(&ps));
+                line = read_terminal(p, buf_cstr(&ps), &st);
                 buf_free(&ps);
-                line = r ? rb_xstrdup(r) : NULL;
-                if (r && *r) add_history(r);
-                free(r);
             }
             *source = "terminal";
         } else {
             show_question(q, stdout);
-            line = read_stdin_line();
+            fflush(stdout);
+            line = read_line(p, &st);
             *source = "stdin";
             if (line) printf("%s\n", q->secret ? "«redacted»" : line);
-            else putchar('\n');
+            else if (st == 0) putchar('\n');
+        }
+        if (st < 0) {
+            rb_free(line);
+            buf_free(&why);
+            return PR_INTERRUPTED;
         }
         if (!line) {
             if (!q->def) {
