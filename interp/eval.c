@@ -103,6 +103,9 @@ typedef struct interp {
     int next_owner;           /* instance ids for phases and steps */
     int step_owner;           /* the running step's instance (timers it starts belong to it) */
     double step_started;
+    int run_depth;            /* nesting of `run "other.rb"` */
+    ast_file **subs;          /* runbooks loaded by `run`, freed at the end */
+    int nsubs, capsubs;
     double step_deadline;     /* step timeout (clock time), < 0: none */
     const rb_node *goto_node;
     const char *goto_target;
@@ -289,6 +292,7 @@ static ctl incident_set(interp *I, const char *field, value v, const rb_node *at
 static ctl call_builtin(interp *I, scope *sc, const char *name, const rb_node *call, value *out);
 static ctl fire_due(interp *I);
 static double next_due(interp *I);
+static ctl exec_run(interp *I, scope *sc, const rb_node *n);
 
 /* ------------------------------------------------------------------ expressions */
 
@@ -1758,7 +1762,7 @@ static ctl exec_stmt(interp *I, scope *sc, const rb_node *n)
         rt_error(I, n, "%s", why);
         return n->kind == N_ABORT ? CTL_ABORT : CTL_FAIL;
     }
-    case N_RUN: return rt_error(I, n, "run \"other.rb\" is not supported in this build yet");
+    case N_RUN: return exec_run(I, sc, n);
     case N_ESCALATION:
         /* inside a step: relative to the step's start, cancelled when it ends */
         return start_escalation(I, n, sc, I->step_started, I->step_owner);
@@ -1852,13 +1856,16 @@ static const char *find_set(interp *I, const char *name)
     return NULL;
 }
 
-static ctl define_param(interp *I, scope *g, const rb_node *p, json_t *params)
+static ctl define_param(interp *I, scope *g, const rb_node *p, json_t *params, value with)
 {
     value def = v_nil(), v;
     ctl c;
     if (p->a && (c = eval(I, g, p->a, &def)) != CTL_OK) return c;
-    const char *set = find_set(I, p->str);
-    if (set) {
+    value *given = with.t == V_MAP ? map_get(with, p->str) : NULL;
+    const char *set = with.t == V_MAP ? NULL : find_set(I, p->str);
+    if (given) {
+        v = *given;
+    } else if (set) {
         if ((c = param_from_text(I, p, set, def, &v)) != CTL_OK) return c;
     } else if (p->a) {
         v = def;
@@ -2195,21 +2202,115 @@ static const rb_node *hfield(const rb_node *h, const char *name)
  * The incident-wide timers: top-level escalation ladders and `every` timers (relative to
  * the incident's start) and the header's response and resolution targets.
  */
-static ctl start_run_timers(interp *I, const rb_node *h)
+static ctl start_run_timers(interp *I, const rb_node *h, int owner)
 {
     double t0 = I->inc.started_at;
     ctl c = CTL_OK;
     for (const rb_node *d = I->file->root->a; c == CTL_OK && d; d = d->next) {
-        if (d->kind == N_ESCALATION) c = start_escalation(I, d, I->globals, t0, 0);
-        else if (d->kind == N_EVERY) c = start_every(I, d, I->globals, t0, 0);
+        if (d->kind == N_ESCALATION) c = start_escalation(I, d, I->globals, t0, owner);
+        else if (d->kind == N_EVERY) c = start_every(I, d, I->globals, clock_now(), owner);
     }
-    for (const rb_node *x = h ? h->a : NULL; c == CTL_OK && x; x = x->next) {
+    for (const rb_node *x = owner ? NULL : h ? h->a : NULL; c == CTL_OK && x; x = x->next) {
         if (!x->num) continue;   /* only "respond within" / "resolve within" */
         double within = dur_of(I, I->globals, x->a);
         if (within > 0 && (strcmp(x->str, "respond") == 0 || strcmp(x->str, "resolve") == 0))
             deadline_add(I, x->str, NULL, within, t0, 0, x);
     }
     return c == CTL_OK ? fire_due(I) : c;
+}
+
+#define MAX_RUN_DEPTH 8
+
+/*
+ * `run "other.rb" with {…}`: another runbook inside this run.  It shares the incident, the
+ * record and the responder; it has its own globals, params (from the with-map, else their
+ * defaults, else asked), steps and timers (which end when it ends).  Its escalation rungs
+ * are measured from the incident's start, like every ladder.  A failed or aborted inner
+ * runbook fails the step that ran it.
+ */
+static ctl exec_run(interp *I, scope *sc, const rb_node *n)
+{
+    value path, with = v_nil();
+    ctl c = eval(I, sc, n->a, &path);
+    if (c == CTL_OK && n->b) c = eval(I, sc, n->b, &with);
+    if (c != CTL_OK) return c;
+    if (path.t != V_STR) return rt_error(I, n->a, "run takes the path of a runbook");
+    if (n->b && with.t != V_MAP) return rt_error(I, n->b, "run … with takes a map of params");
+    if (I->run_depth >= MAX_RUN_DEPTH) return rt_error(I, n, "runbooks run each other too deeply (more than %d)", MAX_RUN_DEPTH);
+    rb_buf full;
+    buf_init(&full);
+    const char *from = I->cur_file->src.name, *slash = strrchr(from, '/');
+    if (path.u.s->s[0] != '/' && slash) buf_addn(&full, from, (size_t)(slash - from + 1));
+    buf_adds(&full, path.u.s->s);
+    diag_list d;
+    diag_init(&d);
+    ast_file *f = parse_file(buf_cstr(&full), &d);
+    if (f && d.syntax_errors == 0 && f->root) check_file(f, I->ms, &d);
+    if (!f || d.errors || !f->root || f->is_module) {
+        for (int i = 0; i < d.n; i++)
+            if (d.items[i].level == DIAG_ERROR) diag_print(&d.items[i], stderr, 0);
+        c = rt_error(I, n, !f ? "cannot read runbook %s" : f->is_module ? "%s is a module, not a runbook"
+                                                                    : "runbook %s does not check", buf_cstr(&full));
+        diag_free(&d);
+        ast_file_free(f);
+        buf_free(&full);
+        return c;
+    }
+    diag_free(&d);
+    /* The inner runbook lives as long as the run: its nodes may sit in timers and values. */
+    if (I->nsubs == I->capsubs) {
+        I->capsubs = I->capsubs ? I->capsubs * 2 : 4;
+        I->subs = rb_xrealloc(I->subs, (size_t)I->capsubs * sizeof *I->subs);
+    }
+    I->subs[I->nsubs++] = f;
+
+    /* Save what belongs to the outer runbook, run the inner one, restore. */
+    ast_file *o_file = I->file;
+    const ast_file *o_cur = I->cur_file;
+    scope *o_globals = I->globals;
+    step_ref *o_steps = I->steps;
+    int o_nsteps = I->nsteps, o_owner = I->step_owner;
+    const char *o_step = I->step_id;
+    double o_started = I->step_started, o_deadline = I->step_deadline;
+
+    I->file = f;
+    I->cur_file = f;
+    I->globals = scope_new(I, NULL);
+    I->steps = NULL;
+    I->nsteps = 0;
+    I->run_depth++;
+    collect_steps(I, f->root);
+    const rb_node *h = NULL;
+    for (const rb_node *x = f->root->a; x; x = x->next)
+        if (x->kind == N_HEADER) h = x;
+    const char *title = h && h->str ? h->str : buf_cstr(&full);
+    say(I, "\n=== Running %s (%s)", title, buf_cstr(&full));
+    c = emit(I, "runbook.start", title, json_pack("{s:s, s:s}", "runbook", buf_cstr(&full), "title", title));
+    int owner = ++I->next_owner;
+    if (c == CTL_OK) c = define_globals(I, f, I->globals);
+    for (const rb_node *x = f->root->a; c == CTL_OK && x; x = x->next)
+        if (x->kind == N_PARAM) c = define_param(I, I->globals, x, NULL, n->b ? with : v_map(&I->mem, 1));
+    if (c == CTL_OK) c = start_run_timers(I, h, owner);
+    const char *status = "finished";
+    if (c == CTL_OK) c = run_steps(I, 0, &status);
+    timers_end_owner(I, owner);
+    I->run_depth--;
+    if (c == CTL_OK) c = emit(I, "runbook.end", status, json_pack("{s:s, s:s}", "runbook", buf_cstr(&full), "status", status));
+    say(I, "=== %s: %s\n", title, status);
+
+    I->file = o_file;
+    I->cur_file = o_cur;
+    I->globals = o_globals;
+    I->steps = o_steps;
+    I->nsteps = o_nsteps;
+    I->step_owner = o_owner;
+    I->step_id = o_step;
+    I->step_started = o_started;
+    I->step_deadline = o_deadline;
+    if (c == CTL_OK && strcmp(status, "finished") != 0)
+        c = rt_error(I, n, "runbook %s %s", buf_cstr(&full), status);
+    buf_free(&full);
+    return c;
 }
 
 int eval_run(ast_file *f, module_set *ms, const exec_opts *o)
@@ -2280,7 +2381,7 @@ int eval_run(ast_file *f, module_set *ms, const exec_opts *o)
     const char *status = "finished";
     if (c == CTL_OK) c = define_globals(&I, f, I.globals);
     for (const rb_node *d = f->root->a; c == CTL_OK && d; d = d->next)
-        if (d->kind == N_PARAM) c = define_param(&I, I.globals, d, params);
+        if (d->kind == N_PARAM) c = define_param(&I, I.globals, d, params, v_nil());
     if (c == CTL_OK && json_object_size(params)) {
         if (rec_run_set_params(I.rec, I.run_id, params) != 0) {
             fprintf(stderr, "runbook: cannot record the params: %s\n", rec_error(I.rec));
@@ -2297,7 +2398,7 @@ int eval_run(ast_file *f, module_set *ms, const exec_opts *o)
         c = CTL_OK;
         I.exit_code = 2;
     } else if (c == CTL_OK) {
-        c = start_run_timers(&I, h);
+        c = start_run_timers(&I, h, 0);
         if (c == CTL_FAIL || c == CTL_ABORT) {
             report_error(&I, "error");
             status = "failed";
@@ -2322,6 +2423,8 @@ int eval_run(ast_file *f, module_set *ms, const exec_opts *o)
         say(&I, "\nrun %lld %s (incident %s)", (long long)I.run_id, status, I.inc.id);
     }
     prompter_free(I.prompts);
+    for (int i = 0; i < I.nsubs; i++) ast_file_free(I.subs[i]);
+    rb_free(I.subs);
     arena_free(&I.mem);
     buf_free(&I.err);
     return code;

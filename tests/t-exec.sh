@@ -187,3 +187,12 @@ expect_rc "a failed write mid-run: exit 3" 3
 grep -q 'cannot record' "$T/out" && pass "a failed write mid-run: a clear message" || fail "failed write message" "$(cat "$T/out")"
 n=$(wc -l <"$T/w19/trace" 2>/dev/null || echo 0)
 [ "$n" -le 1 ] && pass "a failed write mid-run: no action after the failure ($n ran)" || fail "failed write: actions after it" "$(cat "$T/w19/trace")"
+
+# --- run "other.rb" with {…}: the inner runbook shares the incident and the record
+printf '{"which": "child"}' >"$T/which.json"
+run "$T/w20" "$EX/parent.rb" --answers "$T/which.json"
+expect_rc "run: parent and child finish" 0
+[ "$(cat "$T/w20/child.log")" = "fixing db-1 x2" ] && pass "run: with-map params reach the child" || fail "run: params" "$(cat "$T/w20/child.log" 2>&1)"
+grep -q 'back in the parent: P1' "$T/out" && pass "run: the child's incident changes are the parent's" || fail "run: shared incident" "$(cat "$T/out")"
+k=$(kinds)
+case "$k" in *"runbook.start"*"step.start"*"runbook.end"*) pass "run: recorded in the same run" ;; *) fail "run: recorded in the same run" "$k" ;; esac
