@@ -20,6 +20,8 @@ void clock_use_virtual(double start);
 int clock_is_virtual(void);
 /* Virtual mode: move the clock forward to t (never backwards).  Real mode: no effect. */
 void clock_advance(double t);
+/* Back to real time (a resumed real-clock run going live after its replayed part). */
+void clock_use_real(void);
 /* Real monotonic seconds (for measuring how long a real action took). */
 double clock_monotonic(void);
 /* Format t as ISO-8601 UTC with milliseconds: 2026-11-23T18:30:00.000Z (buf >= 32). */

@@ -24,8 +24,19 @@ typedef struct exec_opts {
     int auto_mode;
     json_t *answers;             /* parsed --answers (borrowed) or NULL */
     recorder *rec;               /* open recorder (borrowed) */
-    const char *mode;            /* "exec" */
+    const char *mode;            /* "exec", "resume", "verify" */
     int color;
+    /*
+     * Replaying a recorded run (resume, verify): the run's events in order.  Each event the
+     * evaluator would record must match the next one; commands, answers and timer firings
+     * are served from them instead of being repeated.  When they run out, resume goes on
+     * live (appending to run `resume_run`); verify stops (nothing is ever executed).
+     */
+    json_t *replay;              /* borrowed array of events, or NULL */
+    json_t *replay_run;          /* the run object (incident, started_at, clock, params) */
+    int64_t resume_run;          /* append to this run instead of starting one */
+    int verify;
+    int verify_quiet;            /* verify: do not print the transcript */
 } exec_opts;
 
 /* Run the runbook f (already parsed and checked); returns the exit status of cli.md. */

@@ -23,6 +23,8 @@ void clock_use_virtual(double start)
 
 int clock_is_virtual(void) { return virtual_mode; }
 
+void clock_use_real(void) { virtual_mode = 0; }
+
 void clock_advance(double t)
 {
     if (virtual_mode && t > virtual_now) virtual_now = t;

@@ -104,6 +104,10 @@ typedef struct interp {
     int step_owner;           /* the running step's instance (timers it starts belong to it) */
     double step_started;
     int run_depth;            /* nesting of `run "other.rb"` */
+    size_t rpos, rcount;      /* replay cursor over o->replay (resume, verify) */
+    int replaying;            /* events are matched against the record, not written */
+    int went_live;            /* the record ran out: the run goes on for real (resume) */
+    const rb_node *cur_node;  /* the statement being run (divergence locations) */
     ast_file **subs;          /* runbooks loaded by `run`, freed at the end */
     int nsubs, capsubs;
     double step_deadline;     /* step timeout (clock time), < 0: none */
@@ -129,7 +133,7 @@ void eval_interrupt(void) { interrupted = 1; }
 static void say(interp *I, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(interp *I, const char *fmt, ...)
 {
-    (void)I;
+    if (I->o->verify_quiet) return;
     va_list ap;
     va_start(ap, fmt);
     vprintf(fmt, ap);
@@ -139,8 +143,115 @@ static void say(interp *I, const char *fmt, ...)
 }
 
 /* Record an event; on failure set exit 3 and return CTL_STOP. data is consumed. */
+static int is_timer_kind(const char *k)
+{
+    return strcmp(k, "escalation") == 0 || strcmp(k, "escalation.skipped") == 0 || strcmp(k, "timer") == 0 ||
+           strcmp(k, "deadline.missed") == 0;
+}
+
+/* Events whose text holds measured values: only their kind must match when replaying. */
+static int loose_kind(const char *k)
+{
+    return strcmp(k, "sh.end") == 0 || strcmp(k, "wait.end") == 0 || strcmp(k, "http.response") == 0 ||
+           strcmp(k, "error") == 0;
+}
+
+static json_t *rec_next(interp *I)
+{
+    return I->replaying && I->rpos < I->rcount ? json_array_get(I->o->replay, I->rpos) : NULL;
+}
+
+static const char *ev_str(json_t *ev, const char *k)
+{
+    const char *s = json_string_value(json_object_get(ev, k));
+    return s ? s : "";
+}
+
+static double ev_time(json_t *ev) { return clock_parse_iso(ev_str(ev, "t")); }
+
+/* The record ran out: resume goes live (real clock again if the run was real); verify ends. */
+static void record_exhausted(interp *I)
+{
+    I->replaying = 0;
+    if (I->o->verify) return;
+    I->went_live = 1;
+    const char *clk = json_string_value(json_object_get(I->o->replay_run, "clock"));
+    if (!clk || strcmp(clk, "virtual") != 0) clock_use_real();
+    say(I, "\n--- the record ends here: going on live ---");
+}
+
+static ctl diverged(interp *I, const char *kind, const char *text)
+{
+    json_t *ev = rec_next(I);
+    if (!ev && I->o->verify) {
+        json_t *last = json_array_get(I->o->replay, I->rcount ? I->rcount - 1 : 0);
+        if (!last || strcmp(ev_str(last, "kind"), "run.end") != 0) {
+            /* an interrupted run: everything it recorded was reproduced */
+            I->exit_code = 0;
+            return CTL_STOP;
+        }
+    }
+    const rb_node *at = I->cur_node;
+    const char *file = I->cur_file ? I->cur_file->src.name : I->o->path;
+    fprintf(stderr, "%s:%d:%d: the runbook diverges from the record at event %zu:\n", file, at ? at->loc.line : 0,
+            at ? at->loc.col : 0, I->rpos + 1);
+    if (ev)
+        fprintf(stderr, "  recorded: %s: %s\n", ev_str(ev, "kind"), ev_str(ev, "text"));
+    else
+        fprintf(stderr, "  recorded: (the record ends)\n");
+    fprintf(stderr, "  now:      %s: %s\n", kind, text);
+    I->exit_code = I->o->verify ? 1 : 2;
+    if (!I->o->verify)
+        fprintf(stderr, "runbook: the stored source does not reproduce the record (was the database edited?); "
+                        "stopping\n");
+    return CTL_STOP;
+}
+
+static ctl fire_due(interp *I);
+
+/*
+ * Replaying: the event must be the next one recorded.  Timer firings recorded before it
+ * are reproduced first, by moving the clock to their time.
+ */
+static ctl match_event(interp *I, const char *kind, const char *text)
+{
+    json_t *ev = rec_next(I);
+    if (!is_timer_kind(kind) && !I->in_timer) {
+        while (ev && is_timer_kind(ev_str(ev, "kind"))) {
+            size_t before = I->rpos;
+            clock_advance(ev_time(ev));
+            ctl c = fire_due(I);
+            if (c != CTL_OK) return c;
+            if (I->rpos == before) break;    /* the recorded firing did not happen now */
+            ev = rec_next(I);
+        }
+    }
+    if (!I->replaying) return CTL_OK;         /* the record ran out during the firings */
+    if (!ev) {
+        record_exhausted(I);
+        return I->o->verify ? diverged(I, kind, text) : CTL_OK;
+    }
+    if (strcmp(ev_str(ev, "kind"), kind) != 0 || (!loose_kind(kind) && strcmp(ev_str(ev, "text"), text) != 0))
+        return diverged(I, kind, text);
+    clock_advance(ev_time(ev));
+    I->rpos++;
+    return CTL_OK;
+}
+
 static ctl emit(interp *I, const char *kind, const char *text, json_t *data)
 {
+    if (I->replaying) {
+        ctl c = match_event(I, kind, text);
+        if (c != CTL_OK || I->replaying || I->o->verify) {
+            json_decref(data);
+            return c;
+        }
+        /* the record ran out at this event: it is the first live one */
+    }
+    if (I->o->verify) {
+        json_decref(data);
+        return CTL_OK;
+    }
     rec_event ev = {clock_now(), I->step_id, kind, text, data};
     int r = rec_event_add(I->rec, I->run_id, &ev, NULL);
     json_decref(data);
@@ -778,7 +889,23 @@ static ctl ask_responder(interp *I, const rb_node *at, prompt_req *q, const char
     buf_init(&a);
     const char *source = "";
     double after = 0;
-    prompt_status st = prompt_ask(I->prompts, q, &a, &source, &after);
+    prompt_status st;
+    json_t *rec = rec_next(I);
+    const char *recorded = rec && strcmp(ev_str(rec, "kind"), "answer") == 0
+                         ? json_string_value(json_object_get(json_object_get(rec, "data"), "answer")) : NULL;
+    if (I->o->verify && !recorded) {
+        buf_free(&a);
+        return diverged(I, "answer", q->text);
+    }
+    if (recorded && (strcmp(recorded, REDACTED) != 0 || I->o->verify)) {
+        /* replaying: the answer given then, not asked again */
+        buf_adds(&a, recorded);
+        source = json_string_value(json_object_get(json_object_get(rec, "data"), "source"));
+        if (!source) source = "record";
+        st = PR_OK;
+    } else {
+        st = prompt_ask(I->prompts, q, &a, &source, &after);
+    }
     if (st == PR_NO_ANSWER || st == PR_BAD || st == PR_INTERRUPTED) {
         if (st == PR_INTERRUPTED) {
             if (!I->exit_code) I->exit_code = 130;   /* 3 when a timer's record failed */
@@ -796,7 +923,8 @@ static ctl ask_responder(interp *I, const rb_node *at, prompt_req *q, const char
     if (q->secret) secret_add(I, buf_cstr(&a));
     *answer = arena_strndup(&I->mem, buf_cstr(&a), a.len);
     const char *rec_answer = q->secret ? REDACTED : *answer;
-    if (strcmp(source, "terminal") != 0 && strcmp(source, "stdin") != 0)
+    if (recorded) say(I, "? %s → %s (recorded: %s)", q->text, rec_answer, source);
+    else if (strcmp(source, "terminal") != 0 && strcmp(source, "stdin") != 0)
         say(I, "? %s → %s (%s)", q->text, rec_answer, source);
     rb_buf t;
     buf_init(&t);
@@ -1117,8 +1245,46 @@ static ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     }
     sh_result res;
     memset(&res, 0, sizeof res);
-    if (dry) {
-        res.exit_code = 0;
+    int served = 0;
+    if (I->replaying && !dry) {
+        json_t *rec = rec_next(I);
+        if (rec && strcmp(ev_str(rec, "kind"), "sh.end") == 0) {
+            /* replaying: the command ran then; its recorded result stands in for it */
+            json_t *rd = json_object_get(rec, "data");
+            res.exit_code = (int)json_integer_value(json_object_get(rd, "exit"));
+            res.timed_out = json_is_true(json_object_get(rd, "timed_out"));
+            res.duration = json_number_value(json_object_get(rd, "duration_s"));
+            const char *o1 = json_string_value(json_object_get(rd, "stdout")), *o2 = json_string_value(json_object_get(rd, "stderr"));
+            buf_adds(&res.out, o1 ? o1 : "");
+            buf_adds(&res.err, o2 ? o2 : "");
+            served = 1;
+        } else if (!rec) {
+            if (I->o->verify) {
+                /* the record ends with this command in flight: identical up to the interruption */
+                buf_free(&clear);
+                buf_free(&cmdshown);
+                I->exit_code = 0;
+                return CTL_STOP;
+            }
+            record_exhausted(I);
+            say(I, "  ! this command was running when the run stopped: %s", shown_c);
+            static const char *const again[] = {"re-run", "skip"};
+            const char *pick;
+            c = prompt_choose(I, n, "Re-run the command that was in flight, or skip it?", "in_flight", "re-run",
+                              (const char **)again, 2, &pick);
+            if (c != CTL_OK) {
+                buf_free(&clear);
+                buf_free(&cmdshown);
+                return c;
+            }
+            if (strcmp(pick, "skip") == 0) {
+                dry = 1;   /* recorded as skipped, like a dry run */
+                served = 1;
+            }
+        }
+    }
+    if (dry || served) {
+        if (dry) res.exit_code = 0;
     } else {
         live_ctx L = {I, {1, 1, 1}};
         sh_opts so = {timeout, cwd, envv, 0, on_output, &L, &interrupted};
@@ -1134,6 +1300,8 @@ static ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     buf_init(&se_);
     scrub(I, &so_, buf_cstr(&res.out), res.out.len);
     scrub(I, &se_, buf_cstr(&res.err), res.err.len);
+    buf_addn(&res.out, "", 0);
+    buf_addn(&res.err, "", 0);
     int ok = !dry && res.exit_code == 0 && !res.timed_out && !res.spawn_failed;
     if (dry) ok = 1;
     rb_buf t;
@@ -1141,10 +1309,11 @@ static ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     if (dry) buf_printf(&t, "skipped (dry run): %s", shown_c);
     else if (res.timed_out) buf_printf(&t, "timed out after %.1fs: %s", res.duration, shown_c);
     else buf_printf(&t, "exit %d in %.1fs: %s", res.exit_code, res.duration, shown_c);
-    json_t *ed = json_pack("{s:s, s:i, s:s, s:s, s:f, s:b, s:b, s:b, s:b, s:I, s:I}", "command", shown_c, "exit",
+    json_t *ed = json_pack("{s:s, s:i, s:s, s:s, s:f, s:b, s:b, s:b, s:b, s:b, s:I, s:I}", "command", shown_c, "exit",
                            res.exit_code, "stdout", buf_cstr(&so_), "stderr", buf_cstr(&se_), "duration_s", res.duration,
                            "timed_out", res.timed_out, "stdout_truncated", res.out_truncated, "stderr_truncated",
-                           res.err_truncated, "skipped", dry, "stdout_bytes", (json_int_t)res.out_total, "stderr_bytes",
+                           res.err_truncated, "skipped", dry, "interrupted", res.interrupted || interrupted,
+                           "stdout_bytes", (json_int_t)res.out_total, "stderr_bytes",
                            (json_int_t)res.err_total);
     if (!ed) ed = json_pack("{s:s, s:i}", "command", "(unprintable)", "exit", res.exit_code);
     if (!dry) say(I, "  %s %s", ok ? "✓" : "✗", buf_cstr(&t));
@@ -1681,6 +1850,7 @@ static ctl exec_wait_until(interp *I, scope *sc, const rb_node *n)
 
 static ctl exec_stmt(interp *I, scope *sc, const rb_node *n)
 {
+    if (!I->in_timer) I->cur_node = n;
     if (interrupted) {
         I->exit_code = 130;
         return CTL_STOP;
@@ -2353,16 +2523,29 @@ int eval_run(ast_file *f, module_set *ms, const exec_opts *o)
     }
 
     /* The run row first: nothing happens before it is recorded. */
-    I.inc.started_at = clock_now();
     char sevtxt[8];
     snprintf(sevtxt, sizeof sevtxt, "P%d", (int)I.inc.severity.u.n);
     json_t *params = json_object();
+    char *incident = NULL;
+    value stored = v_nil();
+    if (o->replay) {
+        /* Replaying a recorded run: its clock restarts at its start, its row already exists. */
+        I.replaying = 1;
+        I.rcount = json_array_size(o->replay);
+        I.inc.started_at = clock_parse_iso(json_string_value(json_object_get(o->replay_run, "started_at")));
+        clock_use_virtual(I.inc.started_at);
+        I.run_id = o->resume_run;
+        incident = rb_xstrdup(json_string_value(json_object_get(o->replay_run, "incident")));
+        json_t *jp = json_object_get(o->replay_run, "params");
+        stored = json_is_object(jp) ? value_from_json(&I.mem, jp) : v_map(&I.mem, 1);
+    } else {
+        I.inc.started_at = clock_now();
+    }
     rec_run_info info = {o->path, f->text, I.inc.title, sevtxt, o->incident,
                          clock_is_virtual() ? "virtual" : "real", o->mode, params,
                          I.inc.started_at, rw && rw->kind == N_DUR ? rw->num : -1,
                          sw && sw->kind == N_DUR ? sw->num : -1};
-    char *incident = NULL;
-    if (rec_run_start(I.rec, &info, &I.run_id, &incident) != 0) {
+    if (!o->replay && rec_run_start(I.rec, &info, &I.run_id, &incident) != 0) {
         fprintf(stderr, "runbook: cannot record the run: %s\n", rec_error(I.rec));
         json_decref(params);
         prompter_free(I.prompts);
@@ -2373,17 +2556,24 @@ int eval_run(ast_file *f, module_set *ms, const exec_opts *o)
     I.inc.id = arena_strdup(&I.mem, o->incident ? o->incident : incident);
     rb_free(incident);
     say(&I, "runbook: %s — incident %s, run %lld%s", I.inc.title, I.inc.id, (long long)I.run_id,
-        o->dry_run ? " (dry run)" : "");
+        o->verify ? " (verifying against the record)" : o->replay ? " (resuming: replaying the record)"
+        : o->dry_run ? " (dry run)" : "");
     ctl c = emit(&I, "run.start", I.inc.title,
                  json_pack("{s:s, s:s, s:s, s:b, s:b}", "runbook", o->path, "incident", I.inc.id, "severity", sevtxt,
                            "dry_run", o->dry_run, "auto", o->auto_mode));
 
     const char *status = "finished";
     if (c == CTL_OK) c = define_globals(&I, f, I.globals);
-    for (const rb_node *d = f->root->a; c == CTL_OK && d; d = d->next)
-        if (d->kind == N_PARAM) c = define_param(&I, I.globals, d, params, v_nil());
+    for (const rb_node *d = f->root->a; c == CTL_OK && d; d = d->next) {
+        if (d->kind != N_PARAM) continue;
+        /* Replaying: a param that was asked is asked (and served) again; the rest as stored. */
+        json_t *nx = rec_next(&I);
+        int asked = nx && strcmp(ev_str(nx, "kind"), "prompt") == 0 &&
+                    strcmp(ev_str(json_object_get(nx, "data"), "key"), d->str) == 0;
+        c = define_param(&I, I.globals, d, params, o->replay && !asked ? stored : v_nil());
+    }
     if (c == CTL_OK && json_object_size(params)) {
-        if (rec_run_set_params(I.rec, I.run_id, params) != 0) {
+        if (!o->replay && rec_run_set_params(I.rec, I.run_id, params) != 0) {
             fprintf(stderr, "runbook: cannot record the params: %s\n", rec_error(I.rec));
             I.exit_code = 3;
             c = CTL_STOP;
@@ -2411,7 +2601,21 @@ int eval_run(ast_file *f, module_set *ms, const exec_opts *o)
     if (c == CTL_STOP) status = I.exit_code == 3 ? "failed" : "interrupted";
     int code = c == CTL_STOP ? I.exit_code : I.exit_code ? I.exit_code
              : strcmp(status, "finished") == 0 ? 0 : 1;
-    if (I.exit_code != 3) {
+    if (o->verify) {
+        /* verify: the run's end must be the record's end too */
+        if (c != CTL_STOP) {
+            I.step_id = NULL;
+            rb_buf t;
+            buf_init(&t);
+            buf_printf(&t, "run %s", status);
+            ctl e = emit(&I, "run.end", buf_cstr(&t), NULL);
+            buf_free(&t);
+            code = e == CTL_OK && I.rpos == I.rcount ? 0 : e == CTL_OK ? (diverged(&I, "run.end", "the runbook ends here"), 1)
+                 : I.exit_code;
+        }
+        if (code == 0) printf("verified: the runbook takes the recorded path (%zu of %zu events reproduced)\n", I.rpos,
+                              I.rcount);
+    } else if (I.exit_code != 3 && !(c == CTL_STOP && I.exit_code == 2 && o->replay)) {
         I.step_id = NULL;
         rb_buf t;
         buf_init(&t);

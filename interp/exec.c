@@ -13,7 +13,9 @@
 #include "cli.h"
 #include "clock.h"
 #include "eval.h"
+#include "check.h"
 #include "front.h"
+#include "parse.h"
 #include "prompt.h"
 #include "record.h"
 
@@ -149,3 +151,188 @@ int cmd_exec(int argc, char **argv)
     return rc;
 }
 
+
+/*
+ * The events to replay from an interrupted run: everything it recorded, less what its
+ * interruption added (the closing run.end, error events after the last action, and the
+ * end of a command that Ctrl-C stopped, which makes that command in flight again).
+ */
+static json_t *replayable_events(json_t *events)
+{
+    json_t *out = json_deep_copy(events);
+    for (;;) {
+        size_t n = json_array_size(out);
+        if (n == 0) break;
+        json_t *last = json_array_get(out, n - 1);
+        const char *k = json_string_value(json_object_get(last, "kind"));
+        json_t *d = json_object_get(last, "data");
+        if (k && (strcmp(k, "run.end") == 0 || strcmp(k, "error") == 0 ||
+                  (strcmp(k, "sh.end") == 0 && json_is_true(json_object_get(d, "interrupted"))))) {
+            json_array_remove(out, n - 1);
+            continue;
+        }
+        break;
+    }
+    return out;
+}
+
+/*
+ * Load a run for replaying: its row, its events (trimmed for resume), and its runbook
+ * (the stored source, or `file` for verify).  Returns 0, or an exit status after printing why.
+ */
+static int load_replay(recorder *r, const char *spec, const char *file, int for_resume, json_t **run_out,
+                       json_t **events_out, ast_file **f_out, module_set *ms)
+{
+    int64_t id;
+    if (rec_find_run(r, spec, &id) != 0) {
+        fprintf(stderr, "runbook: %s\n", rec_error(r));
+        return EXIT_USAGE;
+    }
+    json_t *run = rec_run_json(r, id), *events = run ? rec_events_json(r, id) : NULL;
+    if (!run || !events) {
+        fprintf(stderr, "runbook: %s\n", rec_error(r));
+        json_decref(run);
+        json_decref(events);
+        return EXIT_DB;
+    }
+    const char *status = json_string_value(json_object_get(run, "status"));
+    if (for_resume && status && strcmp(status, "interrupted") != 0) {
+        fprintf(stderr, "runbook resume: run %lld is %s, not interrupted: nothing to resume\n", (long long)id, status);
+        json_decref(run);
+        json_decref(events);
+        return EXIT_USAGE;
+    }
+    ast_file *f;
+    if (file) {
+        f = front_load(file, ms);
+    } else {
+        const char *src = json_string_value(json_object_get(run, "source"));
+        const char *path = json_string_value(json_object_get(run, "runbook"));
+        diag_list d;
+        diag_init(&d);
+        f = parse_text(path ? path : "<recorded runbook>", src ? src : "", src ? strlen(src) : 0, &d);
+        if (d.syntax_errors == 0 && f->root) check_file(f, ms, &d);
+        if (d.errors || !f->root) {
+            diag_print_all(&d, stderr, 0);
+            fprintf(stderr, "runbook: the recorded runbook of run %lld does not check\n", (long long)id);
+            ast_file_free(f);
+            f = NULL;
+        }
+        diag_free(&d);
+    }
+    if (!f) {
+        json_decref(run);
+        json_decref(events);
+        return EXIT_USAGE;
+    }
+    *run_out = run;
+    *events_out = for_resume ? replayable_events(events) : json_incref(events);
+    json_decref(events);
+    *f_out = f;
+    return 0;
+}
+
+int cmd_resume(int argc, char **argv)
+{
+    exec_opts o;
+    memset(&o, 0, sizeof o);
+    o.mode = "resume";
+    const char *answers = NULL, *db = getenv("RUNBOOK_DB"), *spec = NULL, *v;
+    int missing = 0;
+    for (int i = 1; i < argc; i++) {
+        missing = 0;
+        if ((v = cli_opt_value(argc, argv, &i, "--answers", &missing))) answers = v;
+        else if ((v = cli_opt_value(argc, argv, &i, "--db", &missing))) db = v;
+        else if (strcmp(argv[i], "--auto") == 0) o.auto_mode = 1;
+        else if (missing || (argv[i][0] == '-' && argv[i][1]) || spec) {
+            fprintf(stderr, "usage: runbook resume RUN [--auto] [--answers FILE] [--db PATH]\n");
+            return EXIT_USAGE;
+        } else spec = argv[i];
+    }
+    if (!spec) {
+        fprintf(stderr, "usage: runbook resume RUN [--auto] [--answers FILE] [--db PATH]\n");
+        return EXIT_USAGE;
+    }
+    json_t *ans = NULL;
+    if (answers) {
+        char *err = NULL;
+        if (!(ans = prompt_load_answers(answers, &err))) {
+            fprintf(stderr, "%s\n", err);
+            rb_free(err);
+            return EXIT_USAGE;
+        }
+    }
+    recorder *r = cli_open_db(db);
+    if (!r) {
+        json_decref(ans);
+        return EXIT_DB;
+    }
+    module_set ms;
+    module_set_init(&ms);
+    json_t *run = NULL, *events = NULL;
+    ast_file *f = NULL;
+    int rc = load_replay(r, spec, NULL, 1, &run, &events, &f, &ms);
+    if (rc == 0) {
+        int64_t id = json_integer_value(json_object_get(run, "id"));
+        if (rec_run_resume(r, id) != 0) {
+            fprintf(stderr, "runbook resume: %s\n", rec_error(r));
+            rc = EXIT_USAGE;
+        } else {
+            struct sigaction sa;
+            memset(&sa, 0, sizeof sa);
+            sa.sa_handler = on_sigint;
+            sigemptyset(&sa.sa_mask);
+            sigaction(SIGINT, &sa, NULL);
+            sigaction(SIGTERM, &sa, NULL);
+            signal(SIGPIPE, SIG_IGN);
+            o.path = json_string_value(json_object_get(run, "runbook"));
+            o.rec = r;
+            o.answers = ans;
+            o.replay = events;
+            o.replay_run = run;
+            o.resume_run = id;
+            o.incident = json_string_value(json_object_get(run, "incident"));
+            o.color = cli_color(1);
+            rc = eval_run(f, &ms, &o);
+        }
+    }
+    json_decref(run);
+    json_decref(events);
+    json_decref(ans);
+    ast_file_free(f);
+    module_set_free(&ms);
+    rec_close(r);
+    return rc;
+}
+
+int replay_verify(const char *spec, const char *file, const char *db, int quiet)
+{
+    recorder *r = cli_open_db(db);
+    if (!r) return EXIT_DB;
+    module_set ms;
+    module_set_init(&ms);
+    json_t *run = NULL, *events = NULL;
+    ast_file *f = NULL;
+    int rc = load_replay(r, spec, file, 0, &run, &events, &f, &ms);
+    if (rc == 0) {
+        exec_opts o;
+        memset(&o, 0, sizeof o);
+        o.mode = "verify";
+        o.path = file ? file : json_string_value(json_object_get(run, "runbook"));
+        o.rec = r;
+        o.auto_mode = 1;
+        o.replay = events;
+        o.replay_run = run;
+        o.resume_run = json_integer_value(json_object_get(run, "id"));
+        o.incident = json_string_value(json_object_get(run, "incident"));
+        o.verify = 1;
+        o.verify_quiet = quiet;
+        rc = eval_run(f, &ms, &o);
+    }
+    json_decref(run);
+    json_decref(events);
+    ast_file_free(f);
+    module_set_free(&ms);
+    rec_close(r);
+    return rc;
+}

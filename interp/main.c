@@ -39,12 +39,39 @@ static const command commands[] = {
      "Without a terminal and without --answers, each prompt reads one line of standard input.\n"
      "Exit: 0 finished, 1 failed or aborted, 2 usage or the runbook does not check, 3 the\n"
      "database cannot be written, 4 input required, 130 interrupted.\n"},
+    {"resume", cmd_resume, "runbook resume RUN [--auto] [--answers FILE] [--db PATH]",
+     "Continue an interrupted run from where it stopped, appending to the same run.  The\n"
+     "recorded runbook source is re-run against the record: completed commands, answers and\n"
+     "timer firings are served from it, not repeated.  A command that was in flight when the\n"
+     "run stopped is shown, and the responder re-runs or skips it (--auto: re-run).  Then\n"
+     "the run goes on live.  RUN is a run id, an incident id, or `last`.\n"},
     {"runs", cmd_runs, "runbook runs [--format text|json] [--db PATH]",
      "List recorded runs, newest first: id, incident, status, severity, start, duration, runbook.\n"
      "A run whose process died is shown as interrupted.\n"},
-    {"report", cmd_report, "runbook report RUN [--format json] [--db PATH]",
-     "The record of a run as one JSON object {run, events, action_items} (cli.md's contract).\n"
-     "RUN is a run id, an incident id, or `last`.  (The Markdown post-mortem comes later.)\n"},
+    {"report", cmd_report, "runbook report RUN [--format md|json] [--db PATH]",
+     "The post-mortem draft of a run.  RUN is a run id, an incident id (its newest run) or `last`.\n"
+     "\n"
+     "  --format md    (default) Markdown: incident summary, timeline in UTC, decisions, commands\n"
+     "                 run, escalations and notifications, missed deadlines, MTTA/MTTR against the\n"
+     "                 runbook's targets, action items, and TODO placeholders (impact, root cause,\n"
+     "                 what went well, lessons) for the review to fill in\n"
+     "  --format json  the record as one object {run, events, action_items} (cli.md's contract)\n"
+     "\n"
+     "Only the record is read; secrets stay redacted.  Exit: 0 done, 2 no such run or a usage\n"
+     "error, 3 no readable database.\n"},
+    {"replay", cmd_replay, "runbook replay RUN [--speed X | --step] [--db PATH]",
+     "Play a recorded run back as it happened: each event with its UTC time and +MM:SS since\n"
+     "the start, phases and steps as headings, prompts with the answer and who gave it, commands\n"
+     "with their exit status and recorded output (| stdout, ! stderr; the first 10 lines of\n"
+     "each), HTTP calls, escalations, timers, state changes and notes.  Nothing is executed.\n"
+     "\n"
+     "  --speed X  pause between events for the recorded gap divided by X (10 = ten times real\n"
+     "             time); no single pause is longer than 5 s, so a 30-minute wait does not stall\n"
+     "  --step     wait for Enter before each event (q quits; at the end of input the rest is\n"
+     "             printed without waiting)\n"
+     "\n"
+     "Without either, the whole run is printed at once.  (--verify is not available yet.)\n"
+     "Exit: 0 done, 2 no such run or a usage error, 3 no readable database.\n"},
     {"lint", cmd_lint, "runbook lint [--format text|json|sarif] [--strict] PATH...",
      "Check runbooks without running anything.  Directories are walked for *.rb files.\n"
      "Syntax errors, checker errors (undefined names, bad goto targets, prompts in timer\n"

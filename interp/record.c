@@ -799,19 +799,34 @@ int rec_run_end(recorder *r, int64_t run_id, const char *status, double ended_at
 
 /* ---- stale runs ---- */
 
+/* Is pid a live process?  A zombie (killed, not yet reaped by its parent or init) is not. */
+static int pid_alive(pid_t pid)
+{
+    if (kill(pid, 0) < 0 && errno == ESRCH) return 0;
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 1;   /* no /proc: believe kill() */
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *paren = strrchr(buf, ')');   /* the state follows the command name */
+    return !(paren && paren[1] == ' ' && paren[2] == 'Z');
+}
+
 /* A "running" run recorded by a process on this host that no longer exists.  On another
  * host we cannot tell, so the run is believed. */
 static int owner_gone(const recorder *r, const char *host, int64_t pid)
 {
     if (!host || strcmp(host, r->host) != 0 || pid <= 0 || pid > INT32_MAX) return 0;
     if ((pid_t)pid == getpid()) return 0;
-    return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+    return !pid_alive((pid_t)pid);
 }
 
 static int owner_alive_here(const recorder *r, const char *host, int64_t pid)
 {
     if (!host || strcmp(host, r->host) != 0 || pid <= 0 || pid > INT32_MAX) return 0;
-    return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
+    return pid_alive((pid_t)pid);
 }
 
 /* Inside the transaction: refuse to take over a run another live process is appending to. */

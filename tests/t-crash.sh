@@ -1,0 +1,98 @@
+#!/bin/sh
+# tests/t-crash.sh — SIGKILL at several points (during a command, at a prompt, during a
+# wait, after a virtual-clock wait), then: the database passes integrity_check, holds every
+# completed action, shows the in-flight one, lists the run as interrupted, and `resume`
+# finishes the run without repeating any completed side effect (counted in effects.log).
+. "$(dirname "$0")/lib.sh"
+CR=$TESTS/crash
+q() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+# start DIR FILE [ARGS]: exec in the background with stdin from a FIFO that stays open
+start() {
+    dir=$1; f=$2; shift 2
+    mkdir -p "$dir"
+    mkfifo "$dir/in"
+    (cd "$dir" && exec "$RUNBOOK" exec "$CR/$f" --db "$dir/db" "$@" <"$dir/in" >"$dir/out" 2>&1) &
+    pid=$!
+    exec 7>"$dir/in"          # hold the FIFO open so reads block instead of ending
+}
+# until_event DIR KIND: wait (at most 10 s) for an event of that kind in the record
+until_event() {
+    i=0
+    while [ $i -lt 100 ]; do
+        n=$(sqlite3 "$1/db" "SELECT count(*) FROM events WHERE kind='$2'" 2>/dev/null || echo 0)
+        [ "${n:-0}" -gt 0 ] && return 0
+        sleep 0.1; i=$((i+1))
+    done
+    return 1
+}
+kill9() { kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; exec 7>&-; sleep 0.2; }
+integrity() { # integrity NAME DIR
+    [ "$(sqlite3 "$2/db" 'PRAGMA integrity_check')" = ok ] && pass "$1: integrity_check ok" || fail "$1: integrity_check"
+    s=$("$RUNBOOK" runs --db "$2/db" --format json | q "d[0]['status']")
+    [ "$s" = interrupted ] && pass "$1: runs shows it interrupted" || fail "$1: runs status" "$s"
+}
+resume() { # resume DIR ARGS...
+    dir=$1; shift
+    (cd "$dir" && "$RUNBOOK" resume last --db "$dir/db" "$@") >"$dir/out2" 2>&1
+    rc=$?
+}
+effects() { tr '\n' ' ' <"$1/effects.log"; }
+
+# --- killed during a command
+D=$T/cmd
+start "$D" steps.rb
+printf 'yes\n' >&7
+until_event "$D" sh.start && until grep -q started-slow "$D/effects.log" 2>/dev/null; do sleep 0.1; done
+kill9; pkill -f 'sleep 30' 2>/dev/null
+integrity "killed during a command" "$D"
+r=$("$RUNBOOK" report last --db "$D/db" --format json | q "[e['kind'] for e in d['events']][-1], len([e for e in d['events'] if e['kind']=='sh.end'])")
+[ "$r" = "sh.start 2" ] && pass "killed during a command: the in-flight command is visible (sh.start, no sh.end)" || fail "in-flight visible" "$r"
+printf '{"who": "alice"}' >"$D/a.json"
+resume "$D" --answers "$D/a.json" --auto
+[ $rc -eq 0 ] && pass "killed during a command: resume finishes" || fail "resume finishes" "exit $rc" "$(tail "$D/out2")"
+[ "$(effects "$D")" = "one two started-slow started-slow slow three alice " ] \
+    && pass "killed during a command: completed commands not repeated, in-flight one re-run" || fail "side effects" "$(effects "$D")"
+r=$("$RUNBOOK" report last --db "$D/db" --format json | q "d['run']['status'], [e['seq'] for e in d['events']] == list(range(1, len(d['events'])+1))")
+[ "$r" = "finished True" ] && pass "killed during a command: same run, appended, finished" || fail "appended" "$r"
+
+# --- killed at a prompt
+D=$T/prompt
+start "$D" prompt.rb
+until_event "$D" prompt
+kill9
+integrity "killed at a prompt" "$D"
+printf '{"x": "42"}' >"$D/a.json"
+resume "$D" --answers "$D/a.json"
+[ $rc -eq 0 ] && [ "$(effects "$D")" = "one two 42 " ] && pass "killed at a prompt: resume asks again and finishes, nothing repeated" \
+    || fail "killed at a prompt: resume" "exit $rc: $(effects "$D")" "$(tail "$D/out2")"
+
+# --- killed during a (real) wait
+D=$T/wait
+start "$D" realwait.rb
+until_event "$D" wait
+kill9
+integrity "killed during a wait" "$D"
+resume "$D"
+[ $rc -eq 0 ] && [ "$(effects "$D")" = "a c " ] && pass "killed during a wait: resume finishes, nothing repeated" \
+    || fail "killed during a wait: resume" "exit $rc: $(effects "$D")" "$(tail "$D/out2")"
+
+# --- killed at a prompt after a wait on the virtual clock: timers are reproduced, not re-run
+D=$T/virtual
+start "$D" virtual.rb --clock virtual=2026-01-01T00:00:00Z
+until_event "$D" prompt
+kill9
+integrity "killed after a virtual wait" "$D"
+[ "$(effects "$D")" = "rung0 before rung10 " ] && pass "virtual: side effects before the kill" || fail "virtual: before the kill" "$(effects "$D")"
+printf '{"x": "yes"}' >"$D/a.json"
+resume "$D" --answers "$D/a.json"
+[ $rc -eq 0 ] && [ "$(effects "$D")" = "rung0 before rung10 rung40 after yes " ] \
+    && pass "virtual: resume replays the fired rungs and fires the rest on time" || fail "virtual: resume" "exit $rc: $(effects "$D")" "$(tail "$D/out2")"
+r=$("$RUNBOOK" report last --db "$D/db" --format json | q "[round(e['elapsed_s']/60) for e in d['events'] if e['kind']=='escalation']")
+[ "$r" = "[0, 10, 40]" ] && pass "virtual: rung minutes in the record" || fail "virtual: rung minutes" "$r"
+
+# --- resume refuses a finished run; an unknown run
+resume "$D"
+[ $rc -eq 2 ] && pass "resume of a finished run: exit 2" || fail "resume finished run" "exit $rc"
+(cd "$D" && "$RUNBOOK" resume 999 --db "$D/db") >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] && pass "resume of an unknown run: exit 2" || fail "resume unknown run" "exit $rc"
