@@ -34,7 +34,7 @@ DEPS_OK = $(BUILD)/.deps-ok
 all: runbook
 
 runbook: $(BUILD)/runbook
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 deps: $(DEPS_OK)
 $(DEPS_OK): tools/deps.sh

@@ -29,17 +29,27 @@ void yyerror(YYLTYPE *loc, yyscan_t scanner, pstate *ps, const char *msg);
 #define LOC(l) ((rb_loc){(l).first_line, (l).first_column})
 static rb_node *mk(pstate *ps, node_kind k, YYLTYPE l) { return ast_new(MEM, k, LOC(l)); }
 static rb_node *mk1(pstate *ps, node_kind k, YYLTYPE l, rb_node *a) { rb_node *n = mk(ps, k, l); n->a = a; return n; }
+/* An expression node one level above its operands; too deep is an error (AST_MAX_DEPTH). */
+static rb_node *deeper(pstate *ps, rb_node *n, const rb_node *x, const rb_node *y)
+{
+    int d = x ? x->depth : 0;
+    if (y && y->depth > d) d = y->depth;
+    n->depth = d + 1;
+    if (n->depth == AST_MAX_DEPTH)
+        pstate_error(ps, n->loc, "expression nested too deeply (more than %d levels)", AST_MAX_DEPTH);
+    return n;
+}
 static rb_node *binop(pstate *ps, YYLTYPE l, op_kind op, rb_node *a, rb_node *b)
 {
     rb_node *n = ast_new(MEM, N_BINARY, a ? a->loc : LOC(l));
     n->num = op; n->a = a; n->b = b;
-    return n;
+    return deeper(ps, n, a, b);
 }
 static rb_node *unop(pstate *ps, YYLTYPE l, op_kind op, rb_node *a)
 {
     rb_node *n = mk(ps, N_UNARY, l);
     n->num = op; n->a = a;
-    return n;
+    return deeper(ps, n, a, NULL);
 }
 static rb_node *opt(pstate *ps, YYLTYPE l, const char *name, rb_node *v)
 {
@@ -162,6 +172,9 @@ hfield
 use
     : USE IDENT                 { $$ = mk(ps, N_USE, @1); $$->str = $2; }
     | USE IDENT AS IDENT        { $$ = mk(ps, N_USE, @1); $$->str = $2; $$->str2 = $4; }
+    /* `escalation` is a keyword, and also the name of a stdlib module */
+    | USE ESCALATION            { $$ = mk(ps, N_USE, @1); $$->str = "escalation"; }
+    | USE ESCALATION AS IDENT   { $$ = mk(ps, N_USE, @1); $$->str = "escalation"; $$->str2 = $4; }
     | USE str_lit               { $$ = mk1(ps, N_USE, @1, $2); $$->str = $2->str; $$->num = 1; }
     | USE str_lit AS IDENT      { $$ = mk1(ps, N_USE, @1, $2); $$->str = $2->str; $$->str2 = $4; $$->num = 1; }
     ;
@@ -267,9 +280,9 @@ id_stmt
 idpostfix
     : IDENT                     { $$ = mk(ps, N_IDENT, @1); $$->str = $1; }
     | sh_call                   { $$ = $1; }
-    | idpostfix '.' anyname     { $$ = mk1(ps, N_MEMBER, @2, $1); $$->loc = $1->loc; $$->str = $3; }
-    | idpostfix '[' expr ']'    { $$ = mk1(ps, N_INDEX, @2, $1); $$->loc = $1->loc; $$->b = $3; }
-    | idpostfix '(' args ')'    { $$ = mk1(ps, N_CALL, @2, $1); $$->loc = $1->loc; $$->b = $3; }
+    | idpostfix '.' anyname     { $$ = mk1(ps, N_MEMBER, @2, $1); $$->loc = $1->loc; $$->str = $3; deeper(ps, $$, $1, NULL); }
+    | idpostfix '[' expr ']'    { $$ = mk1(ps, N_INDEX, @2, $1); $$->loc = $1->loc; $$->b = $3; deeper(ps, $$, $1, $3); }
+    | idpostfix '(' args ')'    { $$ = mk1(ps, N_CALL, @2, $1); $$->loc = $1->loc; $$->b = $3; deeper(ps, $$, $1, NULL); }
     ;
 
 every
@@ -517,9 +530,9 @@ http_opt
 
 postfix
     : primary                   { $$ = $1; }
-    | postfix '.' anyname       { $$ = mk1(ps, N_MEMBER, @2, $1); $$->loc = $1->loc; $$->str = $3; }
-    | postfix '[' expr ']'      { $$ = mk1(ps, N_INDEX, @2, $1); $$->loc = $1->loc; $$->b = $3; }
-    | postfix '(' args ')'      { $$ = mk1(ps, N_CALL, @2, $1); $$->loc = $1->loc; $$->b = $3; }
+    | postfix '.' anyname       { $$ = mk1(ps, N_MEMBER, @2, $1); $$->loc = $1->loc; $$->str = $3; deeper(ps, $$, $1, NULL); }
+    | postfix '[' expr ']'      { $$ = mk1(ps, N_INDEX, @2, $1); $$->loc = $1->loc; $$->b = $3; deeper(ps, $$, $1, $3); }
+    | postfix '(' args ')'      { $$ = mk1(ps, N_CALL, @2, $1); $$->loc = $1->loc; $$->b = $3; deeper(ps, $$, $1, NULL); }
     ;
 
 primary

@@ -29,13 +29,19 @@ typedef enum op_kind {
 typedef struct rb_node rb_node;
 struct rb_node {
     node_kind kind;
+    int depth;              /* expressions: nesting depth (capped by the parser) */
     rb_loc loc;
     const char *str, *str2;
     double num;
     rb_node *a, *b, *c, *d;
     rb_node *opts;
     rb_node *next;
+    rb_node *last;          /* on the head of a list: its last element (O(1) appends) */
 };
+
+/* Expressions nested deeper than this are a syntax error: every walker of the tree is
+ * recursive, and 1+1+…+1 a hundred thousand times must not exhaust the C stack. */
+#define AST_MAX_DEPTH 2000
 
 /* A parsed file: its text, its diagnostics source, and the tree. */
 typedef struct ast_file {

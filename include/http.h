@@ -44,6 +44,16 @@ typedef struct http_res {
 
 typedef struct http_call http_call;
 
+/* Lifetimes: http_start fills *res from scratch (no need to clear it first) and keeps a
+ * pointer to it, so res must outlive the call; after http_finish, or a NULL http_start,
+ * free it with http_res_free.  After http_finish body.data and headers are never NULL.
+ * The body is bytes as received (it may hold NULs or invalid UTF-8: use body.len); header
+ * names are lower-case and values valid UTF-8.  A capped body is truncated, not an error.
+ * Request headers are "Name: value"; an empty value is sent as an empty header (libcurl
+ * alone would drop it).  A request that cannot be sent (no URL, a line break in the URL or
+ * a header, a header name or method that is not an RFC 9110 token) still gets a call,
+ * already finished: ok 0, status 0, attempts 0, error set. */
+
 /* Start a request (copies what it needs from req). NULL only when libcurl cannot be set up
  * (res->error says why). */
 http_call *http_start(const http_req *req, http_res *res);
@@ -61,8 +71,17 @@ void http_finish(http_call *c);
 int http_run(const http_req *req, http_res *res, const volatile sig_atomic_t *cancel);
 void http_res_free(http_res *res);
 
+
+/* Release libcurl's global state (initialised on first use).  Optional: call it once at
+ * exit, after the last request and e-mail, so leak checkers see a clean heap. */
+void http_global_cleanup(void);
+
 /* Send an e-mail through SMTP (smtp:// or smtps:// URL).  to: NULL-terminated addresses.
- * Returns 0, or -1 with a message in err (at least 256 bytes). */
+ * Returns 0, or -1 with a message in err (at least 256 bytes).
+ * Blocking (up to timeout, <= 0: 30 s).  from and to may be "Name <addr>"; the envelope
+ * uses the address.  The message is plain UTF-8 text with Date (on the run's clock), From,
+ * To, Subject (RFC 2047-encoded when not ASCII); text gets CRLF line endings.  With a user,
+ * TLS is required (STARTTLS on smtp://) unless the host is loopback. */
 int http_send_mail(const char *url, const char *from, const char *const *to, const char *subject,
                    const char *text, const char *user, const char *password, double timeout, char *err);
 

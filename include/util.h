@@ -43,6 +43,13 @@ const char *buf_cstr(rb_buf *b);
 /* Hand the storage to the caller (who frees it with rb_free) and reset the buffer. */
 char *buf_take(rb_buf *b);
 
+/* Length of the well-formed UTF-8 sequence (RFC 3629) at s, or 0 when there is none. */
+size_t utf8_seq(const unsigned char *s, size_t n);
+/* Append s[0..n) to b as valid UTF-8 without NULs: each invalid byte and each NUL becomes
+ * U+FFFD.  How bytes from the outside (command output, HTTP bodies, headers) become text
+ * that JSON, the record and string values accept. */
+void buf_add_utf8(rb_buf *b, const char *s, size_t n);
+
 /* Read a whole file into memory (NUL-terminated); NULL with errno set on failure. */
 char *rb_read_file(const char *path, size_t *len);
 

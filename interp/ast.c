@@ -55,10 +55,16 @@ rb_node *ast_new(arena *a, node_kind k, rb_loc loc)
 rb_node *ast_append(rb_node *list, rb_node *item)
 {
     if (!item) return list;
-    if (!list) return item;
-    rb_node *p = list;
+    rb_node *tail = item;
+    while (tail->next) tail = tail->next;     /* item may itself be a short list */
+    if (!list) {
+        item->last = tail;
+        return item;
+    }
+    rb_node *p = list->last ? list->last : list;
     while (p->next) p = p->next;
     p->next = item;
+    list->last = tail;
     return list;
 }
 

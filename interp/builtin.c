@@ -40,7 +40,7 @@ static const builtin_info table[] = {
     FN("seconds", 1, 1, "", "seconds(n) — a duration of n seconds"),
     FN("minutes", 1, 1, "", "minutes(n) — a duration of n minutes"),
     FN("hours", 1, 1, "", "hours(n) — a duration of n hours"),
-    FN("format_duration", 1, 1, "", "format_duration(d) — a duration for people: \"1h 5m\""),
+    FN("format_duration", 1, 1, "", "format_duration(d) — a duration as written: \"1h5m\""),
 
     /* strings */
     FN("raw", 1, 1, "", "raw(s) — interpolate s into a sh command unquoted (lint flags untrusted input)"),
@@ -78,7 +78,7 @@ static const builtin_info table[] = {
     /* misc */
     FN("type", 1, 1, "", "type(x) — \"nil\", \"bool\", \"number\", \"string\", \"duration\", \"time\", \"list\", \"map\", ..."),
     FN("print", 0, -1, "", "print(x, ...) — write values to the terminal (not recorded; use note for that)"),
-    FN("send_mail", 0, -1, NULL, "send_mail(url:, from:, to:, subject:, body:, ...) — send an e-mail through libcurl's SMTP"),
+    FN("send_mail", 5, 5, "user password", "send_mail(url, from, to, subject, text, user:, password:) — e-mail through SMTP; {ok, error}"),
     {NULL, BI_VALUE, 0, 0, 0, NULL, NULL},
 };
 

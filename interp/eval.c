@@ -19,11 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include "builtin.h"
 #include "check.h"
 #include "clock.h"
 #include "eval.h"
+#include "http.h"
 #include "parse.h"
 #include "shell.h"
 #include "stdfn.h"
@@ -46,6 +48,7 @@ typedef struct binding { const char *name; value v; } binding;
 
 typedef struct scope {
     struct scope *parent;
+    const ast_file *file;     /* a module's or runbook's global scope: the file it holds */
     binding *items;
     int n, cap;
 } scope;
@@ -169,6 +172,8 @@ static const char *ev_str(json_t *ev, const char *k)
 
 static double ev_time(json_t *ev) { return clock_parse_iso(ev_str(ev, "t")); }
 
+static ctl emit(interp *I, const char *kind, const char *text, json_t *data);
+
 /* The record ran out: resume goes live (real clock again if the run was real); verify ends. */
 static void record_exhausted(interp *I)
 {
@@ -178,6 +183,8 @@ static void record_exhausted(interp *I)
     const char *clk = json_string_value(json_object_get(I->o->replay_run, "clock"));
     if (!clk || strcmp(clk, "virtual") != 0) clock_use_real();
     say(I, "\n--- the record ends here: going on live ---");
+    emit(I, "run.resume", "resumed after an interruption",
+         json_pack("{s:i}", "replayed_events", (int)I->rcount));
 }
 
 static ctl diverged(interp *I, const char *kind, const char *text)
@@ -278,7 +285,11 @@ static void secret_add(interp *I, const char *clear)
     I->secrets[I->nsecrets++] = arena_strdup(&I->mem, clear);
 }
 
-/* Copy s into out with every known secret replaced by «redacted». */
+/*
+ * Copy outside bytes (command output, response bodies) into out as text for people and
+ * the record: every known secret replaced by «redacted», and invalid UTF-8 or NUL bytes
+ * by U+FFFD (JSON and string values need valid text).
+ */
 static void scrub(interp *I, rb_buf *out, const char *s, size_t n)
 {
     size_t i = 0;
@@ -293,7 +304,10 @@ static void scrub(interp *I, rb_buf *out, const char *s, size_t n)
                 break;
             }
         }
-        if (!hit) buf_addc(out, s[i++]);
+        if (hit) continue;
+        size_t len = s[i] ? utf8_seq((const unsigned char *)s + i, n - i) : 0;
+        buf_add_utf8(out, s + i, len ? len : 1);
+        i += len ? len : 1;
     }
 }
 
@@ -398,6 +412,7 @@ static ctl eval(interp *I, scope *sc, const rb_node *n, value *out);
 static ctl exec_block(interp *I, scope *sc, const rb_node *block);
 static ctl exec_stmt(interp *I, scope *sc, const rb_node *n);
 static ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out);
+static ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out);
 static ctl incident_get(interp *I, const char *field, const rb_node *at, value *out);
 static ctl incident_set(interp *I, const char *field, value v, const rb_node *at);
 static ctl call_builtin(interp *I, scope *sc, const char *name, const rb_node *call, value *out);
@@ -577,6 +592,11 @@ static ctl eval_index(interp *I, scope *sc, const rb_node *n, value *out)
         *out = v ? *v : v_nil();
         return CTL_OK;
     }
+    if (o.t == V_MODULE && k.t == V_STR) {
+        value *v = scope_find_here((scope *)o.u.p, k.u.s->s);
+        *out = v ? *v : v_nil();
+        return CTL_OK;
+    }
     if (o.t == V_STR && k.t == V_NUM) {
         long i = (long)k.u.n;
         if (i < 0) i += (long)o.u.s->len;
@@ -598,9 +618,13 @@ static ctl call_fn(interp *I, const rb_node *call, value fnv, value *args, int n
     scope *s = scope_new(I, (scope *)fnv.env);
     int i = 0;
     for (const rb_node *p = fn->a; p; p = p->next) scope_define(I, s, p->str, args[i++]);
+    /* errors inside the function name the file it was written in (a module's, maybe) */
+    const ast_file *saved = I->cur_file;
+    if (((scope *)fnv.env)->file) I->cur_file = ((scope *)fnv.env)->file;
     I->depth++;
     ctl c = exec_block(I, s, fn->b);
     I->depth--;
+    if (c != CTL_FAIL && c != CTL_ABORT) I->cur_file = saved;   /* a failure keeps its file for the report */
     if (c == CTL_RETURN) {
         *out = I->ret;
         return CTL_OK;
@@ -711,7 +735,7 @@ static ctl eval(interp *I, scope *sc, const rb_node *n, value *out)
     case N_INDEX: return eval_index(I, sc, n, out);
     case N_CALL: return eval_call(I, sc, n, out);
     case N_SH: return run_sh(I, sc, n, 0, out);
-    case N_HTTP: return rt_error(I, n, "http requests are not available in this build yet");
+    case N_HTTP: return run_http(I, sc, n, 0, out);
     default: return rt_error(I, n, "cannot evaluate a %s here", ast_kind_name(n->kind));
     }
 }
@@ -743,6 +767,7 @@ static ctl incident_get(interp *I, const char *f, const rb_node *at, value *out)
 /* Record a state change of the incident. */
 static ctl state_change(interp *I, const char *field, value from, value to)
 {
+    if (value_equal(from, to)) return CTL_OK;   /* nothing changed: nothing to record */
     rb_buf a, b, t;
     buf_init(&a);
     buf_init(&b);
@@ -981,6 +1006,66 @@ static const char *opt_str(interp *I, argv_ *A, const char *name)
     return shown(I, *v);
 }
 
+/*
+ * send_mail(url, from, to, subject, text, user: u, password: p): e-mail through SMTP
+ * (libcurl).  Recorded as mail.send (before) and mail.sent (after); the password never is.
+ * Under --dry-run nothing is sent.  Returns {ok, error}.
+ */
+static ctl send_mail(interp *I, const rb_node *call, argv_ *A, value *out)
+{
+    if (A->npos != 5) return rt_error(I, call, "send_mail(url, from, to, subject, text) takes 5 arguments");
+    for (int i = 0; i < 5; i++)
+        if (A->pos[i].t != V_STR && !(i == 2 && A->pos[i].t == V_LIST))
+            return rt_error(I, call, "send_mail: argument %d must be a string%s", i + 1, i == 2 ? " or a list" : "");
+    value to = A->pos[2];
+    int nto = to.t == V_LIST ? to.u.l->n : 1;
+    const char **rcpt = arena_alloc(&I->mem, (size_t)(nto + 1) * sizeof *rcpt);
+    json_t *tos = json_array();
+    for (int i = 0; i < nto; i++) {
+        value v = to.t == V_LIST ? to.u.l->items[i] : to;
+        rb_buf b;
+        buf_init(&b);
+        value_text(&b, v);
+        rcpt[i] = arena_strdup(&I->mem, buf_cstr(&b));
+        json_array_append_new(tos, json_string(shown(I, v)));
+        buf_free(&b);
+    }
+    value *user = named(A, "user"), *pw = named(A, "password");
+    rb_buf url, pass;
+    buf_init(&url);
+    buf_init(&pass);
+    value_text(&url, A->pos[0]);
+    if (pw) {
+        value_text(&pass, *pw);
+        secret_add(I, buf_cstr(&pass));
+    }
+    const char *subject = shown(I, A->pos[3]);
+    int dry = I->o->dry_run;
+    say(I, "  ✉ mail to %s: %s%s", shown(I, to), subject, dry ? "   [dry-run: not sent]" : "");
+    ctl c = emit(I, "mail.send", subject, json_pack("{s:s, s:o, s:s, s:b}", "url", shown(I, A->pos[0]), "to", tos,
+                                                    "subject", subject, "dry_run", dry));
+    char err[256] = "";
+    int r = 0;
+    if (c == CTL_OK && !dry) {
+        rb_buf text;
+        buf_init(&text);
+        value_text(&text, A->pos[4]);
+        r = http_send_mail(buf_cstr(&url), shown(I, A->pos[1]), rcpt, subject, buf_cstr(&text),
+                           user ? shown(I, *user) : NULL, pw ? buf_cstr(&pass) : NULL, 30, err);
+        buf_free(&text);
+    }
+    buf_free(&url);
+    buf_free(&pass);
+    if (c != CTL_OK) return c;
+    if (!dry) say(I, "  %s mail %s", r == 0 ? "✓" : "✗", r == 0 ? "sent" : err);
+    c = emit(I, "mail.sent", r == 0 ? "sent" : err, json_pack("{s:b, s:s, s:b}", "ok", r == 0, "error", err, "skipped", dry));
+    value res = v_map(&I->mem, 2);
+    map_set(&I->mem, res, "ok", v_bool(r == 0));
+    map_set(&I->mem, res, "error", r == 0 ? v_nil() : v_cstr(&I->mem, err));
+    *out = res;
+    return c;
+}
+
 static ctl call_builtin(interp *I, scope *sc, const char *name, const rb_node *call, value *out)
 {
     argv_ A;
@@ -1062,6 +1147,7 @@ static ctl call_builtin(interp *I, scope *sc, const char *name, const rb_node *c
         buf_free(&b);
         return CTL_OK;
     }
+    if (strcmp(name, "send_mail") == 0) return send_mail(I, call, &A, out);
     if (strcmp(name, "raw") == 0) {
         /* raw() matters only inside a sh command, where run_sh sees it; elsewhere it is identity. */
         *out = A.npos ? A.pos[0] : v_nil();
@@ -1134,9 +1220,51 @@ static ctl wait_command(interp *I, const char *cmd, const sh_opts *so, sh_result
     return c;
 }
 
+/* Where the command's own text has left the shell's quoting when an interpolation comes. */
+typedef enum { Q_NONE, Q_SINGLE, Q_DOUBLE } quote_state;
+
+static quote_state quote_after(quote_state q, const char *lit)
+{
+    for (const char *p = lit; *p; p++) {
+        if (q == Q_SINGLE) {
+            if (*p == '\'') q = Q_NONE;
+        } else if (*p == '\\' && p[1]) {
+            p++;
+        } else if (q == Q_DOUBLE) {
+            if (*p == '"') q = Q_NONE;
+        } else if (*p == '\'') {
+            q = Q_SINGLE;
+        } else if (*p == '"') {
+            q = Q_DOUBLE;
+        }
+    }
+    return q;
+}
+
+/* A value as part of the shell word it sits in: quoted alone, or escaped for the quotes
+ * the command opened around it ('… #{x} …' or "… #{x} …"), so it stays literal text. */
+static void put_word(rb_buf *out, const char *v, quote_state q)
+{
+    if (q == Q_NONE) {
+        sh_quote(out, v);
+        return;
+    }
+    for (; *v; v++) {
+        if (q == Q_SINGLE && *v == '\'') buf_adds(out, "'\\''");
+        else if (q == Q_DOUBLE && strchr("\\\"$`", *v)) {
+            buf_addc(out, '\\');
+            buf_addc(out, *v);
+        } else {
+            buf_addc(out, *v);
+        }
+    }
+}
+
 /*
- * Build the command: literal parts as written, each #{…} as one shell word (quoted), or
- * as is inside raw().  clear is what runs; shown is what people and the record see.
+ * Build the command: literal parts as written, each #{…} as literal text that stays in
+ * its one shell word whatever it holds (quoted, or escaped inside the command's own
+ * quotes), or as is inside raw().  clear is what runs; shown is what people and the
+ * record see.
  */
 static ctl build_command(interp *I, scope *sc, const rb_node *cmd, rb_buf *clear, rb_buf *shown_cmd)
 {
@@ -1149,10 +1277,12 @@ static ctl build_command(interp *I, scope *sc, const rb_node *cmd, rb_buf *clear
         value_show(shown_cmd, v);
         return CTL_OK;
     }
+    quote_state q = Q_NONE;
     for (const rb_node *p = cmd->a; p; p = p->next) {
         if (p->kind == N_STR) {
             buf_adds(clear, p->str);
             buf_adds(shown_cmd, p->str);
+            q = quote_after(q, p->str);
             continue;
         }
         int raw = p->kind == N_CALL && p->a->kind == N_IDENT && strcmp(p->a->str, "raw") == 0 && p->b;
@@ -1167,9 +1297,10 @@ static ctl build_command(interp *I, scope *sc, const rb_node *cmd, rb_buf *clear
         if (raw) {
             buf_addn(clear, t.data ? t.data : "", t.len);
             buf_addn(shown_cmd, s.data ? s.data : "", s.len);
+            q = quote_after(q, buf_cstr(&t));
         } else {
-            sh_quote(clear, buf_cstr(&t));
-            sh_quote(shown_cmd, buf_cstr(&s));
+            put_word(clear, buf_cstr(&t), q);
+            put_word(shown_cmd, buf_cstr(&s), q);
         }
         buf_free(&t);
         buf_free(&s);
@@ -1280,6 +1411,16 @@ static ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
             if (strcmp(pick, "skip") == 0) {
                 dry = 1;   /* recorded as skipped, like a dry run */
                 served = 1;
+            } else {
+                /* the re-run is a new action: it gets its own start in the record */
+                c = emit(I, "sh.start", shown_c, json_pack("{s:s, s:b, s:f, s:s?, s:b, s:b}", "command", shown_c,
+                                                           "readonly", readonly, "timeout_s", timeout, "cwd", cwd,
+                                                           "dry_run", 0, "rerun", 1));
+                if (c != CTL_OK) {
+                    buf_free(&clear);
+                    buf_free(&cmdshown);
+                    return c;
+                }
             }
         }
     }
@@ -1667,6 +1808,267 @@ static int hook_delay(void *ctx, double secs)
     return pass_time(I, clock_now() + secs, 0, NULL) == CTL_OK ? 0 : -1;
 }
 
+/* ------------------------------------------------------------------ http */
+
+#define HTTP_RECORD_BODY (1024 * 1024)   /* bytes of a response body kept in the record */
+
+static int header_is_sensitive(const char *name)
+{
+    static const char *const names[] = {"authorization", "proxy-authorization", "cookie", "set-cookie",
+                                        "x-api-key", "x-auth-token", NULL};
+    for (int i = 0; names[i]; i++)
+        if (strcasecmp(name, names[i]) == 0) return 1;
+    return 0;
+}
+
+typedef struct http_parts {
+    const char *method;
+    rb_buf url, url_shown;
+    const char **headers;          /* "Name: value", NULL-terminated, for libcurl */
+    json_t *headers_shown;         /* name -> value, redacted */
+    rb_buf body, body_shown;
+    int has_body;
+    double timeout;
+    int retries;
+} http_parts;
+
+static void http_parts_free(http_parts *h)
+{
+    buf_free(&h->url);
+    buf_free(&h->url_shown);
+    buf_free(&h->body);
+    buf_free(&h->body_shown);
+    json_decref(h->headers_shown);
+}
+
+/* Evaluate the request: URL, headers (redacted copies for the record), body, options. */
+static ctl http_build(interp *I, scope *sc, const rb_node *n, http_parts *h)
+{
+    value url;
+    ctl c = eval(I, sc, n->a, &url);
+    if (c != CTL_OK) return c;
+    if (url.t != V_STR) return rt_error(I, n->a, "http needs a URL string, not a %s", vtype_name(url.t));
+    value_text(&h->url, url);
+    value_show(&h->url_shown, url);
+    if (url.secret) secret_add(I, buf_cstr(&h->url));
+    int ntypes = 0;
+    for (const rb_node *o = n->opts; o; o = o->next) {
+        value v;
+        if ((c = eval(I, sc, o->a, &v)) != CTL_OK) return c;
+        if (strcmp(o->str, "headers") == 0) {
+            if (v.t != V_MAP) return rt_error(I, o, "headers takes a map {Name: value}");
+            h->headers = arena_alloc(&I->mem, (size_t)(v.u.m->n + 2) * sizeof *h->headers);
+            for (int i = 0; i < v.u.m->n; i++) {
+                const char *name = v.u.m->items[i].key->s;
+                value hv = v.u.m->items[i].v;
+                rb_buf line, shown_v;
+                buf_init(&line);
+                buf_init(&shown_v);
+                buf_printf(&line, "%s: ", name);
+                value_text(&line, hv);
+                if (hv.secret || header_is_sensitive(name)) {
+                    buf_adds(&shown_v, REDACTED);
+                    rb_buf clear;
+                    buf_init(&clear);
+                    value_text(&clear, hv);
+                    if (hv.secret) secret_add(I, buf_cstr(&clear));
+                    buf_free(&clear);
+                } else {
+                    value_show(&shown_v, hv);
+                }
+                json_object_set_new(h->headers_shown, name, json_string(buf_cstr(&shown_v)));
+                if (strcasecmp(name, "content-type") == 0) ntypes++;
+                h->headers[i] = arena_strdup(&I->mem, buf_cstr(&line));
+                buf_free(&line);
+                buf_free(&shown_v);
+            }
+        } else if (strcmp(o->str, "json") == 0 || strcmp(o->str, "body") == 0) {
+            h->has_body = 1;
+            if (strcmp(o->str, "json") == 0) {
+                json_t *j = value_to_json(v, 0), *js = value_to_json(v, 1);
+                char *a = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY), *b = json_dumps(js, JSON_COMPACT | JSON_ENCODE_ANY);
+                buf_adds(&h->body, a ? a : "null");
+                buf_adds(&h->body_shown, b ? b : "null");
+                free(a);
+                free(b);
+                json_decref(j);
+                json_decref(js);
+                if (has_secret(v)) {
+                    /* secret strings inside the body must not reach the record: scrub by value */
+                    buf_reset(&h->body_shown);
+                    scrub(I, &h->body_shown, buf_cstr(&h->body), h->body.len);
+                }
+            } else {
+                value_text(&h->body, v);
+                value_show(&h->body_shown, v);
+            }
+        } else if (strcmp(o->str, "timeout") == 0) {
+            if (v.t != V_DUR && v.t != V_NUM) return rt_error(I, o, "timeout takes a duration");
+            h->timeout = v.u.n;
+        } else if (strcmp(o->str, "retries") == 0) {
+            if (v.t != V_NUM || v.u.n < 0 || v.u.n > 20) return rt_error(I, o, "retries takes a number from 0 to 20");
+            h->retries = (int)v.u.n;
+        }
+    }
+    /* A JSON body says so, unless the runbook set its own Content-Type. */
+    if (ast_opt(n, "json") && !ntypes) {
+        int k = 0;
+        const char **hs = arena_alloc(&I->mem, (size_t)(json_object_size(h->headers_shown) + 2) * sizeof *hs);
+        for (; h->headers && h->headers[k]; k++) hs[k] = h->headers[k];
+        hs[k++] = "Content-Type: application/json";
+        hs[k] = NULL;
+        h->headers = hs;
+        json_object_set_new(h->headers_shown, "Content-Type", json_string("application/json"));
+    }
+    return CTL_OK;
+}
+
+/* Send, with timers firing while the request is out (real clock). */
+static ctl http_wait(interp *I, const http_parts *h, http_res *res)
+{
+    const char *env_backoff = getenv("RUNBOOK_HTTP_BACKOFF");
+    http_req req = {h->method, buf_cstr((rb_buf *)&h->url), h->headers, h->has_body ? buf_cstr((rb_buf *)&h->body) : NULL,
+                    h->body.len, h->timeout, h->retries, env_backoff ? atof(env_backoff) : 0, 0, 0};
+    http_call *call = http_start(&req, res);
+    ctl c = CTL_OK;
+    int cancelled = 0;
+    while (call && !http_handle(call)) {
+        if ((interrupted || c == CTL_STOP) && !cancelled) {
+            http_cancel(call);
+            cancelled = 1;
+            continue;
+        }
+        int ms = 200;
+        double nd = clock_is_virtual() || I->in_timer ? -1 : next_due(I);
+        if (nd >= 0) {
+            int tm = (int)((nd - clock_now()) * 1000) + 1;
+            if (tm < ms) ms = tm < 0 ? 0 : tm;
+        }
+        http_poll(call, NULL, 0, ms);
+        if (c == CTL_OK && !clock_is_virtual()) c = fire_due(I);
+    }
+    if (call) http_finish(call);
+    return c;
+}
+
+static ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
+{
+    http_parts h;
+    memset(&h, 0, sizeof h);
+    buf_init(&h.url);
+    buf_init(&h.url_shown);
+    buf_init(&h.body);
+    buf_init(&h.body_shown);
+    h.headers_shown = json_object();
+    h.method = n->str;
+    ctl c = http_build(I, sc, n, &h);
+    if (c != CTL_OK) {
+        http_parts_free(&h);
+        return c;
+    }
+    int safe = strcmp(h.method, "GET") == 0 || strcmp(h.method, "HEAD") == 0;
+    int dry = I->o->dry_run && !safe;
+    const char *url_s = arena_strdup(&I->mem, buf_cstr(&h.url_shown));
+    say(I, "  → %s %s%s", h.method, url_s, dry ? "   [dry-run: not sent]" : "");
+    rb_buf t;
+    buf_init(&t);
+    buf_printf(&t, "%s %s", h.method, url_s);
+    json_t *rq = json_pack("{s:s, s:s, s:O, s:s?, s:b}", "method", h.method, "url", url_s, "headers", h.headers_shown,
+                           "body", h.has_body ? buf_cstr(&h.body_shown) : NULL, "dry_run", dry);
+    c = emit(I, "http.request", buf_cstr(&t), rq);
+    http_res res;
+    memset(&res, 0, sizeof res);
+    buf_init(&res.body);
+    int served = 0;
+    json_t *rec = c == CTL_OK ? rec_next(I) : NULL;
+    if (c == CTL_OK && I->replaying && rec && strcmp(ev_str(rec, "kind"), "http.response") == 0) {
+        /* replaying: the response received then stands in for a new request */
+        json_t *rd = json_object_get(rec, "data");
+        res.status = (long)json_integer_value(json_object_get(rd, "status"));
+        res.ok = json_is_true(json_object_get(rd, "ok"));
+        res.duration = json_number_value(json_object_get(rd, "duration_s"));
+        const char *b = json_string_value(json_object_get(rd, "body")), *e = json_string_value(json_object_get(rd, "error"));
+        buf_adds(&res.body, b ? b : "");
+        snprintf(res.error, sizeof res.error, "%s", e ? e : "");
+        res.headers = json_deep_copy(json_object_get(rd, "headers"));
+        served = 1;
+    } else if (c == CTL_OK && I->replaying && !rec) {
+        if (I->o->verify) {
+            I->exit_code = 0;
+            c = CTL_STOP;
+        } else {
+            record_exhausted(I);
+            say(I, "  ! this request was in flight when the run stopped: %s", buf_cstr(&t));
+            static const char *const again[] = {"re-send", "skip"};
+            const char *pick;
+            c = prompt_choose(I, n, "Re-send the request that was in flight, or skip it?", "in_flight", "re-send",
+                              (const char **)again, 2, &pick);
+            if (c == CTL_OK && strcmp(pick, "skip") == 0) dry = 1;
+            else if (c == CTL_OK)
+                c = emit(I, "http.request", buf_cstr(&t), json_pack("{s:s, s:s, s:O, s:b}", "method", h.method, "url",
+                                                                     url_s, "headers", h.headers_shown, "rerun", 1));
+        }
+    }
+    if (c == CTL_OK && !served && !dry) c = http_wait(I, &h, &res);
+    if (c != CTL_OK && c != CTL_STOP) {
+        buf_free(&t);
+        http_parts_free(&h);
+        http_res_free(&res);
+        return c;
+    }
+    ctl waited = c;
+    if (dry) {
+        res.ok = 1;
+        res.status = 0;
+    }
+    if (!res.headers) res.headers = json_object();
+    rb_buf body_rec;
+    buf_init(&body_rec);
+    scrub(I, &body_rec, buf_cstr(&res.body), res.body.len > HTTP_RECORD_BODY ? HTTP_RECORD_BODY : res.body.len);
+    json_t *hdr_rec = json_deep_copy(res.headers);
+    const char *k;
+    json_t *hv;
+    json_object_foreach(hdr_rec, k, hv) if (header_is_sensitive(k)) json_object_set_new(hdr_rec, k, json_string(REDACTED));
+    buf_reset(&t);
+    if (dry) buf_printf(&t, "skipped (dry run): %s %s", h.method, url_s);
+    else if (res.status) buf_printf(&t, "%ld in %.1fs: %s %s", res.status, res.duration, h.method, url_s);
+    else buf_printf(&t, "failed (%s): %s %s", res.error[0] ? res.error : "no response", h.method, url_s);
+    if (!dry) say(I, "  %s %s", res.ok ? "✓" : "✗", buf_cstr(&t));
+    json_t *rs = json_pack("{s:s, s:s, s:i, s:b, s:f, s:i, s:s, s:s, s:o, s:b, s:b}", "method", h.method, "url", url_s,
+                           "status", (int)res.status, "ok", res.ok, "duration_s", res.duration, "attempts", res.attempts,
+                           "error", res.error, "body", buf_cstr(&body_rec), "headers", hdr_rec, "body_truncated",
+                           res.body_truncated || res.body.len > HTTP_RECORD_BODY, "skipped", dry);
+    if (waited == CTL_OK) c = emit(I, "http.response", buf_cstr(&t), rs);
+    else json_decref(rs);
+    if (c == CTL_OK && !stmt) {
+        value r = v_map(&I->mem, 8);
+        map_set(&I->mem, r, "ok", v_bool(res.ok));
+        map_set(&I->mem, r, "status", v_num((double)res.status));
+        map_set(&I->mem, r, "body", v_str(&I->mem, buf_cstr(&body_rec), body_rec.len));
+        json_error_t je;
+        json_t *parsed = res.body.len ? json_loadb(res.body.data, res.body.len, JSON_DECODE_ANY, &je) : NULL;
+        map_set(&I->mem, r, "json", parsed ? value_from_json(&I->mem, parsed) : v_nil());
+        json_decref(parsed);
+        map_set(&I->mem, r, "headers", value_from_json(&I->mem, res.headers));
+        map_set(&I->mem, r, "duration", v_dur(res.duration));
+        map_set(&I->mem, r, "error", res.error[0] ? v_cstr(&I->mem, res.error) : v_nil());
+        map_set(&I->mem, r, "skipped", v_bool(dry));
+        *out = r;
+    } else if (c == CTL_OK && !res.ok) {
+        if (res.status) c = rt_error(I, n, "%s %s answered %ld", h.method, url_s, res.status);
+        else c = rt_error(I, n, "%s %s failed: %s", h.method, url_s, res.error[0] ? res.error : "no response");
+    }
+    if (interrupted && c == CTL_OK) {
+        I->exit_code = 130;
+        c = CTL_STOP;
+    }
+    buf_free(&body_rec);
+    buf_free(&t);
+    http_parts_free(&h);
+    http_res_free(&res);
+    return c;
+}
+
 /* ------------------------------------------------------------------ statements */
 
 static ctl assign(interp *I, scope *sc, const rb_node *target, value v)
@@ -1724,8 +2126,15 @@ static ctl say_value(interp *I, scope *sc, const rb_node *n, const char *kind, c
     ctl c = eval(I, sc, n->a, &v);
     if (c != CTL_OK) return c;
     const char *t = shown(I, v);
-    if (strcmp(kind, "warn") == 0) say(I, "  ⚠ warning: %s", t);
-    else say(I, "  %s%s", prefix, t);
+    rb_buf ind;
+    buf_init(&ind);
+    for (const char *p = t; *p; p++) {   /* every line of a multi-line note is indented */
+        buf_addc(&ind, *p);
+        if (*p == '\n' && p[1]) buf_adds(&ind, strcmp(kind, "warn") == 0 ? "    " : "  ");
+    }
+    if (strcmp(kind, "warn") == 0) say(I, "  ⚠ warning: %s", buf_cstr(&ind));
+    else say(I, "  %s%s", prefix, buf_cstr(&ind));
+    buf_free(&ind);
     return emit(I, kind, t, json_pack("{s:s}", "text", t));
 }
 
@@ -1869,6 +2278,7 @@ static ctl exec_stmt(interp *I, scope *sc, const rb_node *n)
     case N_EXPRSTMT: {
         const rb_node *e = n->a;
         if (e->kind == N_SH) return run_sh(I, sc, e, 1, &v);
+        if (e->kind == N_HTTP) return run_http(I, sc, e, 1, &v);
         if (e->kind == N_CALL && e->a->kind == N_IDENT && strcmp(e->a->str, "confirm") == 0 &&
             !scope_find(sc, "confirm")) {
             if ((c = eval(I, sc, e, &v)) != CTL_OK) return c;
@@ -1962,7 +2372,14 @@ static ctl exec_block(interp *I, scope *sc, const rb_node *block)
 
 /* ------------------------------------------------------------------ globals & modules */
 
-static ctl define_globals(interp *I, ast_file *f, scope *g);
+/* How define_globals binds params: where their values come from and where they are listed. */
+typedef struct param_ctx {
+    json_t *params;     /* name -> value (redacted) for the record, or NULL */
+    value with;         /* `run … with {…}` map, or nil (then --set, default, asked) */
+    value stored;       /* replaying: the run's recorded params (map), or nil */
+} param_ctx;
+
+static ctl define_globals(interp *I, ast_file *f, scope *g, param_ctx *pc);
 
 static ctl load_use(interp *I, ast_file *from, scope *g, const rb_node *u)
 {
@@ -1971,7 +2388,7 @@ static ctl load_use(interp *I, ast_file *from, scope *g, const rb_node *u)
     scope *ms = scope_new(I, NULL);
     const ast_file *saved = I->cur_file;
     I->cur_file = m->file;
-    ctl c = define_globals(I, m->file, ms);
+    ctl c = define_globals(I, m->file, ms, NULL);
     I->cur_file = saved;
     if (c != CTL_OK) return c;
     const char *alias = u->str2;
@@ -1994,7 +2411,8 @@ static ctl param_from_text(interp *I, const rb_node *p, const char *text, value 
 {
     const char *type = p->str2;
     if (!type) type = def.t == V_NUM ? "number" : def.t == V_BOOL ? "bool" : def.t == V_DUR ? "duration"
-                    : def.t == V_SEV ? "severity" : "string";
+                    : def.t == V_SEV ? "severity" : def.t == V_LIST ? "list" : def.t == V_MAP ? "map"
+                    : def.t == V_TIME ? "time" : "string";
     if (strcmp(type, "number") == 0 || strcmp(type, "int") == 0) {
         char *end;
         double d = strtod(text, &end);
@@ -2008,6 +2426,34 @@ static ctl param_from_text(interp *I, const rb_node *p, const char *text, value 
         double d = parse_duration(text, strlen(text));
         if (d < 0) return rt_error(I, p, "--set %s=%s: expected a duration like 15m", p->str, text);
         *out = v_dur(d);
+    } else if (strcmp(type, "list") == 0 || strcmp(type, "map") == 0) {
+        /* JSON ("[\"a\", \"b\"]", "{\"k\": 1}"), or for a list: comma-separated words */
+        json_error_t je;
+        json_t *j = json_loads(text, JSON_DECODE_ANY, &je);
+        int want_list = type[0] == 'l';
+        if (j && (want_list ? json_is_array(j) : json_is_object(j))) {
+            *out = value_from_json(&I->mem, j);
+        } else if (want_list && !j) {
+            value l = v_list(&I->mem, 4);
+            for (const char *q = text; *q;) {
+                size_t n = strcspn(q, ",");
+                size_t a = 0, b = n;
+                while (a < b && q[a] == ' ') a++;
+                while (b > a && q[b - 1] == ' ') b--;
+                if (b > a) list_push(&I->mem, l, v_str(&I->mem, q + a, b - a));
+                q += n + (q[n] == ',');
+            }
+            *out = l;
+        } else {
+            json_decref(j);
+            return rt_error(I, p, "--set %s=%s: expected %s", p->str, text,
+                            want_list ? "a JSON list or comma-separated items" : "a JSON object");
+        }
+        json_decref(j);
+    } else if (strcmp(type, "time") == 0) {
+        double t = clock_parse_iso(text);
+        if (t < 0) return rt_error(I, p, "--set %s=%s: expected an ISO-8601 time", p->str, text);
+        *out = v_time(t);
     } else if (strcmp(type, "severity") == 0) {
         if (!(text[0] == 'P' && text[1] >= '1' && text[1] <= '4' && !text[2]))
             return rt_error(I, p, "--set %s=%s: expected P1 to P4", p->str, text);
@@ -2065,10 +2511,15 @@ static void mark_secret(interp *I, value *v)
 }
 
 /* Evaluate a file's top-level use/param/secret/let/fn in order into g. */
-static ctl define_globals(interp *I, ast_file *f, scope *g)
+/*
+ * Evaluate a file's top level in source order: use, param, secret and let (functions
+ * first, as they are visible everywhere in their file).  A let may read a param declared
+ * above it.  pc is NULL for a module (modules have no params).
+ */
+static ctl define_globals(interp *I, ast_file *f, scope *g, param_ctx *pc)
 {
     ctl c;
-    /* Functions first: they are visible everywhere in their file. */
+    g->file = f;
     for (const rb_node *d = f->root->a; d; d = d->next) {
         if (d->kind != N_FN) continue;
         value fv = v_nil();
@@ -2083,8 +2534,16 @@ static ctl define_globals(interp *I, ast_file *f, scope *g)
         case N_USE:
             if ((c = load_use(I, f, g, d)) != CTL_OK) return c;
             break;
-        case N_PARAM:
-            break;   /* params are bound by the caller, before the first step (define_params) */
+        case N_PARAM: {
+            if (!pc) break;
+            /* Replaying: a param that was asked is asked (and served) again; the rest as stored. */
+            json_t *nx = rec_next(I);
+            int asked = nx && strcmp(ev_str(nx, "kind"), "prompt") == 0 &&
+                        strcmp(ev_str(json_object_get(nx, "data"), "key"), d->str) == 0;
+            value from = pc->stored.t == V_MAP && !asked ? pc->stored : pc->with;
+            if ((c = define_param(I, g, d, pc->params, from)) != CTL_OK) return c;
+            break;
+        }
         case N_SECRET:
             if ((c = eval(I, g, d->a, &v)) != CTL_OK) return c;
             mark_secret(I, &v);
@@ -2155,7 +2614,7 @@ static ctl roll_back(interp *I, int *done, int ndone)
             report_error(I, "error");
             say(I, "  ✗ rollback of %s failed; continuing with the others", s->id);
         }
-        json_t *d = json_pack("{s:s}", "outcome", c == CTL_OK || c == CTL_SKIP ? "ok" : "failed");
+        json_t *d = json_pack("{s:s, s:b}", "outcome", "rolled_back", "rollback_ok", c == CTL_OK || c == CTL_SKIP);
         if ((c = emit(I, "step.end", "rolled back", d)) != CTL_OK) return c;
         if ((c = emit(I, "rollback.end", s->id, NULL)) != CTL_OK) return c;
     }
@@ -2246,7 +2705,7 @@ static ctl run_body(interp *I, const step_ref *s)
 
 static ctl run_steps(interp *I, int start, const char **status)
 {
-    int capdone = I->nsteps + 1, ndone = 0, any_failed = 0;
+    int capdone = I->nsteps + 1, ndone = 0;
     int *done = arena_alloc(&I->mem, (size_t)capdone * sizeof *done);
     const rb_node *phase = NULL;
     int phase_owner = 0;
@@ -2312,7 +2771,7 @@ static ctl run_steps(interp *I, int start, const char **status)
                     *status = "failed";
                     return CTL_OK;
                 }
-                any_failed = 1;
+                /* the on failure block handled it: the step failed, the run goes on */
             } else {
                 fail_choice ch;
                 if ((c = failure_menu(I, s->step, s->id, &ch)) != CTL_OK) return c;
@@ -2348,7 +2807,6 @@ static ctl run_steps(interp *I, int start, const char **status)
         idx = next;
     }
     if (phase_owner) timers_end_owner(I, phase_owner);
-    if (any_failed) *status = "failed";
     return CTL_OK;
 }
 
@@ -2457,9 +2915,8 @@ static ctl exec_run(interp *I, scope *sc, const rb_node *n)
     say(I, "\n=== Running %s (%s)", title, buf_cstr(&full));
     c = emit(I, "runbook.start", title, json_pack("{s:s, s:s}", "runbook", buf_cstr(&full), "title", title));
     int owner = ++I->next_owner;
-    if (c == CTL_OK) c = define_globals(I, f, I->globals);
-    for (const rb_node *x = f->root->a; c == CTL_OK && x; x = x->next)
-        if (x->kind == N_PARAM) c = define_param(I, I->globals, x, NULL, n->b ? with : v_map(&I->mem, 1));
+    param_ctx pc = {NULL, n->b ? with : v_map(&I->mem, 1), v_nil()};
+    if (c == CTL_OK) c = define_globals(I, f, I->globals, &pc);
     if (c == CTL_OK) c = start_run_timers(I, h, owner);
     const char *status = "finished";
     if (c == CTL_OK) c = run_steps(I, 0, &status);
@@ -2563,15 +3020,8 @@ int eval_run(ast_file *f, module_set *ms, const exec_opts *o)
                            "dry_run", o->dry_run, "auto", o->auto_mode));
 
     const char *status = "finished";
-    if (c == CTL_OK) c = define_globals(&I, f, I.globals);
-    for (const rb_node *d = f->root->a; c == CTL_OK && d; d = d->next) {
-        if (d->kind != N_PARAM) continue;
-        /* Replaying: a param that was asked is asked (and served) again; the rest as stored. */
-        json_t *nx = rec_next(&I);
-        int asked = nx && strcmp(ev_str(nx, "kind"), "prompt") == 0 &&
-                    strcmp(ev_str(json_object_get(nx, "data"), "key"), d->str) == 0;
-        c = define_param(&I, I.globals, d, params, o->replay && !asked ? stored : v_nil());
-    }
+    param_ctx pc = {params, v_nil(), o->replay ? stored : v_nil()};
+    if (c == CTL_OK) c = define_globals(&I, f, I.globals, &pc);
     if (c == CTL_OK && json_object_size(params)) {
         if (!o->replay && rec_run_set_params(I.rec, I.run_id, params) != 0) {
             fprintf(stderr, "runbook: cannot record the params: %s\n", rec_error(I.rec));

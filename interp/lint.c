@@ -42,10 +42,32 @@ static int has_rb_suffix(const char *name)
     return n > 3 && strcmp(name + n - 3, ".rb") == 0;
 }
 
-/* Collect *.rb under dir (sorted, depth-first; hidden entries skipped).  -1 on error. */
-static int walk(const char *dir, path_list *out, int depth)
+/* The directories a walk has entered, by device and inode, so symlink loops end. */
+typedef struct seen_dirs {
+    struct { dev_t dev; ino_t ino; } *items;
+    int n, cap;
+} seen_dirs;
+
+static int seen_before(seen_dirs *s, const struct stat *st)
 {
-    if (depth > 64) return 0;
+    for (int i = 0; i < s->n; i++)
+        if (s->items[i].dev == st->st_dev && s->items[i].ino == st->st_ino) return 1;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 16;
+        s->items = rb_xrealloc(s->items, (size_t)s->cap * sizeof *s->items);
+    }
+    s->items[s->n].dev = st->st_dev;
+    s->items[s->n].ino = st->st_ino;
+    s->n++;
+    return 0;
+}
+
+/* Collect *.rb under dir (sorted, depth-first; hidden entries skipped; each directory
+ * once, however many links lead to it).  -1 on error. */
+static int walk(const char *dir, path_list *out, int depth, seen_dirs *seen)
+{
+    struct stat self;
+    if (depth > 64 || (stat(dir, &self) == 0 && seen_before(seen, &self))) return 0;
     DIR *d = opendir(dir);
     if (!d) {
         fprintf(stderr, "runbook: cannot read directory %s: %s\n", dir, strerror(errno));
@@ -67,7 +89,7 @@ static int walk(const char *dir, path_list *out, int depth)
     for (int i = 0; i < here.n; i++) {
         struct stat st;
         if (stat(here.items[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            if (walk(here.items[i], out, depth + 1) < 0) rc = -1;
+            if (walk(here.items[i], out, depth + 1, seen) < 0) rc = -1;
         } else if (has_rb_suffix(here.items[i])) {
             paths_add(out, here.items[i]);
         }
@@ -82,19 +104,30 @@ static const char *level_str(diag_level lv)
     return lv == DIAG_ERROR ? "error" : lv == DIAG_WARNING ? "warning" : "note";
 }
 
+/* JSON strings must be UTF-8: a file name or message that is not is shown with U+FFFD. */
+static json_t *jtext(const char *s)
+{
+    rb_buf b;
+    buf_init(&b);
+    buf_add_utf8(&b, s ? s : "", s ? strlen(s) : 0);
+    json_t *j = json_stringn(buf_cstr(&b), b.len);
+    buf_free(&b);
+    return j;
+}
+
 static json_t *diag_json(const diag *g)
 {
-    return json_pack("{s:s, s:i, s:i, s:s, s:s?, s:s}", "file", g->src ? g->src->name : "", "line", g->loc.line,
-                     "column", g->loc.col, "severity", level_str(g->level), "rule", g->rule, "message", g->msg);
+    return json_pack("{s:o, s:i, s:i, s:s, s:s?, s:o}", "file", jtext(g->src ? g->src->name : ""), "line", g->loc.line,
+                     "column", g->loc.col, "severity", level_str(g->level), "rule", g->rule, "message", jtext(g->msg));
 }
 
 static json_t *diag_sarif(const diag *g)
 {
     const char *rule = g->rule ? g->rule : "RB000";
-    return json_pack("{s:s, s:s, s:{s:s}, s:[{s:{s:{s:s}, s:{s:i, s:i}}}]}", "ruleId", rule, "level",
+    return json_pack("{s:s, s:s, s:{s:o}, s:[{s:{s:{s:o}, s:{s:i, s:i}}}]}", "ruleId", rule, "level",
                      g->level == DIAG_ERROR ? "error" : g->level == DIAG_WARNING ? "warning" : "note",
-                     "message", "text", g->msg, "locations", "physicalLocation", "artifactLocation", "uri",
-                     g->src ? g->src->name : "", "region", "startLine", g->loc.line, "startColumn", g->loc.col);
+                     "message", "text", jtext(g->msg), "locations", "physicalLocation", "artifactLocation", "uri",
+                     jtext(g->src ? g->src->name : ""), "region", "startLine", g->loc.line, "startColumn", g->loc.col);
 }
 
 typedef enum { FMT_TEXT, FMT_JSON, FMT_SARIF } lint_format;
@@ -131,19 +164,21 @@ int cmd_lint(int argc, char **argv)
 
     int rc_usage = 0;
     path_list files = {0};
+    seen_dirs seen = {0};
     for (int i = 0; i < inputs.n; i++) {
         struct stat st;
         if (stat(inputs.items[i], &st) != 0) {
             fprintf(stderr, "runbook lint: %s: %s\n", inputs.items[i], strerror(errno));
             rc_usage = 1;
         } else if (S_ISDIR(st.st_mode)) {
-            if (walk(inputs.items[i], &files, 0) < 0) rc_usage = 1;
+            if (walk(inputs.items[i], &files, 0, &seen) < 0) rc_usage = 1;
         } else {
             paths_add(&files, inputs.items[i]);
         }
         rb_free(inputs.items[i]);
     }
     rb_free(inputs.items);
+    rb_free(seen.items);
 
     int color = fmt == FMT_TEXT && cli_color(2);
     int errors = 0, warnings = 0, syntax = 0;

@@ -4,10 +4,12 @@
  * Owns: `runbook help [COMMAND]`, `--help`, `--version`, global flags (--no-color) and
  * the exit status of usage errors.  Each subcommand lives in its own file.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "http.h"
 
 #define RUNBOOK_VERSION "0.1.0"
 
@@ -124,6 +126,16 @@ static int cmd_help(int argc, char **argv)
     return EXIT_OK;
 }
 
+/* Output that could not be written (a full disk, a closed pipe) is a failure, said aloud. */
+static int finish_output(int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "runbook: cannot write the output: %s\n", strerror(errno));
+        return rc ? rc : EXIT_FAILED;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     /* Global flags may come anywhere; strip them before dispatch. */
@@ -145,10 +157,10 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
         printf("runbook %s\n", RUNBOOK_VERSION);
-        return EXIT_OK;
+        return finish_output(EXIT_OK);
     }
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
-        return cmd_help(argc - 1, argv + 1);
+        return finish_output(cmd_help(argc - 1, argv + 1));
     const command *c = find_command(cmd);
     if (!c) {
         fprintf(stderr, "runbook: unknown command '%s' (see runbook help)\n", cmd);
@@ -161,5 +173,7 @@ int main(int argc, char **argv)
         }
         if (strcmp(argv[i], "--") == 0) break;
     }
-    return c->run(argc - 1, argv + 1);
+    int rc = c->run(argc - 1, argv + 1);
+    http_global_cleanup();
+    return finish_output(rc);
 }

@@ -223,6 +223,7 @@ static size_t utf8_invalid_at(const unsigned char *s, size_t len)
     size_t i = 0;
     while (i < len) {
         unsigned char c = s[i];
+        if (c == 0) return i;   /* a NUL byte: not text either */
         if (c < 0x80) { i++; continue; }
         size_t need;
         unsigned min;
@@ -274,8 +275,11 @@ static ast_file *parse_owned(const char *name, char *text, size_t len, diag_list
     }
     size_t bad = utf8_invalid_at((const unsigned char *)f->text, len);
     if (bad < len) {
-        pstate_error(&ps, loc_of_offset(f->text, bad), "invalid UTF-8 (byte 0x%02x); runbooks are UTF-8 text",
-                     (unsigned char)f->text[bad]);
+        if (f->text[bad] == '\0')
+            pstate_error(&ps, loc_of_offset(f->text, bad), "a NUL byte: runbooks are UTF-8 text");
+        else
+            pstate_error(&ps, loc_of_offset(f->text, bad), "invalid UTF-8 (byte 0x%02x); runbooks are UTF-8 text",
+                         (unsigned char)f->text[bad]);
         return f;
     }
     rb_node *root = run_parser(&ps, f->text, len, (rb_loc){1, 1});

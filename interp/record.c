@@ -897,23 +897,6 @@ int rec_find_run(recorder *r, const char *spec, int64_t *run_id)
     return rc < 0 ? -1 : 0;
 }
 
-/* Length of one well-formed UTF-8 sequence at p (RFC 3629), 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-    unsigned c = p[0], lo = 0x80, hi = 0xBF;
-    if (c < 0x80) return 1;
-    if (c < 0xC2 || c > 0xF4) return 0;
-    size_t len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    if (c == 0xE0) lo = 0xA0;
-    else if (c == 0xED) hi = 0x9F;
-    else if (c == 0xF0) lo = 0x90;
-    else if (c == 0xF4) hi = 0x8F;
-    if (n < len || p[1] < lo || p[1] > hi) return 0;
-    for (size_t i = 2; i < len; i++)
-        if ((p[i] & 0xC0) != 0x80) return 0;
-    return len;
-}
-
 /* A JSON string from stored bytes; invalid UTF-8 (a hand-edited row, a binary capture)
  * becomes U+FFFD rather than a missing field. */
 static json_t *jstr(const char *s, size_t n)
@@ -922,12 +905,7 @@ static json_t *jstr(const char *s, size_t n)
     if (j) return j;
     rb_buf b;
     buf_init(&b);
-    for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq((const unsigned char *)s + i, n - i);
-        if (k) buf_addn(&b, s + i, k);
-        else buf_adds(&b, "\xEF\xBF\xBD");
-        i += k ? k : 1;
-    }
+    buf_add_utf8(&b, s, n);
     j = json_stringn(buf_cstr(&b), b.len);
     buf_free(&b);
     return j;

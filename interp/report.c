@@ -74,6 +74,8 @@ static const char *jstr(json_t *o, const char *k)
     return s ? s : "-";
 }
 
+/* `runbook runs [--format text|json] [--db PATH]`: every run, newest first, on stdout.
+ * Returns 0, 2 for a usage error, 3 when the database cannot be opened or read. */
 int cmd_runs(int argc, char **argv)
 {
     const char *fmt = "text", *db = getenv("RUNBOOK_DB"), *pos[1];
@@ -181,6 +183,7 @@ typedef struct pm {
     unsigned char *is_end;
     const char *user;     /* who ran it, from the run row */
     char date[11];        /* the run's start date YYYY-MM-DD, "" when unknown */
+    int virtual_clock;    /* the run's times are virtual: actions took none of them */
     rb_buf *out;
 } pm;
 
@@ -430,21 +433,36 @@ static void sh_outcome(json_t *end, rb_buf *b)
     else buf_printf(b, "**%g** ✗", x);
 }
 
+/* How long a command took, on the run's clock: data.duration_s (measured), except in a
+ * virtual-clock run, where commands take no virtual time and the span between the start
+ * and end events is what the run's clock says (so a drill's draft is the same every time). */
+static int cmd_duration(const pm *p, json_t *start, json_t *end, double *d)
+{
+    double t0, t1;
+    if (!p->virtual_clock) return nget(data_of(end), "duration_s", d);
+    if (!start || nget(start, "elapsed_s", &t0) != 0 || nget(end, "elapsed_s", &t1) != 0) return -1;
+    *d = t1 - t0;
+    return 0;
+}
+
 static void d_sh(const pm *p, size_t i, rb_buf *b)
 {
-    json_t *ev = ev_at(p, i), *end = p->end[i] == NONE ? NULL : ev_at(p, p->end[i]);
+    json_t *ev = ev_at(p, i), *end = p->end[i] == NONE ? NULL : ev_at(p, p->end[i]), *ed = data_of(end);
     const char *cmd = dstr(ev, "command") ? dstr(ev, "command") : sget(ev, "text");
     double d;
-    buf_adds(b, end ? "Ran " : "Started ");
-    md_code(b, cmd ? cmd : "?", CELL_MAX, 1);
-    if (!end) {
-        buf_adds(b, ": **no end recorded** (in flight when the record ends)");
+    if (!end || json_is_true(json_object_get(ed, "skipped"))) {
+        buf_adds(b, end ? "Not run (dry run): " : "Started ");
+        md_code(b, cmd ? cmd : "?", CELL_MAX, 1);
+        if (!end) buf_adds(b, ": **no end recorded** (in flight when the record ends)");
         return;
     }
-    buf_adds(b, " → exit ");
+    int timed_out = json_is_true(json_object_get(ed, "timed_out"));
+    buf_adds(b, "Ran ");
+    md_code(b, cmd ? cmd : "?", CELL_MAX, 1);
+    buf_adds(b, timed_out ? " → " : " → exit ");
     sh_outcome(end, b);
-    if (nget(data_of(end), "duration_s", &d) == 0) {
-        buf_adds(b, " in ");
+    if (cmd_duration(p, ev, end, &d) == 0) {
+        buf_adds(b, timed_out ? " after " : " in ");
         fmt_duration(b, d);
     }
 }
@@ -545,11 +563,24 @@ static void d_run_end(const pm *p, size_t i, rb_buf *b)
     md_text(b, st ? st : sget(ev_at(p, i), "text") ? sget(ev_at(p, i), "text") : "?", 64);
 }
 
+/* Whether the step.end at i ends a rollback (it follows a rollback.start of the same
+ * rollback: the recorder writes rollback.start, the body's events, step.end, rollback.end). */
+static int ends_rollback(const pm *p, size_t i)
+{
+    for (size_t j = i; j-- > 0;) {
+        json_t *ev = ev_at(p, j);
+        if (is_kind(ev, "rollback.start")) return 1;
+        if (is_kind(ev, "rollback.end") || is_kind(ev, "step.start") || is_kind(ev, "step.end")) return 0;
+    }
+    return 0;
+}
+
 static void d_step_end(const pm *p, size_t i, rb_buf *b)
 {
     const char *o = dstr(ev_at(p, i), "outcome");
     int ok = o && strcmp(o, "ok") == 0;
-    buf_adds(b, ok ? "Step ended: " : "Step ended: **");
+    buf_adds(b, ends_rollback(p, i) ? "Rollback ended: " : "Step ended: ");
+    if (!ok) buf_adds(b, "**");
     md_text(b, o ? o : "?", 64);
     if (!ok) buf_adds(b, "**");
 }
@@ -571,6 +602,14 @@ static void d_action_item(const pm *p, size_t i, rb_buf *b)
     if (owner || due) buf_addc(b, ')');
 }
 
+/* The recorder's text already says what was missed ("response target missed: …"). */
+static void d_missed(const pm *p, size_t i, rb_buf *b)
+{
+    const char *t = sget(ev_at(p, i), "text");
+    buf_adds(b, "**Missed**: ");
+    md_text(b, t && *t ? t : "a deadline", CELL_MAX);
+}
+
 typedef void (*describe_fn)(const pm *p, size_t i, rb_buf *b);
 static const struct {
     const char *kind;
@@ -580,17 +619,28 @@ static const struct {
     {"prompt", d_prompt},       {"answer", d_answer},       {"sh.start", d_sh},
     {"sh.end", d_sh_end},       {"http.request", d_http},   {"http.response", d_http_response},
     {"state", d_state},         {"step.end", d_step_end},   {"action_item", d_action_item},
+    {"deadline.missed", d_missed},
 };
 
 /* Kinds shown as "Label: text" (a timeline entry is the text alone: it was written for this). */
 static const struct {
     const char *kind, *label;
 } labels[] = {
-    {"phase.start", "Phase started"}, {"step.start", "Step started"},        {"step.retry", "Step retried"},
-    {"note", "Note"},                 {"warn", "**Warning**"},               {"timeline", NULL},
-    {"timer", "Timer"},               {"escalation", "**Escalation**"},      {"deadline.missed", "**Deadline missed**"},
-    {"error", "**Error**"},           {"decision", "Decision"},              {"wait", "Waited"},
-    {"rollback.start", "Rolling back"}, {"rollback.end", "Rolled back"},
+    {"phase.start", "Phase started"},
+    {"step.start", "Step started"},
+    {"step.retry", "Step retried"},
+    {"rollback.start", "Rolling back"},
+    {"rollback.end", "Rolled back"},
+    {"note", "Note"},
+    {"warn", "**Warning**"},
+    {"error", "**Error**"},
+    {"timeline", NULL},
+    {"timer", "Timer"},
+    {"escalation", "**Escalation**"},
+    {"escalation.skipped", "Escalation skipped"},
+    {"decision", "Decision"},
+    {"wait", "Waiting"},
+    {"wait.end", "Wait ended"},
 };
 
 /* The sentence for event i.  0 when it is a finishing event shown with its start. */
@@ -688,7 +738,9 @@ static void sec_decisions(const pm *p)
     for (size_t i = 0; i < p->n; i++) {
         json_t *ev = ev_at(p, i);
         if (!is_decision_prompt(ev) && !is_kind(ev, "decision")) continue;
-        if (rows++ == 0) buf_adds(p->out, "| Time | Step | Question | Answer | By | Source |\n| --- | --- | --- | --- | --- | --- |\n");
+        if (rows++ == 0)
+            buf_adds(p->out, "| Time | Step | Question | Answer | By | Source |\n"
+                             "| --- | --- | --- | --- | --- | --- |\n");
         row_start(p, ev);
         if (is_kind(ev, "decision")) {
             buf_adds(p->out, "_(the runbook decided)_ | ");
@@ -712,7 +764,7 @@ static void command_row(const pm *p, json_t *start, json_t *end, int *failed)
     buf_adds(p->out, " | ");
     sh_outcome(end, p->out);
     buf_adds(p->out, " | ");
-    if (end && nget(data_of(end), "duration_s", &d) == 0) fmt_duration(p->out, d);
+    if (end && cmd_duration(p, start, end, &d) == 0) fmt_duration(p->out, d);
     else buf_adds(p->out, "—");
     buf_adds(p->out, " |\n");
     json_t *ed = data_of(end);
@@ -729,7 +781,8 @@ static void sec_commands(const pm *p)
         json_t *ev = ev_at(p, i);
         int start = is_kind(ev, "sh.start");
         if (!start && !(is_kind(ev, "sh.end") && !p->is_end[i])) continue;
-        if (rows++ == 0) buf_adds(p->out, "| Time | Step | Command | Exit | Duration |\n| --- | --- | --- | --- | --- |\n");
+        if (rows++ == 0)
+            buf_adds(p->out, "| Time | Step | Command | Exit | Duration |\n| --- | --- | --- | --- | --- |\n");
         json_t *end = !start ? ev : p->end[i] == NONE ? NULL : ev_at(p, p->end[i]);
         if (!end) inflight++;
         command_row(p, start ? ev : NULL, end, &failed);
@@ -743,7 +796,8 @@ static void sec_commands(const pm *p)
 static int is_notification(json_t *ev)
 {
     const char *t = sget(ev, "text");
-    return is_kind(ev, "escalation") || is_kind(ev, "timer") || is_kind(ev, "http.request") ||
+    return is_kind(ev, "escalation") || is_kind(ev, "escalation.skipped") || is_kind(ev, "timer") ||
+           is_kind(ev, "http.request") ||
            (is_kind(ev, "note") && t && strncmp(t, "[undelivered]", 13) == 0);
 }
 
@@ -839,8 +893,11 @@ static void sec_placeholders(const pm *p)
 static const char *const outcomes[] = {"ok", "failed", "skipped", "rolled_back", "aborted", "other"};
 #define NOUTCOMES (sizeof outcomes / sizeof *outcomes)
 
-static size_t outcome_index(const char *o)
+/* The summary's bucket for the step.end at i: a rollback that went well counts as rolled_back. */
+static size_t outcome_index(const pm *p, size_t i)
 {
+    const char *o = dstr(ev_at(p, i), "outcome");
+    if (o && strcmp(o, "ok") == 0 && ends_rollback(p, i)) o = "rolled_back";
     for (size_t k = 0; o && k + 1 < NOUTCOMES; k++)
         if (strcmp(o, outcomes[k]) == 0) return k;
     return NOUTCOMES - 1;
@@ -867,7 +924,7 @@ static void summary_steps(const pm *p)
         buf_init(&ids);
         for (size_t i = 0; i < p->n; i++) {
             json_t *ev = ev_at(p, i);
-            if (!is_kind(ev, "step.end") || outcome_index(dstr(ev, "outcome")) != o) continue;
+            if (!is_kind(ev, "step.end") || outcome_index(p, i) != o) continue;
             count++;
             if (o > 0 && sget(ev, "step")) add_step_id(&ids, sget(ev, "step"));
         }
@@ -969,7 +1026,7 @@ static void sec_summary(const pm *p)
 
 static void write_draft(const pm *p)
 {
-    const char *inc = sget(p->run, "incident"), *title = sget(p->run, "title");
+    const char *inc = sget(p->run, "incident"), *title = sget(p->run, "title"), *clock = sget(p->run, "clock");
     buf_adds(p->out, "# Post-mortem: ");
     md_text(p->out, inc ? inc : "?", 0);
     if (title) {
@@ -979,7 +1036,7 @@ static void write_draft(const pm *p)
     buf_printf(p->out, "\n\n_Draft written by `runbook report` from the record of run %lld. Times are UTC%s. "
                        "Fill in every TODO before the review._\n",
                (long long)json_integer_value(json_object_get(p->run, "id")),
-               sget(p->run, "clock") && strcmp(sget(p->run, "clock"), "virtual") == 0 ? " on the run's virtual clock" : "");
+               clock && strcmp(clock, "virtual") == 0 ? " on the run's virtual clock" : "");
     sec_summary(p);
     sec_timeline(p);
     sec_decisions(p);
@@ -998,7 +1055,8 @@ static int report_md(json_t *run, json_t *events)
 {
     rb_buf out;
     buf_init(&out);
-    pm p = {run, events, json_array_size(events), NULL, NULL, sget(run, "user"), "", &out};
+    pm p = {run, events, json_array_size(events), NULL, NULL, sget(run, "user"), "", 0, &out};
+    p.virtual_clock = sget(run, "clock") && strcmp(sget(run, "clock"), "virtual") == 0;
     if (!p.user) p.user = "an unknown user";
     const char *started = sget(run, "started_at");
     if (started && strlen(started) >= 10) snprintf(p.date, sizeof p.date, "%.10s", started);
@@ -1017,6 +1075,10 @@ static int report_md(json_t *run, json_t *events)
     return EXIT_OK;
 }
 
+/* `runbook report RUN [--format md|json] [--db PATH]`: the post-mortem draft (md, the
+ * default) or cli.md's JSON document on stdout.  Returns 0, 1 when stdout cannot be
+ * written, 2 for a usage error or an unknown RUN, 3 when there is no database or it cannot
+ * be read (a missing database is not created).  Never writes the database. */
 int cmd_report(int argc, char **argv)
 {
     const char *fmt = "md", *db = getenv("RUNBOOK_DB"), *pos[1];

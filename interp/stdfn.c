@@ -89,9 +89,21 @@ static int str_fns(call *c, value *out)
     }
     if (strcmp(nm, "split") == 0) {
         if (want(c, 1, 2) || want_type(c, 0, V_STR) || (c->n == 2 && want_type(c, 1, V_STR))) return -1;
-        const char *s = c->p[0].u.s->s, *sep = c->n == 2 ? c->p[1].u.s->s : "\n";
-        size_t sl = strlen(sep);
+        const char *s = c->p[0].u.s->s, *sep = c->n == 2 ? c->p[1].u.s->s : NULL;
         value l = v_list(c->a, 4);
+        if (!sep) {
+            /* no separator: the words, split on runs of white space */
+            for (;;) {
+                while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') s++;
+                if (!*s) break;
+                size_t n = strcspn(s, " \t\n\r");
+                list_push(c->a, l, derived(c, s, n, c->p[0].secret));
+                s += n;
+            }
+            *out = l;
+            return 0;
+        }
+        size_t sl = strlen(sep);
         if (sl == 0) return fail(c, "the separator cannot be empty");
         for (;;) {
             const char *e = strstr(s, sep);

@@ -130,6 +130,35 @@ char *buf_take(rb_buf *b)
     return p;
 }
 
+size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0], lo = 0x80, hi = 0xBF;
+    if (c < 0x80) return 1;
+    if (c < 0xC2 || c > 0xF4) return 0;
+    size_t len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (c == 0xE0) lo = 0xA0;
+    else if (c == 0xED) hi = 0x9F;
+    else if (c == 0xF0) lo = 0x90;
+    else if (c == 0xF4) hi = 0x8F;
+    if (n < len || s[1] < lo || s[1] > hi) return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    return len;
+}
+
+/* One U+FFFD per bad byte: simple, and never hides how much was wrong. */
+void buf_add_utf8(rb_buf *b, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        size_t len = p[i] ? utf8_seq(p + i, n - i) : 0;
+        if (len) buf_addn(b, s + i, len);
+        else buf_adds(b, "\xEF\xBF\xBD");
+        i += len ? len : 1;
+    }
+}
+
 char *rb_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

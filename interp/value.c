@@ -154,19 +154,19 @@ void dur_show(rb_buf *out, double secs)
         buf_adds(out, "0s");
         return;
     }
-    if (secs < 1) {
-        buf_printf(out, "%.0fms", secs * 1000);
+    /* whole milliseconds first, so 2.9999s shows as 3s, never 2s1000ms */
+    long long total = llround(secs * 1000);
+    if (total == 0) {
+        buf_adds(out, "0s");
         return;
     }
-    double whole = floor(secs);
-    long long s = (long long)whole;
+    long long s = total / 1000, ms = total % 1000;
     long long d = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60, r = s % 60;
     if (d) buf_printf(out, "%lldd", d);
     if (h) buf_printf(out, "%lldh", h);
     if (m) buf_printf(out, "%lldm", m);
     if (r) buf_printf(out, "%llds", r);
-    double ms = (secs - whole) * 1000;
-    if (ms >= 1) buf_printf(out, "%.0fms", ms);
+    if (ms) buf_printf(out, "%lldms", ms);
 }
 
 static void num_show(rb_buf *out, double n)

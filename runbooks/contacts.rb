@@ -48,3 +48,26 @@ let cto = {
   slack: cto_slack,
   email: env("CTO_EMAIL", ""),
 }
+
+# Beyond the ladder ("Emergency Contacts" in the seeds): told at once when the playbook
+# calls for them — a security breach pages the security lead; a breach that exposed data
+# brings in legal counsel and public relations.
+secret security_pagerduty = env("PAGERDUTY_SECURITY_KEY", "")
+secret security_slack     = env("SLACK_SECURITY_WEBHOOK", "")
+
+let security = {
+  name:      "Security lead",
+  pagerduty: security_pagerduty,
+  slack:     security_slack,
+  email:     env("SECURITY_EMAIL", ""),
+}
+
+let legal = {
+  name:  "Legal counsel",
+  email: env("LEGAL_EMAIL", ""),
+}
+
+let pr = {
+  name:  "Public relations",
+  email: env("PR_EMAIL", ""),
+}

@@ -10,6 +10,7 @@ int unit_failures;
 
 #define UNIT_TESTS(X) \
     X(clock) \
+    X(http) \
     X(record) \
     X(shell)
 
