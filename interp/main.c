@@ -61,7 +61,7 @@ static const command commands[] = {
      "\n"
      "Only the record is read; secrets stay redacted.  Exit: 0 done, 2 no such run or a usage\n"
      "error, 3 no readable database.\n"},
-    {"replay", cmd_replay, "runbook replay RUN [--speed X | --step] [--db PATH]",
+    {"replay", cmd_replay, "runbook replay RUN [--speed X | --step | --verify [FILE]] [--db PATH]",
      "Play a recorded run back as it happened: each event with its UTC time and +MM:SS since\n"
      "the start, phases and steps as headings, prompts with the answer and who gave it, commands\n"
      "with their exit status and recorded output (| stdout, ! stderr; the first 10 lines of\n"
@@ -72,8 +72,15 @@ static const command commands[] = {
      "  --step     wait for Enter before each event (q quits; at the end of input the rest is\n"
      "             printed without waiting)\n"
      "\n"
-     "Without either, the whole run is printed at once.  (--verify is not available yet.)\n"
-     "Exit: 0 done, 2 no such run or a usage error, 3 no readable database.\n"},
+     "Without either, the whole run is printed at once.\n"
+     "\n"
+     "  --verify [FILE]  re-execute the run's recorded runbook, or a newer FILE, with every\n"
+     "             command, request, answer and timer served from the record and nothing\n"
+     "             executed, and report the first divergence (a different prompt, command,\n"
+     "             branch or order) with its location in FILE.  --quiet: no transcript.\n"
+     "\n"
+     "Exit: 0 done (--verify: the same path), 1 (--verify) the runbook diverges, 2 no such\n"
+     "run or a usage error, 3 no readable database.\n"},
     {"lint", cmd_lint, "runbook lint [--format text|json|sarif] [--strict] PATH...",
      "Check runbooks without running anything.  Directories are walked for *.rb files.\n"
      "Syntax errors, checker errors (undefined names, bad goto targets, prompts in timer\n"

@@ -12,7 +12,7 @@
  * anything: a command's output is the output that was recorded, and secrets stay as the
  * recorder redacted them.  Recorded text is never allowed to drive the terminal: control
  * characters in it are replaced before printing.  `--verify` (re-executing the runbook
- * against the record) is not this file's job.
+ * against the record) is the evaluator's: this file only hands it over (replay_verify).
  */
 #include <errno.h>
 #include <math.h>
@@ -526,16 +526,36 @@ static int load(replay *r, const char *spec, const char *db)
 
 /* `runbook replay RUN [--speed X | --step] [--db PATH]`: print the run's events on stdout,
  * paced as asked.  argv[0] is "replay".  Returns 0 when the run was shown (also when the
- * reader quit with q), 2 for a usage error, an unknown RUN or --verify (not available
- * here), 3 when there is no database or it cannot be read.  Never writes the database. */
+ * reader quit with q), 2 for a usage error or an unknown RUN, 3 when there is no database
+ * or it cannot be read.  Never writes the database.  With --verify: replay_verify's status. */
+/* `replay RUN --verify [FILE] [--db PATH] [--quiet]`: hand over to the evaluator. */
+static int verify_args(int argc, char **argv)
+{
+    const char *spec = NULL, *file = NULL, *db = getenv("RUNBOOK_DB");
+    int quiet = 0, missing = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if (strcmp(argv[i], "--verify") == 0) continue;
+        if (strncmp(argv[i], "--verify=", 9) == 0) file = argv[i] + 9;
+        else if ((v = cli_opt_value(argc, argv, &i, "--db", &missing))) db = v;
+        else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) quiet = 1;
+        else if (missing || (argv[i][0] == '-' && argv[i][1]) || (spec && file)) {
+            fprintf(stderr, "usage: runbook replay RUN --verify [FILE] [--quiet] [--db PATH]\n");
+            return EXIT_USAGE;
+        } else if (!spec) spec = argv[i];
+        else file = argv[i];
+    }
+    if (!spec) {
+        fprintf(stderr, "usage: runbook replay RUN --verify [FILE] [--quiet] [--db PATH]\n");
+        return EXIT_USAGE;
+    }
+    return replay_verify(spec, file, db, quiet);
+}
+
 int cmd_replay(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--verify") == 0 || strncmp(argv[i], "--verify=", 9) == 0) {
-            fprintf(stderr, "runbook replay: --verify is not available yet\n");
-            return EXIT_USAGE;
-        }
-    }
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--verify") == 0 || strncmp(argv[i], "--verify=", 9) == 0) return verify_args(argc, argv);
     replay r = {NULL, NULL, 0, 0, cli_color(STDOUT_FILENO), 0, NULL};
     const char *spec = NULL, *db = getenv("RUNBOOK_DB");
     if (read_args(argc, argv, &r, &spec, &db) != 0) return EXIT_USAGE;
