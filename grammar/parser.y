@@ -88,7 +88,7 @@ static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
     double num;
 }
 
-%token START_FILE START_EXPR
+%token START_FILE START_EXPR START_REPL
 %token RUNBOOK "runbook" USE "use" AS "as" PARAM "param" SECRET "secret" LET "let" FN "fn"
 %token ESCALATION "escalation" AT "at" UNLESS "unless" WHEN "when" REPEAT "repeat"
 %token EVERY "every" UNTIL "until" FOR "for" IN "in" PHASE "phase" WITHIN "within" STEP "step"
@@ -109,7 +109,7 @@ static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
 %type <node> phase phase_opts phase_items step step_opts block stmts stmt if_tail arms arm
 %type <node> items str_lit qq_parts expr postfix primary list_elems map_entries map_entry
 %type <node> args arg sh_opts sh_opt http_opts http_opt wait_opts opt_reason
-%type <node> elems kw_stmt id_stmt idpostfix cmd_expr sh_call
+%type <node> elems kw_stmt id_stmt idpostfix cmd_expr sh_call repl_items repl_item
 %type <s> anyname opt_step_id opt_as opt_name
 
 /* Lowest first.  LOWEST marks rules that should yield to a shift (see the header). */
@@ -135,6 +135,18 @@ start
     : START_FILE decls          { ps->result = mk1(ps, N_FILE, @$, $2); }
     | START_EXPR expr           { ps->result = $2; }
     | START_EXPR error          { ps->result = NULL; }
+    | START_REPL repl_items     { ps->result = mk1(ps, N_FILE, @$, $2); }
+    ;
+
+/* What a REPL line may hold: statements, and the declarations that are not statements. */
+repl_items
+    : %empty                    { $$ = NULL; }
+    | repl_items repl_item      { $$ = ast_append($1, $2); }
+    | repl_items error          { $$ = $1; }
+    ;
+
+repl_item
+    : stmt | use | param | secret | fn | step | phase
     ;
 
 decls
@@ -198,7 +210,7 @@ opt_default
     ;
 
 opt_help
-    : %empty                    { $$ = NULL; }
+    : %empty %prec LOWEST       { $$ = NULL; }
     | str_lit                   { $$ = $1; }
     ;
 
@@ -667,6 +679,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, psta
     yysymbol_kind_t la = yypcontext_token(ctx);
     YYLTYPE *loc = yypcontext_location(ctx);
     lexstate *ls = yyget_extra(scanner);
+    if (la == YYSYMBOL_YYEOF) ps->incomplete = 1;   /* the REPL reads another line */
     if (la == YYSYMBOL_YYEOF && ps->eof_explained) {
         buf_free(&b);
         return 0;

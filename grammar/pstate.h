@@ -23,6 +23,7 @@ typedef struct pstate {
     int depth;             /* fragment nesting */
     int stop;              /* too many errors: the scanner returns end of input */
     int eof_explained;     /* the scanner already explained an unexpected end of input */
+    int incomplete;        /* the input ended inside something unfinished (REPL: read more) */
 } pstate;
 
 /* One entry of the scanner's brace stack: a code '{' or a string's "#{". */

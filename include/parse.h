@@ -21,6 +21,14 @@ ast_file *parse_file(const char *path, diag_list *d);
 /* Parse text as a single expression into an existing file's arena (REPL, --set values). */
 rb_node *parse_expr_into(ast_file *f, const char *text, size_t len, diag_list *d);
 
+/*
+ * Parse one REPL input: statements, and use/param/secret/fn/step/phase declarations.
+ * *incomplete is set when the text ends inside something unfinished (an open block,
+ * string or heredoc, a dangling operator): the REPL then reads another line.  The result
+ * is a file whose root is an N_FILE of the items (NULL root when nothing parsed).
+ */
+ast_file *parse_repl(const char *name, const char *text, size_t len, diag_list *d, int *incomplete);
+
 /* A duration literal ("1h30m", "250ms", "20m"): seconds, or -1 when malformed. */
 double parse_duration(const char *s, size_t n);
 

@@ -37,17 +37,39 @@ typedef enum { S_PARAM, S_SECRET, S_LET, S_FN, S_USE, S_STEPVAR, S_LOCAL } sym_k
 
 static const char *const sym_kind_name[] = {"param", "secret", "let", "fn", "module", "variable", "variable"};
 
+/*
+ * A map from a string to an int: open addressing with linear probing, a power-of-two
+ * capacity at most half full.  The keys are not copied: they are names in the tree's arena
+ * (or a module's key), which outlive every checker.  Zero-filled is an empty map.
+ */
+typedef struct strmap_slot {
+    const char *key;       /* NULL: a free slot */
+    unsigned hash;
+    int val;
+} strmap_slot;
+
+typedef struct strmap {
+    strmap_slot *slots;
+    size_t cap, n;
+} strmap;
+
 typedef struct sym {
     const char *name;
     sym_kind kind;
     const rb_node *decl;   /* N_PARAM, N_SECRET, N_LET, N_FN, N_USE, N_FOR or an N_IDENT parameter */
     module *mod;           /* S_USE: the module when it loaded and parsed, else NULL */
     int used;              /* read somewhere (RB103) */
+    int prompt_known;      /* S_FN: prompt below has been looked for */
+    const rb_node *prompt; /* S_FN: the first prompt in its body, or NULL */
 } sym;
+
+/* A scope looks names up by scanning its few items, or through index once it has many. */
+#define SCOPE_INDEX_MIN 8
 
 typedef struct scope {
     sym *items;
     int n, cap;
+    strmap index;          /* name -> its newest item, once n reaches SCOPE_INDEX_MIN */
     struct scope *up;
 } scope;
 
@@ -62,6 +84,24 @@ typedef struct step_entry {
     const rb_node *step;
 } step_entry;
 
+/* A top-level fn, let or secret of a module named by `use`, as `alias.name` finds it. */
+typedef struct member {
+    const rb_node *decl;
+    int prompt_known;      /* fn: prompt below has been looked for */
+    const rb_node *prompt; /* fn: the first prompt in its body, or NULL */
+} member;
+
+/* The members of one module, in source order, with a name index (the first of a name wins). */
+typedef struct module_index {
+    const module *mod;
+    member *members;
+    int n;
+    strmap by_name;
+} module_index;
+
+/* Suggestions ("did you mean") compare at most this many candidates per checker in all. */
+#define SUGGEST_BUDGET (1L << 24)
+
 typedef struct checker {
     ast_file *f;
     module_set *ms;
@@ -74,6 +114,22 @@ typedef struct checker {
     scope stepvars;        /* runbook variables: top-level lets of the steps so far */
     step_entry *steps;
     int nsteps, capsteps;
+    strmap step_ids;       /* step id -> its first entry in steps */
+    /* built on first use: each makes a question about the whole file a lookup */
+    size_t *line_starts;   /* offset of each line of the source */
+    int nlines;
+    int cur_line, cur_col; /* the last column reached by offset_of, and its offset */
+    size_t cur_off;
+    int decls_built;
+    strmap decl_names;     /* name -> the first let/param/secret of it in the tree (decl_nodes) */
+    const rb_node **decl_nodes;
+    int ndecls, capdecls;
+    int gotos_built;
+    strmap goto_targets;   /* every name a goto in the tree jumps to */
+    module_index *mods;
+    int nmods, capmods;
+    strmap mod_keys;       /* module key -> its entry in mods */
+    long suggest_budget;   /* candidates "did you mean" may still compare */
     /* where the walk is */
     const char *timer;     /* "escalation" or "every timer" inside a timer body, else NULL */
     const rb_node *fn;     /* the enclosing fn */
@@ -111,6 +167,69 @@ static void warn_at(checker *c, rb_loc loc, const char *rule, const char *fmt, .
     va_end(ap);
 }
 
+/* Would an error reported now be recorded?  (Hints that cost work are skipped when not.) */
+static int can_report(const checker *c)
+{
+    return c->mode == MODE_CHECK && !(c->d->limit && c->d->errors >= c->d->limit);
+}
+
+/* ------------------------------------------------------------------ string map */
+
+/* FNV-1a of a NUL-terminated string. */
+static unsigned str_hash(const char *s)
+{
+    unsigned h = 2166136261u;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* The slot that holds key, or the free slot where it belongs (the map is never full). */
+static strmap_slot *strmap_find(const strmap *m, const char *key, unsigned h)
+{
+    size_t mask = m->cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        strmap_slot *sl = &m->slots[i];
+        if (!sl->key || (sl->hash == h && strcmp(sl->key, key) == 0)) return sl;
+    }
+}
+
+/* Double the capacity (or make the first 16 slots) and re-place every key. */
+static void strmap_grow(strmap *m)
+{
+    strmap old = *m;
+    m->cap = old.cap ? old.cap * 2 : 16;
+    m->slots = rb_xcalloc(m->cap, sizeof *m->slots);
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.slots[i].key) *strmap_find(m, old.slots[i].key, old.slots[i].hash) = old.slots[i];
+    rb_free(old.slots);
+}
+
+/* The value stored for key, or -1. */
+static int strmap_get(const strmap *m, const char *key)
+{
+    if (!m->n) return -1;
+    const strmap_slot *sl = strmap_find(m, key, str_hash(key));
+    return sl->key ? sl->val : -1;
+}
+
+/* Store val for key (replacing what is there only when replace); returns key's value now. */
+static int strmap_put(strmap *m, const char *key, int val, int replace)
+{
+    if (2 * (m->n + 1) > m->cap) strmap_grow(m);
+    unsigned h = str_hash(key);
+    strmap_slot *sl = strmap_find(m, key, h);
+    if (sl->key && !replace) return sl->val;
+    if (!sl->key) m->n++;
+    *sl = (strmap_slot){key, h, val};
+    return val;
+}
+
+static void strmap_free(strmap *m)
+{
+    rb_free(m->slots);
+    memset(m, 0, sizeof *m);
+}
+
 /* ------------------------------------------------------------------ source positions */
 
 /*
@@ -128,22 +247,57 @@ static void advance(rb_loc *l, char ch)
     }
 }
 
-static size_t offset_of(const ast_file *f, rb_loc at)
+/* Index where every line of the source starts (once per checker). */
+static void index_lines(checker *c)
 {
-    size_t i = 0;
-    for (int line = 1; i < f->len && line < at.line; i++)
-        if (f->text[i] == '\n') line++;
-    for (int col = 1; i < f->len && col < at.col && f->text[i] != '\n'; col++) {
-        i++;
-        while (i < f->len && ((unsigned char)f->text[i] & 0xC0) == 0x80) i++;
+    const char *t = c->f->text;
+    size_t n = c->f->len, cap = 64;
+    c->line_starts = rb_xmalloc(cap * sizeof *c->line_starts);
+    c->line_starts[0] = 0;
+    c->nlines = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] != '\n') continue;
+        if ((size_t)c->nlines == cap) {
+            cap *= 2;
+            c->line_starts = rb_xrealloc(c->line_starts, cap * sizeof *c->line_starts);
+        }
+        c->line_starts[c->nlines++] = i + 1;
     }
+}
+
+/*
+ * The byte offset of a line and column (the end of the text for a line past it, the end
+ * of the line for a column past it).  The line comes from the index; the column is walked
+ * from the line start, or from where the last call stopped when that was earlier on the
+ * same line (the walk visits a line's tokens left to right).
+ */
+static size_t offset_of(checker *c, rb_loc at)
+{
+    const char *t = c->f->text;
+    size_t n = c->f->len;
+    if (!c->line_starts) index_lines(c);
+    int line = at.line < 1 ? 1 : at.line;
+    if (line > c->nlines) return n;
+    size_t i = c->line_starts[line - 1];
+    int col = 1;
+    if (c->cur_line == line && c->cur_col <= at.col) {
+        i = c->cur_off;
+        col = c->cur_col;
+    }
+    for (; i < n && col < at.col && t[i] != '\n'; col++) {
+        i++;
+        while (i < n && ((unsigned char)t[i] & 0xC0) == 0x80) i++;
+    }
+    c->cur_line = line;
+    c->cur_col = col;
+    c->cur_off = i;
     return i;
 }
 
-static rb_loc loc_after(const checker *c, rb_loc at, size_t skip)
+static rb_loc loc_after(checker *c, rb_loc at, size_t skip)
 {
     const char *t = c->f->text;
-    size_t n = c->f->len, i = offset_of(c->f, at);
+    size_t n = c->f->len, i = offset_of(c, at);
     rb_loc l = at;
     for (size_t k = 0; k < skip && i < n; k++, i++) advance(&l, t[i]);
     while (i < n) {
@@ -159,7 +313,7 @@ static rb_loc loc_after(const checker *c, rb_loc at, size_t skip)
 }
 
 /* Where the declared name of a declaration is written. */
-static rb_loc name_loc(const checker *c, const rb_node *n)
+static rb_loc name_loc(checker *c, const rb_node *n)
 {
     switch (n->kind) {
     case N_PARAM: return loc_after(c, n->loc, 5);
@@ -184,6 +338,7 @@ static void scope_free(scope *sc)
     rb_free(sc->items);
     sc->items = NULL;
     sc->n = sc->cap = 0;
+    strmap_free(&sc->index);
 }
 
 static sym *scope_add(scope *sc, const char *name, sym_kind kind, const rb_node *decl)
@@ -197,11 +352,21 @@ static sym *scope_add(scope *sc, const char *name, sym_kind kind, const rb_node 
     s->name = name;
     s->kind = kind;
     s->decl = decl;
+    if (sc->index.cap) {
+        strmap_put(&sc->index, name, sc->n - 1, 1);
+    } else if (sc->n == SCOPE_INDEX_MIN) {
+        for (int i = 0; i < sc->n; i++) strmap_put(&sc->index, sc->items[i].name, i, 1);
+    }
     return s;
 }
 
+/* The newest item of this name in sc itself (a later `let` of a name hides an earlier one). */
 static sym *scope_here(const scope *sc, const char *name)
 {
+    if (sc->index.cap) {
+        int i = strmap_get(&sc->index, name);
+        return i < 0 ? NULL : &sc->items[i];
+    }
     for (int i = sc->n - 1; i >= 0; i--)
         if (strcmp(sc->items[i].name, name) == 0) return &sc->items[i];
     return NULL;
@@ -218,47 +383,101 @@ static sym *lookup(const scope *sc, const char *name)
 
 /* ------------------------------------------------------------------ suggestions */
 
-static int edit_distance(const char *a, const char *b)
+/*
+ * The edit distance (Levenshtein) of a[0..na) and b[0..nb) when it is at most max (< 64),
+ * else max + 1; names longer than 64 bytes are never close.  Only the band of cells within
+ * max of the diagonal can hold a value <= max, so only those are computed (the others count
+ * as max + 1), and the walk stops once a whole row is past max.
+ */
+static int edit_distance_within(const char *a, size_t na, const char *b, size_t nb, int max)
 {
-    size_t na = strlen(a), nb = strlen(b);
-    if (na > 64 || nb > 64) return 99;
+    int far = max + 1;
+    if (na > 64 || nb > 64) return far;
+    size_t m = (size_t)max;
     int prev[65], cur[65];
-    for (size_t j = 0; j <= nb; j++) prev[j] = (int)j;
+    for (size_t j = 0; j <= nb; j++) {
+        prev[j] = j <= m ? (int)j : far;
+        cur[j] = far;
+    }
     for (size_t i = 1; i <= na; i++) {
-        cur[0] = (int)i;
-        for (size_t j = 1; j <= nb; j++) {
-            int sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            int del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        size_t lo = i > m ? i - m : 1, hi = i + m < nb ? i + m : nb;
+        cur[0] = i <= m ? (int)i : far;
+        if (lo > 1) cur[lo - 1] = far;   /* left of the band (it held the row above's value) */
+        int best = cur[0];
+        for (size_t j = lo; j <= hi; j++) {
+            int v = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            if (prev[j] + 1 < v) v = prev[j] + 1;
+            if (cur[j - 1] + 1 < v) v = cur[j - 1] + 1;
+            cur[j] = v < far ? v : far;
+            if (cur[j] < best) best = cur[j];
         }
-        memcpy(prev, cur, sizeof prev);
+        if (best >= far) return far;
+        memcpy(prev, cur, (nb + 1) * sizeof *cur);
     }
     return prev[nb];
 }
 
+/*
+ * The search for a "did you mean": the first candidate (in the order offered) at the
+ * smallest distance from want, 1 to limit edits away.  Every candidate offered is paid for
+ * from the checker's budget, so that a file with a huge scope and a great many undefined
+ * names stays linear; a search the budget cannot finish suggests nothing.
+ */
 typedef struct suggest {
+    const char *want;
+    size_t wantlen;
+    int limit;             /* 1 edit for a name of up to 5 bytes, else 2 */
     const char *best;
     int dist;
+    long *budget;          /* the checker's: candidates left to compare */
+    int gave_up;           /* the budget ran out during this search */
 } suggest;
 
-static void suggest_try(suggest *s, const char *want, const char *cand)
+/* Start a search for a name close to want, paid for by c. */
+static suggest suggest_start(checker *c, const char *want)
 {
-    int limit = strlen(want) <= 5 ? 1 : 2;
-    int d = edit_distance(want, cand);
-    if (d > 0 && d <= limit && d < s->dist) {
+    size_t len = strlen(want);
+    return (suggest){want, len, len <= 5 ? 1 : 2, NULL, 99, &c->suggest_budget, 0};
+}
+
+/* Is the answer known?  Nothing beats distance 1 (0 is want itself, never suggested). */
+static int suggest_done(const suggest *s)
+{
+    return s->dist == 1 || s->gave_up;
+}
+
+static void suggest_try(suggest *s, const char *cand)
+{
+    if (suggest_done(s)) return;
+    if (*s->budget <= 0) {
+        s->gave_up = 1;
+        return;
+    }
+    --*s->budget;
+    /* The distance is at least the difference in length: skip what cannot win. */
+    size_t nc = strlen(cand), gap = nc > s->wantlen ? nc - s->wantlen : s->wantlen - nc;
+    if (gap > (size_t)s->limit || (int)gap >= s->dist) return;
+    int d = edit_distance_within(s->want, s->wantlen, cand, nc, s->dist - 1 < s->limit ? s->dist - 1 : s->limit);
+    if (d > 0 && d <= s->limit && d < s->dist) {
         s->best = cand;
         s->dist = d;
     }
 }
 
-/* Append " (did you mean 'x'?)" for a name close to want in scope or among the builtins. */
-static void suggest_name(rb_buf *out, const scope *sc, const char *want)
+/* The suggestion, or NULL (none close enough, or the search was cut short). */
+static const char *suggest_best(const suggest *s)
 {
-    suggest s = {NULL, 99};
-    for (; sc; sc = sc->up)
-        for (int i = 0; i < sc->n; i++) suggest_try(&s, want, sc->items[i].name);
-    for (const builtin_info *b = builtin_all(); b->name; b++) suggest_try(&s, want, b->name);
-    if (s.best) buf_printf(out, " (did you mean '%s'?)", s.best);
+    return s->gave_up ? NULL : s->best;
+}
+
+/* Append " (did you mean 'x'?)" for a name close to want in scope or among the builtins. */
+static void suggest_name(checker *c, rb_buf *out, const scope *sc, const char *want)
+{
+    suggest s = suggest_start(c, want);
+    for (; sc && !suggest_done(&s); sc = sc->up)
+        for (int i = 0; i < sc->n && !suggest_done(&s); i++) suggest_try(&s, sc->items[i].name);
+    for (const builtin_info *b = builtin_all(); b->name && !suggest_done(&s); b++) suggest_try(&s, b->name);
+    if (suggest_best(&s)) buf_printf(out, " (did you mean '%s'?)", suggest_best(&s));
 }
 
 /* ------------------------------------------------------------------ small predicates */
@@ -304,16 +523,24 @@ static const rb_node *find_prompt(const rb_node *n)
     return NULL;
 }
 
-/* Does any goto under n (list included) jump to id? */
-static int has_goto_to(const rb_node *n, const char *id)
+/* The target of every goto under n (list included) into c->goto_targets. */
+static void collect_gotos(checker *c, const rb_node *n)
 {
     for (; n; n = n->next) {
-        if (n->kind == N_GOTO && n->str && strcmp(n->str, id) == 0) return 1;
+        if (n->kind == N_GOTO && n->str) strmap_put(&c->goto_targets, n->str, 1, 0);
         const rb_node *kids[] = {n->a, n->b, n->c, n->d, n->opts};
-        for (size_t i = 0; i < sizeof kids / sizeof *kids; i++)
-            if (has_goto_to(kids[i], id)) return 1;
+        for (size_t i = 0; i < sizeof kids / sizeof *kids; i++) collect_gotos(c, kids[i]);
     }
-    return 0;
+}
+
+/* Does any goto in the file jump to id?  (The targets are collected on the first call.) */
+static int has_goto_to(checker *c, const char *id)
+{
+    if (!c->gotos_built) {
+        collect_gotos(c, c->f->root);
+        c->gotos_built = 1;
+    }
+    return strmap_get(&c->goto_targets, id) >= 0;
 }
 
 static int has_kind(const rb_node *n, node_kind k)
@@ -344,13 +571,62 @@ static const char *decl_what(node_kind k)
     }
 }
 
-/* A top-level fn, let or secret of a module, or NULL. */
-static const rb_node *module_member(const module *m, const char *name)
+static int is_member_decl(const rb_node *n)
 {
-    for (const rb_node *n = m->file->root->a; n; n = n->next)
-        if ((n->kind == N_FN || n->kind == N_LET || n->kind == N_SECRET) && n->str && strcmp(n->str, name) == 0)
-            return n;
-    return NULL;
+    return (n->kind == N_FN || n->kind == N_LET || n->kind == N_SECRET) && n->str;
+}
+
+/* The members of module m (a loaded, parsed one), indexed on first use by this checker. */
+static module_index *module_index_of(checker *c, const module *m)
+{
+    int k = strmap_get(&c->mod_keys, m->key);
+    if (k >= 0) return &c->mods[k];
+    if (c->nmods == c->capmods) {
+        c->capmods = c->capmods ? c->capmods * 2 : 4;
+        c->mods = rb_xrealloc(c->mods, (size_t)c->capmods * sizeof *c->mods);
+    }
+    module_index *mi = &c->mods[c->nmods];
+    memset(mi, 0, sizeof *mi);
+    mi->mod = m;
+    int n = 0;
+    for (const rb_node *d = m->file->root->a; d; d = d->next) n += is_member_decl(d);
+    mi->members = rb_xcalloc(n ? (size_t)n : 1, sizeof *mi->members);
+    for (const rb_node *d = m->file->root->a; d; d = d->next) {
+        if (!is_member_decl(d)) continue;
+        mi->members[mi->n].decl = d;
+        strmap_put(&mi->by_name, d->str, mi->n++, 0);
+    }
+    strmap_put(&c->mod_keys, m->key, c->nmods++, 0);
+    return mi;
+}
+
+/* The first top-level fn, let or secret of a module with this name, or NULL. */
+static member *module_member(checker *c, const module *m, const char *name)
+{
+    module_index *mi = module_index_of(c, m);
+    int i = strmap_get(&mi->by_name, name);
+    return i < 0 ? NULL : &mi->members[i];
+}
+
+/* The first prompt in the body of a module's fn member (NULL for a let or secret). */
+static const rb_node *member_prompt(member *m)
+{
+    if (m->decl->kind != N_FN) return NULL;
+    if (!m->prompt_known) {
+        m->prompt = find_prompt(m->decl->b);
+        m->prompt_known = 1;
+    }
+    return m->prompt;
+}
+
+/* The first prompt in the body of the fn a global names. */
+static const rb_node *fn_prompt(sym *s)
+{
+    if (!s->prompt_known) {
+        s->prompt = find_prompt(s->decl->b);
+        s->prompt_known = 1;
+    }
+    return s->prompt;
 }
 
 /* ------------------------------------------------------------------ literal checks */
@@ -394,19 +670,32 @@ static void expect_count(checker *c, const rb_node *n, const char *what)
 
 /* ------------------------------------------------------------------ names */
 
-/* A declaration of name anywhere under n (list included): a hint for "undefined". */
-static const rb_node *find_decl(const rb_node *n, const char *name)
+/* Every let, param and secret under n (list included) in tree order, the first of a name kept. */
+static void collect_decls(checker *c, const rb_node *n)
 {
     for (; n; n = n->next) {
-        if ((n->kind == N_LET || n->kind == N_PARAM || n->kind == N_SECRET) && n->str && strcmp(n->str, name) == 0)
-            return n;
-        const rb_node *kids[] = {n->a, n->b, n->c, n->d};
-        for (size_t i = 0; i < sizeof kids / sizeof *kids; i++) {
-            const rb_node *p = find_decl(kids[i], name);
-            if (p) return p;
+        if ((n->kind == N_LET || n->kind == N_PARAM || n->kind == N_SECRET) && n->str &&
+            strmap_put(&c->decl_names, n->str, c->ndecls, 0) == c->ndecls) {
+            if (c->ndecls == c->capdecls) {
+                c->capdecls = c->capdecls ? c->capdecls * 2 : 16;
+                c->decl_nodes = rb_xrealloc(c->decl_nodes, (size_t)c->capdecls * sizeof *c->decl_nodes);
+            }
+            c->decl_nodes[c->ndecls++] = n;
         }
+        const rb_node *kids[] = {n->a, n->b, n->c, n->d};
+        for (size_t i = 0; i < sizeof kids / sizeof *kids; i++) collect_decls(c, kids[i]);
     }
-    return NULL;
+}
+
+/* A declaration of name anywhere in the file: a hint for "undefined" (indexed on first use). */
+static const rb_node *find_decl(checker *c, const char *name)
+{
+    if (!c->decls_built) {
+        collect_decls(c, c->f->root);
+        c->decls_built = 1;
+    }
+    int i = strmap_get(&c->decl_names, name);
+    return i < 0 ? NULL : c->decl_nodes[i];
 }
 
 /* An undefined name: say where a declaration of it is, or suggest a close name. */
@@ -414,11 +703,13 @@ static void undefined(checker *c, scope *sc, const rb_node *n, const char *what)
 {
     rb_buf b;
     buf_init(&b);
-    const rb_node *d = find_decl(c->f->root, n->str);
-    if (d)
-        buf_printf(&b, " (the '%s' at line %d is not visible here)", n->str, d->loc.line);
-    else
-        suggest_name(&b, sc, n->str);
+    if (can_report(c)) {
+        const rb_node *d = find_decl(c, n->str);
+        if (d)
+            buf_printf(&b, " (the '%s' at line %d is not visible here)", n->str, d->loc.line);
+        else
+            suggest_name(c, &b, sc, n->str);
+    }
     error_at(c, n->loc, "undefined %s '%s'%s", what, n->str, buf_cstr(&b));
     buf_free(&b);
 }
@@ -444,7 +735,7 @@ static sym *module_alias(const scope *sc, const rb_node *n)
 }
 
 /* `alias.name`: the member must be a top-level fn, let or secret of the module. */
-static const rb_node *check_member(checker *c, scope *sc, const rb_node *n)
+static member *check_member(checker *c, scope *sc, const rb_node *n)
 {
     sym *s = module_alias(sc, n->a);
     if (!s) {
@@ -452,14 +743,17 @@ static const rb_node *check_member(checker *c, scope *sc, const rb_node *n)
         return NULL;
     }
     if (!s->mod) return NULL;
-    const rb_node *m = module_member(s->mod, n->str);
+    member *m = module_member(c, s->mod, n->str);
     if (m) return m;
+    if (c->mode != MODE_CHECK) return NULL;
     rb_loc at = loc_after(c, loc_after(c, n->a->loc, strlen(n->a->str)), 1);
-    suggest sg = {NULL, 99};
-    for (const rb_node *d = s->mod->file->root->a; d; d = d->next)
-        if ((d->kind == N_FN || d->kind == N_LET || d->kind == N_SECRET) && d->str) suggest_try(&sg, n->str, d->str);
-    if (sg.best)
-        error_at(c, at, "module '%s' has no member '%s' (did you mean '%s'?)", n->a->str, n->str, sg.best);
+    suggest sg = suggest_start(c, n->str);
+    if (can_report(c)) {
+        const module_index *mi = module_index_of(c, s->mod);
+        for (int i = 0; i < mi->n && !suggest_done(&sg); i++) suggest_try(&sg, mi->members[i].decl->str);
+    }
+    if (suggest_best(&sg))
+        error_at(c, at, "module '%s' has no member '%s' (did you mean '%s'?)", n->a->str, n->str, suggest_best(&sg));
     else
         error_at(c, at, "module '%s' has no member '%s'", n->a->str, n->str);
     return NULL;
@@ -543,8 +837,8 @@ static void walk_call(checker *c, scope *sc, const rb_node *n)
         sym *s = lookup(sc, callee->str);
         if (s) {
             s->used = 1;
-            const rb_node *p = s->kind == S_FN ? find_prompt(s->decl->b) : NULL;
-            if (p && c->timer)
+            const rb_node *p = s->kind == S_FN && c->timer ? fn_prompt(s) : NULL;
+            if (p)
                 error_at(c, callee->loc, "a timer body cannot prompt: fn '%s' asks the responder (line %d)",
                          callee->str, p->loc.line);
         } else if ((bi = builtin_find(callee->str)) != NULL) {
@@ -558,9 +852,9 @@ static void walk_call(checker *c, scope *sc, const rb_node *n)
         }
     } else if (callee->kind == N_MEMBER && module_alias(sc, callee->a)) {
         const sym *alias = module_alias(sc, callee->a);
-        const rb_node *m = check_member(c, sc, callee);
-        const rb_node *p = m && m->kind == N_FN ? find_prompt(m->b) : NULL;
-        if (p && c->timer)
+        member *m = check_member(c, sc, callee);
+        const rb_node *p = m && c->timer ? member_prompt(m) : NULL;
+        if (p)
             error_at(c, callee->loc, "a timer body cannot prompt: %s.%s asks the responder (%s:%d)", callee->a->str,
                      callee->str, alias->mod->file->src.name, p->loc.line);
     } else {
@@ -604,11 +898,13 @@ static void walk_http(checker *c, scope *sc, const rb_node *n)
         ok |= strcmp(m, methods[i]) == 0;
         caps |= strcasecmp(m, methods[i]) == 0;
     }
-    rb_loc at = loc_after(c, n->loc, 4);
-    if (!ok && caps)
-        error_at(c, at, "unknown http method '%s' (methods are written in capitals)", m);
-    else if (!ok)
-        error_at(c, at, "unknown http method '%s' (use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS)", m);
+    if (!ok && c->mode == MODE_CHECK) {
+        rb_loc at = loc_after(c, n->loc, 4);
+        if (caps)
+            error_at(c, at, "unknown http method '%s' (methods are written in capitals)", m);
+        else
+            error_at(c, at, "unknown http method '%s' (use GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS)", m);
+    }
     walk_expr(c, sc, n->a);
     for (const rb_node *o = n->opts; o; o = o->next) {
         if (strcmp(o->str, "timeout") == 0) expect_duration(c, o->a, "timeout");
@@ -757,26 +1053,26 @@ static void walk_every(checker *c, scope *sc, const rb_node *n)
 /* The first step with this id (a duplicate comes later and is never found). */
 static const step_entry *find_step(const checker *c, const char *id)
 {
-    for (int i = 0; i < c->nsteps; i++)
-        if (c->steps[i].id && strcmp(c->steps[i].id, id) == 0) return &c->steps[i];
-    return NULL;
+    int i = strmap_get(&c->step_ids, id);
+    return i < 0 ? NULL : &c->steps[i];
 }
 
 static void walk_goto(checker *c, const rb_node *n)
 {
-    rb_loc at = loc_after(c, n->loc, 4);
     if (c->timer) {
         error_at(c, n->loc, "goto cannot be used in an %s body: a timer runs beside the steps, not between them",
                  c->timer);
     } else if (c->fn) {
         error_at(c, n->loc, "goto cannot be used inside a fn (fn '%s'); return a value and goto from the step",
                  c->fn->str);
-    } else if (!find_step(c, n->str)) {
-        suggest sg = {NULL, 99};
-        for (int i = 0; i < c->nsteps; i++)
-            if (c->steps[i].id) suggest_try(&sg, n->str, c->steps[i].id);
-        if (sg.best)
-            error_at(c, at, "goto target '%s' is not a step in this runbook (did you mean '%s'?)", n->str, sg.best);
+    } else if (!find_step(c, n->str) && c->mode == MODE_CHECK) {
+        rb_loc at = loc_after(c, n->loc, 4);
+        suggest sg = suggest_start(c, n->str);
+        for (int i = 0; i < c->nsteps && can_report(c) && !suggest_done(&sg); i++)
+            if (c->steps[i].id) suggest_try(&sg, c->steps[i].id);
+        if (suggest_best(&sg))
+            error_at(c, at, "goto target '%s' is not a step in this runbook (did you mean '%s'?)", n->str,
+                     suggest_best(&sg));
         else
             error_at(c, at, "goto target '%s' is not a step in this runbook", n->str);
     }
@@ -980,15 +1276,19 @@ static void check_header_fields(checker *c, const rb_node *h)
 {
     static const char *const known[] = {"id", "severity", "owner", "summary", "tags", "respond", "resolve"};
     walk_expr(c, &c->globals, h->b);
-    for (const rb_node *fl = h->a; fl; fl = fl->next) {
+    int nfields = ast_list_len(h->a), k = 0;
+    const rb_node **fields = rb_xcalloc(nfields ? (size_t)nfields : 1, sizeof *fields);
+    strmap first = {0};    /* field name -> the first field of that name */
+    for (const rb_node *fl = h->a; fl; fl = fl->next, k++) {
         const char *name = fl->str;
         const rb_node *v = fl->a;
         const char *lit = v ? literal_kind(v) : NULL;
         int is_known = 0;
         for (size_t i = 0; i < sizeof known / sizeof *known; i++) is_known |= strcmp(name, known[i]) == 0;
-        for (const rb_node *e = h->a; e != fl; e = e->next)
-            if (strcmp(e->str, name) == 0)
-                error_at(c, fl->loc, "header field '%s' is given twice (first at line %d)", name, e->loc.line);
+        fields[k] = fl;
+        int e = strmap_put(&first, name, k, 0);
+        if (e != k)
+            error_at(c, fl->loc, "header field '%s' is given twice (first at line %d)", name, fields[e]->loc.line);
         walk_expr(c, &c->globals, v);
         if (!is_known) {
             warn_at(c, fl->loc, "RB100", "unknown header field '%s' (known: id, severity, owner, summary, tags, "
@@ -1014,6 +1314,8 @@ static void check_header_fields(checker *c, const rb_node *h)
             error_at(c, v->loc, "'%s' takes a string, not %s", name, lit);
         }
     }
+    strmap_free(&first);
+    rb_free(fields);
 }
 
 /* The alias of a `use`: written with `as`, the module name, or the file's stem. */
@@ -1044,6 +1346,7 @@ static void checker_init(checker *c, ast_file *f, module_set *ms, diag_list *d, 
     c->files = files;
     scope_init(&c->globals, NULL);
     scope_init(&c->stepvars, &c->globals);
+    c->suggest_budget = SUGGEST_BUDGET;
 }
 
 static void checker_free(checker *c)
@@ -1051,6 +1354,17 @@ static void checker_free(checker *c)
     scope_free(&c->globals);
     scope_free(&c->stepvars);
     rb_free(c->steps);
+    strmap_free(&c->step_ids);
+    rb_free(c->line_starts);
+    strmap_free(&c->decl_names);
+    rb_free(c->decl_nodes);
+    strmap_free(&c->goto_targets);
+    for (int i = 0; i < c->nmods; i++) {
+        rb_free(c->mods[i].members);
+        strmap_free(&c->mods[i].by_name);
+    }
+    rb_free(c->mods);
+    strmap_free(&c->mod_keys);
 }
 
 /* Check a module named by `use` n, once, with its own checker (its own file name). */
@@ -1174,6 +1488,7 @@ static void add_step(checker *c, const rb_node *n)
         c->capsteps = c->capsteps ? c->capsteps * 2 : 16;
         c->steps = rb_xrealloc(c->steps, (size_t)c->capsteps * sizeof *c->steps);
     }
+    if (id) strmap_put(&c->step_ids, id, c->nsteps, 0);
     c->steps[c->nsteps++] = (step_entry){id, n};
 }
 
@@ -1272,7 +1587,7 @@ static const rb_node *last_stmt(const rb_node *step)
  * Only when nothing in the previous step can fall through to it: a confirm gate ("no"
  * skips the rest of the step) or an on failure block could.
  */
-static void warn_unreachable(checker *c, const rb_node *root)
+static void warn_unreachable(checker *c)
 {
     for (int i = 1; i < c->nsteps; i++) {
         const rb_node *prev = c->steps[i - 1].step, *step = c->steps[i].step;
@@ -1280,7 +1595,7 @@ static void warn_unreachable(checker *c, const rb_node *root)
         if (!c->steps[i].id || find_step(c, c->steps[i].id)->step != step) continue;   /* no id, or a duplicate */
         if (!last || (last->kind != N_GOTO && last->kind != N_ABORT)) continue;
         if (prev->c || has_kind(prev->a, N_CONFIRM)) continue;
-        if (has_goto_to(root, c->steps[i].id)) continue;
+        if (has_goto_to(c, c->steps[i].id)) continue;
         warn_at(c, name_loc(c, step), "RB106",
                 "step '%s' can never run: the step before it always ends with %s (line %d) and no goto leads here",
                 c->steps[i].id, last->kind == N_GOTO ? "goto" : "abort", last->loc.line);
@@ -1295,7 +1610,7 @@ int check_warnings(ast_file *f, module_set *ms, diag_list *d)
     check_tree(&c);
     warn_unused(&c);
     warn_no_escalation(&c, f->root->a);
-    warn_unreachable(&c, f->root);
+    warn_unreachable(&c);
     int n = c.count;
     checker_free(&c);
     return n;

@@ -107,6 +107,8 @@ typedef struct interp {
     int step_owner;           /* the running step's instance (timers it starts belong to it) */
     double step_started;
     int run_depth;            /* nesting of `run "other.rb"` */
+    int no_run;               /* the run row could not be written: nothing to end */
+    int begin_failed;         /* globals, params or timers failed before the first step */
     size_t rpos, rcount;      /* replay cursor over o->replay (resume, verify) */
     int replaying;            /* events are matched against the record, not written */
     int went_live;            /* the record ran out: the run goes on for real (resume) */
@@ -598,9 +600,23 @@ static ctl eval_index(interp *I, scope *sc, const rb_node *n, value *out)
         return CTL_OK;
     }
     if (o.t == V_STR && k.t == V_NUM) {
+        /* strings are indexed by character (UTF-8 code point), not by byte */
+        const char *p = o.u.s->s, *end = p + o.u.s->len;
+        long count = 0;
+        for (const char *q = p; q < end; q++) count += ((unsigned char)*q & 0xC0) != 0x80;
         long i = (long)k.u.n;
-        if (i < 0) i += (long)o.u.s->len;
-        *out = i >= 0 && i < (long)o.u.s->len ? v_str(&I->mem, o.u.s->s + i, 1) : v_nil();
+        if (i < 0) i += count;
+        *out = v_nil();
+        for (long at = 0; p < end && i >= 0 && i < count; at++) {
+            size_t len = utf8_seq((const unsigned char *)p, (size_t)(end - p));
+            if (!len) len = 1;
+            if (at == i) {
+                *out = v_str(&I->mem, p, len);
+                out->secret = o.secret;
+                break;
+            }
+            p += len;
+        }
         return CTL_OK;
     }
     return rt_error(I, n, "cannot index a %s with a %s", vtype_name(o.t), vtype_name(k.t));
@@ -1059,9 +1075,10 @@ static ctl send_mail(interp *I, const rb_node *call, argv_ *A, value *out)
     if (c != CTL_OK) return c;
     if (!dry) say(I, "  %s mail %s", r == 0 ? "✓" : "✗", r == 0 ? "sent" : err);
     c = emit(I, "mail.sent", r == 0 ? "sent" : err, json_pack("{s:b, s:s, s:b}", "ok", r == 0, "error", err, "skipped", dry));
-    value res = v_map(&I->mem, 2);
+    value res = v_map(&I->mem, 3);
     map_set(&I->mem, res, "ok", v_bool(r == 0));
     map_set(&I->mem, res, "error", r == 0 ? v_nil() : v_cstr(&I->mem, err));
+    map_set(&I->mem, res, "skipped", v_bool(dry));
     *out = res;
     return c;
 }
@@ -2046,7 +2063,8 @@ static ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out
         map_set(&I->mem, r, "status", v_num((double)res.status));
         map_set(&I->mem, r, "body", v_str(&I->mem, buf_cstr(&body_rec), body_rec.len));
         json_error_t je;
-        json_t *parsed = res.body.len ? json_loadb(res.body.data, res.body.len, JSON_DECODE_ANY, &je) : NULL;
+        /* parsed from the scrubbed body: a secret the server echoes back stays redacted */
+        json_t *parsed = body_rec.len ? json_loadb(body_rec.data, body_rec.len, JSON_DECODE_ANY, &je) : NULL;
         map_set(&I->mem, r, "json", parsed ? value_from_json(&I->mem, parsed) : v_nil());
         json_decref(parsed);
         map_set(&I->mem, r, "headers", value_from_json(&I->mem, res.headers));
@@ -2703,111 +2721,146 @@ static ctl run_body(interp *I, const step_ref *s)
     return c;
 }
 
+/*
+ * Where a run is in its steps: the cursor, the phase it is in, the steps completed (for
+ * roll back), and how the run ended once it has.  run_steps() loops over stepper_step();
+ * the REPL calls stepper_step() one step at a time.
+ */
+typedef struct stepper {
+    int idx;                  /* the next step to run */
+    const rb_node *phase;
+    int phase_owner;
+    int *done;
+    int ndone, capdone;
+    const char *status;       /* "finished", "failed", "aborted" */
+    int over;                 /* the run ended (abort, roll back) */
+} stepper;
+
+static void stepper_init(interp *I, stepper *st, int start)
+{
+    memset(st, 0, sizeof *st);
+    st->idx = start;
+    st->capdone = I->nsteps + 1;
+    st->done = arena_alloc(&I->mem, (size_t)st->capdone * sizeof *st->done);
+    st->status = "finished";
+}
+
+static void stepper_done(interp *I, stepper *st, int idx)
+{
+    if (st->ndone == st->capdone) {
+        int *n = arena_alloc(&I->mem, (size_t)st->capdone * 2 * sizeof *n);
+        memcpy(n, st->done, (size_t)st->ndone * sizeof *n);
+        st->done = n;
+        st->capdone *= 2;
+    }
+    st->done[st->ndone++] = idx;
+}
+
+/* The current phase's timers end (at the end of the run, or before a jump elsewhere). */
+static void stepper_leave_phase(interp *I, stepper *st)
+{
+    if (st->phase_owner) timers_end_owner(I, st->phase_owner);
+    st->phase = NULL;
+    st->phase_owner = 0;
+}
+
+/* Run the step at st->idx and move the cursor (next step, goto target, or the same step
+ * again after "retry").  Sets st->over and st->status when the run ends here. */
+static ctl stepper_step(interp *I, stepper *st)
+{
+    int idx = st->idx;
+    const step_ref *s = &I->steps[idx];
+    ctl c;
+    if (s->phase != st->phase) {
+        stepper_leave_phase(I, st);
+        st->phase = s->phase;
+        st->phase_owner = st->phase ? ++I->next_owner : 0;
+        if (st->phase && (c = enter_phase(I, st->phase, st->phase_owner)) != CTL_OK) return c;
+    }
+    I->step_id = s->id;
+    const char *title = step_title(I, s);
+    say(I, "\n-> [%d/%d] %s (%s)", idx + 1, I->nsteps, title, s->id);
+    if ((c = emit(I, "step.start", title, json_pack("{s:s, s:s}", "id", s->id, "title", title))) != CTL_OK) return c;
+    const char *outcome;
+    int next = idx + 1;
+    c = run_body(I, s);
+    if (c == CTL_STOP) return c;
+    if (c == CTL_OK || c == CTL_RETURN || c == CTL_BREAK || c == CTL_CONTINUE) {
+        outcome = "ok";
+    } else if (c == CTL_SKIP) {
+        outcome = "skipped";
+        say(I, "  (skipped by the responder)");
+    } else if (c == CTL_GOTO) {
+        outcome = "ok";
+        next = step_index(I, I->goto_target);
+        if (next < 0) {
+            I->cur_file = I->file;
+            rt_error(I, I->goto_node, "goto: no step '%s'", I->goto_target);
+            c = CTL_FAIL;
+        }
+    } else {
+        outcome = "failed";
+    }
+    if (c == CTL_ABORT) {
+        report_error(I, "aborted");
+        emit(I, "step.end", "aborted", json_pack("{s:s}", "outcome", "aborted"));
+        st->status = "aborted";
+        st->over = 1;
+        return CTL_OK;
+    }
+    if (c == CTL_FAIL) {
+        report_error(I, "error");
+        outcome = "failed";
+        if (s->step->c) {
+            say(I, "  running the on failure block of %s", s->id);
+            ctl fc = exec_in(I, I->globals, s->step->c);
+            if (fc == CTL_STOP) return fc;
+            if (fc == CTL_ABORT || fc == CTL_FAIL) {
+                report_error(I, fc == CTL_ABORT ? "aborted" : "error");
+                emit(I, "step.end", "failed", json_pack("{s:s}", "outcome", "failed"));
+                st->status = fc == CTL_ABORT ? "aborted" : "failed";
+                st->over = 1;
+                return CTL_OK;
+            }
+            if (fc == CTL_GOTO) next = step_index(I, I->goto_target);
+            /* the on failure block handled it: the step failed, the run goes on */
+        } else {
+            fail_choice ch;
+            if ((c = failure_menu(I, s->step, s->id, &ch)) != CTL_OK) return c;
+            if (ch == FAIL_RETRY) {
+                if (emit(I, "step.end", "failed", json_pack("{s:s}", "outcome", "failed")) != CTL_OK) return CTL_STOP;
+                return CTL_OK;   /* the cursor stays: the step starts again */
+            }
+            if (ch == FAIL_SKIP) {
+                outcome = "skipped";
+            } else {
+                if (emit(I, "step.end", "failed", json_pack("{s:s}", "outcome", "failed")) != CTL_OK) return CTL_STOP;
+                if (ch == FAIL_ROLLBACK) {
+                    if ((c = roll_back(I, st->done, st->ndone)) != CTL_OK) return c;
+                    st->status = "failed";
+                } else {
+                    st->status = "aborted";
+                }
+                st->over = 1;
+                return CTL_OK;
+            }
+        }
+    }
+    if ((c = emit(I, "step.end", outcome, json_pack("{s:s}", "outcome", outcome))) != CTL_OK) return c;
+    if (strcmp(outcome, "ok") == 0) stepper_done(I, st, idx);
+    st->idx = next;
+    return CTL_OK;
+}
+
 static ctl run_steps(interp *I, int start, const char **status)
 {
-    int capdone = I->nsteps + 1, ndone = 0;
-    int *done = arena_alloc(&I->mem, (size_t)capdone * sizeof *done);
-    const rb_node *phase = NULL;
-    int phase_owner = 0;
-    int idx = start;
-    *status = "finished";
-    while (idx >= 0 && idx < I->nsteps) {
-        const step_ref *s = &I->steps[idx];
-        ctl c;
-        if (s->phase != phase) {
-            if (phase_owner) timers_end_owner(I, phase_owner);
-            phase = s->phase;
-            phase_owner = phase ? ++I->next_owner : 0;
-            if (phase && (c = enter_phase(I, phase, phase_owner)) != CTL_OK) return c;
-        }
-        I->step_id = s->id;
-        const char *title = step_title(I, s);
-        say(I, "\n-> [%d/%d] %s (%s)", idx + 1, I->nsteps, title, s->id);
-        if ((c = emit(I, "step.start", title, json_pack("{s:s, s:s}", "id", s->id, "title", title))) != CTL_OK) return c;
-        const char *outcome;
-        int next = idx + 1;
-        c = run_body(I, s);
-        if (c == CTL_STOP) return c;
-        if (c == CTL_OK || c == CTL_RETURN || c == CTL_BREAK || c == CTL_CONTINUE) {
-            outcome = "ok";
-        } else if (c == CTL_SKIP) {
-            outcome = "skipped";
-            say(I, "  (skipped by the responder)");
-        } else if (c == CTL_GOTO) {
-            outcome = "ok";
-            next = step_index(I, I->goto_target);
-            if (next < 0) {
-                I->cur_file = I->file;
-                rt_error(I, I->goto_node, "goto: no step '%s'", I->goto_target);
-                c = CTL_FAIL;
-            }
-        } else {
-            outcome = "failed";
-        }
-        if (c == CTL_ABORT) {
-            report_error(I, "aborted");
-            emit(I, "step.end", "aborted", json_pack("{s:s}", "outcome", "aborted"));
-            *status = "aborted";
-            return CTL_OK;
-        }
-        if (c == CTL_FAIL) {
-            report_error(I, "error");
-            outcome = "failed";
-            if (s->step->c) {
-                say(I, "  running the on failure block of %s", s->id);
-                ctl fc = exec_in(I, I->globals, s->step->c);
-                if (fc == CTL_STOP) return fc;
-                if (fc == CTL_ABORT) {
-                    report_error(I, "aborted");
-                    emit(I, "step.end", "failed", json_pack("{s:s}", "outcome", "failed"));
-                    *status = "aborted";
-                    return CTL_OK;
-                }
-                if (fc == CTL_GOTO) {
-                    next = step_index(I, I->goto_target);
-                } else if (fc == CTL_FAIL) {
-                    report_error(I, "error");
-                    emit(I, "step.end", "failed", json_pack("{s:s}", "outcome", "failed"));
-                    *status = "failed";
-                    return CTL_OK;
-                }
-                /* the on failure block handled it: the step failed, the run goes on */
-            } else {
-                fail_choice ch;
-                if ((c = failure_menu(I, s->step, s->id, &ch)) != CTL_OK) return c;
-                if (ch == FAIL_RETRY) {
-                    if (emit(I, "step.end", "failed", json_pack("{s:s}", "outcome", "failed")) != CTL_OK) return CTL_STOP;
-                    continue;   /* same idx: the step starts again */
-                }
-                if (ch == FAIL_SKIP) {
-                    outcome = "skipped";
-                } else {
-                    if (emit(I, "step.end", "failed", json_pack("{s:s}", "outcome", "failed")) != CTL_OK) return CTL_STOP;
-                    if (ch == FAIL_ROLLBACK) {
-                        if ((c = roll_back(I, done, ndone)) != CTL_OK) return c;
-                        *status = "failed";
-                    } else {
-                        *status = "aborted";
-                    }
-                    return CTL_OK;
-                }
-            }
-        }
-        json_t *d = json_pack("{s:s}", "outcome", outcome);
-        if ((c = emit(I, "step.end", outcome, d)) != CTL_OK) return c;
-        if (strcmp(outcome, "ok") == 0) {
-            if (ndone == capdone) {
-                int *n = arena_alloc(&I->mem, (size_t)capdone * 2 * sizeof *n);
-                memcpy(n, done, (size_t)ndone * sizeof *n);
-                done = n;
-                capdone *= 2;
-            }
-            done[ndone++] = idx;
-        }
-        idx = next;
-    }
-    if (phase_owner) timers_end_owner(I, phase_owner);
-    return CTL_OK;
+    stepper st;
+    stepper_init(I, &st, start);
+    ctl c = CTL_OK;
+    while (c == CTL_OK && !st.over && st.idx >= 0 && st.idx < I->nsteps) c = stepper_step(I, &st);
+    stepper_leave_phase(I, &st);
+    *status = st.status;
+    return c;
 }
 
 /* ------------------------------------------------------------------ the run */
@@ -2940,146 +2993,163 @@ static ctl exec_run(interp *I, scope *sc, const rb_node *n)
     return c;
 }
 
-int eval_run(ast_file *f, module_set *ms, const exec_opts *o)
+/* Set up an interpreter for file f (its steps, incident, prompter). */
+static void interp_init(interp *I, ast_file *f, module_set *ms, const exec_opts *o)
 {
-    interp I;
-    memset(&I, 0, sizeof I);
-    arena_init(&I.mem);
-    buf_init(&I.err);
-    I.o = o;
-    I.file = f;
-    I.cur_file = f;
-    I.ms = ms;
-    I.rec = o->rec;
-    I.step_deadline = -1;
-    I.globals = scope_new(&I, NULL);
-    prompt_hooks hooks = {hook_wait_readable, hook_delay, &I};
-    I.prompts = prompter_new(o->answers, o->auto_mode, &hooks);
-    I.inc.status = "investigating";
-    I.inc.acknowledged_at = I.inc.resolved_at = -1;
-    I.inc.roles = v_map(&I.mem, 4);
-    I.inc.severity = v_sev(3);
-    collect_steps(&I, f->root);
-
+    memset(I, 0, sizeof *I);
+    arena_init(&I->mem);
+    buf_init(&I->err);
+    I->o = o;
+    I->file = f;
+    I->cur_file = f;
+    I->ms = ms;
+    I->rec = o->rec;
+    I->step_deadline = -1;
+    I->globals = scope_new(I, NULL);
+    prompt_hooks hooks = {hook_wait_readable, hook_delay, I};
+    I->prompts = prompter_new(o->answers, o->auto_mode, &hooks);
+    I->inc.status = "investigating";
+    I->inc.acknowledged_at = I->inc.resolved_at = -1;
+    I->inc.roles = v_map(&I->mem, 4);
+    I->inc.severity = v_sev(3);
+    collect_steps(I, f->root);
     const rb_node *h = header_of(f);
-    I.inc.title = h && h->str ? h->str : o->path;
+    I->inc.title = h && h->str ? h->str : o->path;
     const rb_node *sev = hfield(h, "severity");
-    if (sev && sev->kind == N_SEV) I.inc.severity = v_sev((int)sev->num);
+    if (sev && sev->kind == N_SEV) I->inc.severity = v_sev((int)sev->num);
+}
+
+static void interp_free(interp *I)
+{
+    prompter_free(I->prompts);
+    for (int i = 0; i < I->nsubs; i++) ast_file_free(I->subs[i]);
+    rb_free(I->subs);
+    arena_free(&I->mem);
+    buf_free(&I->err);
+}
+
+/*
+ * Start the run: its row in the record (or, replaying, the recorded one), run.start, the
+ * globals and params in source order, and the incident-wide timers.  Returns CTL_OK, or
+ * CTL_STOP with I->exit_code set (2: the runbook failed before its first step; 3: the
+ * record cannot be written).
+ */
+static ctl run_begin(interp *I)
+{
+    const exec_opts *o = I->o;
+    ast_file *f = I->file;
+    const rb_node *h = header_of(f);
     const rb_node *rw = hfield(h, "respond"), *sw = hfield(h, "resolve");
-
-    int start = 0;
-    if (o->start_at) {
-        start = step_index(&I, o->start_at);
-        if (start < 0) {
-            fprintf(stderr, "runbook: --start-at %s: no such step in %s\n", o->start_at, o->path);
-            prompter_free(I.prompts);
-            arena_free(&I.mem);
-            buf_free(&I.err);
-            return 2;
-        }
-    }
-
-    /* The run row first: nothing happens before it is recorded. */
     char sevtxt[8];
-    snprintf(sevtxt, sizeof sevtxt, "P%d", (int)I.inc.severity.u.n);
+    snprintf(sevtxt, sizeof sevtxt, "P%d", (int)I->inc.severity.u.n);
     json_t *params = json_object();
     char *incident = NULL;
     value stored = v_nil();
     if (o->replay) {
         /* Replaying a recorded run: its clock restarts at its start, its row already exists. */
-        I.replaying = 1;
-        I.rcount = json_array_size(o->replay);
-        I.inc.started_at = clock_parse_iso(json_string_value(json_object_get(o->replay_run, "started_at")));
-        clock_use_virtual(I.inc.started_at);
-        I.run_id = o->resume_run;
+        I->replaying = 1;
+        I->rcount = json_array_size(o->replay);
+        I->inc.started_at = clock_parse_iso(json_string_value(json_object_get(o->replay_run, "started_at")));
+        clock_use_virtual(I->inc.started_at);
+        I->run_id = o->resume_run;
         incident = rb_xstrdup(json_string_value(json_object_get(o->replay_run, "incident")));
         json_t *jp = json_object_get(o->replay_run, "params");
-        stored = json_is_object(jp) ? value_from_json(&I.mem, jp) : v_map(&I.mem, 1);
+        stored = json_is_object(jp) ? value_from_json(&I->mem, jp) : v_map(&I->mem, 1);
     } else {
-        I.inc.started_at = clock_now();
+        I->inc.started_at = clock_now();
     }
-    rec_run_info info = {o->path, f->text, I.inc.title, sevtxt, o->incident,
+    rec_run_info info = {o->path, f->text, I->inc.title, sevtxt, o->incident,
                          clock_is_virtual() ? "virtual" : "real", o->mode, params,
-                         I.inc.started_at, rw && rw->kind == N_DUR ? rw->num : -1,
+                         I->inc.started_at, rw && rw->kind == N_DUR ? rw->num : -1,
                          sw && sw->kind == N_DUR ? sw->num : -1};
-    if (!o->replay && rec_run_start(I.rec, &info, &I.run_id, &incident) != 0) {
-        fprintf(stderr, "runbook: cannot record the run: %s\n", rec_error(I.rec));
+    if (!o->replay && rec_run_start(I->rec, &info, &I->run_id, &incident) != 0) {
+        fprintf(stderr, "runbook: cannot record the run: %s\n", rec_error(I->rec));
         json_decref(params);
-        prompter_free(I.prompts);
-        arena_free(&I.mem);
-        buf_free(&I.err);
-        return 3;
+        I->exit_code = 3;
+        I->no_run = 1;
+        return CTL_STOP;
     }
-    I.inc.id = arena_strdup(&I.mem, o->incident ? o->incident : incident);
+    I->inc.id = arena_strdup(&I->mem, o->incident ? o->incident : incident);
     rb_free(incident);
-    say(&I, "runbook: %s — incident %s, run %lld%s", I.inc.title, I.inc.id, (long long)I.run_id,
+    say(I, "runbook: %s — incident %s, run %lld%s", I->inc.title, I->inc.id, (long long)I->run_id,
         o->verify ? " (verifying against the record)" : o->replay ? " (resuming: replaying the record)"
         : o->dry_run ? " (dry run)" : "");
-    ctl c = emit(&I, "run.start", I.inc.title,
-                 json_pack("{s:s, s:s, s:s, s:b, s:b}", "runbook", o->path, "incident", I.inc.id, "severity", sevtxt,
+    ctl c = emit(I, "run.start", I->inc.title,
+                 json_pack("{s:s, s:s, s:s, s:b, s:b}", "runbook", o->path, "incident", I->inc.id, "severity", sevtxt,
                            "dry_run", o->dry_run, "auto", o->auto_mode));
-
-    const char *status = "finished";
     param_ctx pc = {params, v_nil(), o->replay ? stored : v_nil()};
-    if (c == CTL_OK) c = define_globals(&I, f, I.globals, &pc);
+    if (c == CTL_OK) c = define_globals(I, f, I->globals, &pc);
     if (c == CTL_OK && json_object_size(params)) {
-        if (!o->replay && rec_run_set_params(I.rec, I.run_id, params) != 0) {
-            fprintf(stderr, "runbook: cannot record the params: %s\n", rec_error(I.rec));
-            I.exit_code = 3;
+        if (!o->replay && rec_run_set_params(I->rec, I->run_id, params) != 0) {
+            fprintf(stderr, "runbook: cannot record the params: %s\n", rec_error(I->rec));
+            I->exit_code = 3;
             c = CTL_STOP;
         } else {
-            c = emit(&I, "params", "parameters", json_deep_copy(params));
+            c = emit(I, "params", "parameters", json_deep_copy(params));
         }
     }
     json_decref(params);
+    if (c == CTL_OK) c = start_run_timers(I, h, 0);
     if (c == CTL_FAIL || c == CTL_ABORT) {
-        report_error(&I, "error");
-        status = "failed";
-        c = CTL_OK;
-        I.exit_code = 2;
-    } else if (c == CTL_OK) {
-        c = start_run_timers(&I, h, 0);
-        if (c == CTL_FAIL || c == CTL_ABORT) {
-            report_error(&I, "error");
-            status = "failed";
-            c = CTL_OK;
-            I.exit_code = 2;
-        } else if (c == CTL_OK) {
-            c = run_steps(&I, start, &status);
-        }
+        report_error(I, "error");
+        I->exit_code = 2;
+        I->begin_failed = 1;
+        return CTL_STOP;
     }
-    if (c == CTL_STOP) status = I.exit_code == 3 ? "failed" : "interrupted";
-    int code = c == CTL_STOP ? I.exit_code : I.exit_code ? I.exit_code
-             : strcmp(status, "finished") == 0 ? 0 : 1;
+    return c;
+}
+
+/* End the run: run.end and the run row's status (verify: check the record ended too).
+ * Returns the process exit status. */
+static int run_finish(interp *I, ctl c, const char *status)
+{
+    const exec_opts *o = I->o;
+    if (I->no_run) return I->exit_code;
+    if (I->begin_failed) status = "failed";
+    else if (c == CTL_STOP) status = I->exit_code == 3 ? "failed" : "interrupted";
+    int code = c == CTL_STOP ? I->exit_code : I->exit_code ? I->exit_code : strcmp(status, "finished") == 0 ? 0 : 1;
     if (o->verify) {
         /* verify: the run's end must be the record's end too */
         if (c != CTL_STOP) {
-            I.step_id = NULL;
+            I->step_id = NULL;
             rb_buf t;
             buf_init(&t);
             buf_printf(&t, "run %s", status);
-            ctl e = emit(&I, "run.end", buf_cstr(&t), NULL);
+            ctl e = emit(I, "run.end", buf_cstr(&t), NULL);
             buf_free(&t);
-            code = e == CTL_OK && I.rpos == I.rcount ? 0 : e == CTL_OK ? (diverged(&I, "run.end", "the runbook ends here"), 1)
-                 : I.exit_code;
+            code = e == CTL_OK && I->rpos == I->rcount ? 0
+                 : e == CTL_OK ? (diverged(I, "run.end", "the runbook ends here"), 1) : I->exit_code;
         }
-        if (code == 0) printf("verified: the runbook takes the recorded path (%zu of %zu events reproduced)\n", I.rpos,
-                              I.rcount);
-    } else if (I.exit_code != 3 && !(c == CTL_STOP && I.exit_code == 2 && o->replay)) {
-        I.step_id = NULL;
+        if (code == 0)
+            printf("verified: the runbook takes the recorded path (%zu of %zu events reproduced)\n", I->rpos, I->rcount);
+    } else if (I->exit_code != 3 && !(c == CTL_STOP && I->exit_code == 2 && o->replay && !I->begin_failed)) {
+        I->step_id = NULL;
         rb_buf t;
         buf_init(&t);
         buf_printf(&t, "run %s", status);
-        if (emit(&I, "run.end", buf_cstr(&t), json_pack("{s:s, s:i}", "status", status, "exit", code)) != CTL_OK ||
-            rec_run_end(I.rec, I.run_id, status, clock_now()) != 0)
+        if (emit(I, "run.end", buf_cstr(&t), json_pack("{s:s, s:i}", "status", status, "exit", code)) != CTL_OK ||
+            rec_run_end(I->rec, I->run_id, status, clock_now()) != 0)
             code = 3;
         buf_free(&t);
-        say(&I, "\nrun %lld %s (incident %s)", (long long)I.run_id, status, I.inc.id);
+        say(I, "\nrun %lld %s (incident %s)", (long long)I->run_id, status, I->inc.id);
     }
-    prompter_free(I.prompts);
-    for (int i = 0; i < I.nsubs; i++) ast_file_free(I.subs[i]);
-    rb_free(I.subs);
-    arena_free(&I.mem);
-    buf_free(&I.err);
+    return code;
+}
+
+int eval_run(ast_file *f, module_set *ms, const exec_opts *o)
+{
+    interp I;
+    interp_init(&I, f, ms, o);
+    int start = 0;
+    if (o->start_at && (start = step_index(&I, o->start_at)) < 0) {
+        fprintf(stderr, "runbook: --start-at %s: no such step in %s\n", o->start_at, o->path);
+        interp_free(&I);
+        return 2;
+    }
+    const char *status = "finished";
+    ctl c = run_begin(&I);
+    if (c == CTL_OK) c = run_steps(&I, start, &status);
+    int code = run_finish(&I, c, status);
+    interp_free(&I);
     return code;
 }

@@ -292,6 +292,33 @@ static ast_file *parse_owned(const char *name, char *text, size_t len, diag_list
     return f;
 }
 
+ast_file *parse_repl(const char *name, const char *text, size_t len, diag_list *d, int *incomplete)
+{
+    ast_file *f = rb_xcalloc(1, sizeof *f);
+    arena_init(&f->mem);
+    f->text = rb_xstrndup(text, len);
+    f->len = len;
+    f->src.name = rb_xstrdup(name);
+    f->src.text = f->text;
+    f->src.len = len;
+    pstate ps;
+    memset(&ps, 0, sizeof ps);
+    ps.file = f;
+    ps.diags = d;
+    ps.start_token = START_REPL;
+    *incomplete = 0;
+    size_t bad = utf8_invalid_at((const unsigned char *)f->text, len);
+    if (bad < len) {
+        pstate_error(&ps, loc_of_offset(f->text, bad), "invalid UTF-8 or a NUL byte in the input");
+        return f;
+    }
+    rb_node *root = run_parser(&ps, f->text, len, (rb_loc){1, 1});
+    *incomplete = ps.incomplete;
+    f->root = ps.stop ? NULL : root;
+    f->is_module = 1;
+    return f;
+}
+
 ast_file *parse_text(const char *name, const char *text, size_t len, diag_list *d)
 {
     return parse_owned(name, rb_xstrndup(text, len), len, d);

@@ -186,7 +186,11 @@ static int collection_fns(call *c, value *out)
     if (strcmp(nm, "len") == 0) {
         if (want(c, 1, 1)) return -1;
         value v = c->p[0];
-        if (v.t == V_STR) *out = v_num((double)v.u.s->len);
+        if (v.t == V_STR) {
+            size_t chars = 0;   /* characters (UTF-8 code points), not bytes */
+            for (size_t i = 0; i < v.u.s->len; i++) chars += ((unsigned char)v.u.s->s[i] & 0xC0) != 0x80;
+            *out = v_num((double)chars);
+        }
         else if (v.t == V_LIST) *out = v_num(v.u.l->n);
         else if (v.t == V_MAP) *out = v_num(v.u.m->n);
         else return fail(c, "needs a string, list or map, not a %s", vtype_name(v.t));
