@@ -9,6 +9,7 @@
 #define RB_EVAL_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <jansson.h>
 #include "ast.h"
 #include "module.h"
@@ -42,7 +43,34 @@ typedef struct exec_opts {
 /* Run the runbook f (already parsed and checked); returns the exit status of cli.md. */
 int eval_run(ast_file *f, module_set *ms, const exec_opts *o);
 
+/*
+ * A REPL session: a run kept open between inputs (see repl.c).  session_open starts the
+ * run of f (recorded with o->mode, e.g. "repl"); NULL with *rc set when it cannot start.
+ * The other calls return 0, 1 after an error (already reported), 130 when Ctrl-C stopped
+ * what was running (the session goes on), or 3 when the record cannot be written.
+ */
+typedef struct eval_session eval_session;
+eval_session *session_open(ast_file *f, module_set *ms, const exec_opts *o, int *rc);
+/* Run one parsed input (the session keeps chunk); text is recorded as typed. */
+int session_input(eval_session *S, ast_file *chunk, const char *text);
+int session_next(eval_session *S);
+int session_run(eval_session *S, const char *const *breaks, int nbreaks);
+int session_goto(eval_session *S, const char *id);    /* -1: no such step */
+int session_current(eval_session *S);                 /* the current step's index, -1 at the end */
+void session_steps(eval_session *S, FILE *out);
+void session_vars(eval_session *S, FILE *out);
+void session_timers(eval_session *S, FILE *out);
+/* Wait until fd is readable while timers fire; 0, or -1 on Ctrl-C. */
+int session_wait_input(eval_session *S, int fd);
+/* Every name the REPL can complete: variables, functions, module members, steps, builtins. */
+void session_names(eval_session *S, void (*add)(void *ctx, const char *name), void *ctx);
+prompter *session_prompter(eval_session *S);
+/* End the run (run.end) and free the session; returns the run's exit status. */
+int session_close(eval_session *S);
+
 /* Ctrl-C: called from the SIGINT handler (async-signal-safe: sets a flag). */
 void eval_interrupt(void);
+/* The REPL dealt with a Ctrl-C (it cleared the line): forget it. */
+void eval_clear_interrupt(void);
 
 #endif

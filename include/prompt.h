@@ -60,6 +60,13 @@ void prompter_free(prompter *p);
  * the line being typed: call pause before printing and resume after. No-ops otherwise. */
 void prompt_pause(prompter *p);
 void prompt_resume(prompter *p);
+/* One line of non-terminal standard input through the prompter's own buffer (so a REPL
+ * and the prompts of what it runs share one reader).  NULL at the end of input; *status
+ * is -1 when interrupted. */
+char *prompt_read_line(prompter *p, int *status);
+
+/* Another readline prompt (the REPL's) is on the screen: pause/resume apply to it too. */
+void prompt_line_active(prompter *p, int on);
 
 /* Load and validate an answers file; NULL with a message in *err (rb_free) on error. */
 json_t *prompt_load_answers(const char *path, char **err);

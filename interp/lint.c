@@ -31,6 +31,14 @@ static void paths_add(path_list *p, const char *s)
     p->items[p->n++] = rb_xstrdup(s);
 }
 
+static void paths_free(path_list *p)
+{
+    for (int i = 0; i < p->n; i++) rb_free(p->items[i]);
+    rb_free(p->items);
+    p->items = NULL;
+    p->n = p->cap = 0;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -84,7 +92,7 @@ static int walk(const char *dir, path_list *out, int depth, seen_dirs *seen)
         buf_free(&b);
     }
     closedir(d);
-    qsort(here.items, (size_t)here.n, sizeof *here.items, cmp_str);
+    if (here.n > 1) qsort(here.items, (size_t)here.n, sizeof *here.items, cmp_str);
     int rc = 0;
     for (int i = 0; i < here.n; i++) {
         struct stat st;
@@ -137,9 +145,14 @@ int cmd_lint(int argc, char **argv)
     lint_format fmt = FMT_TEXT;
     int strict = 0;
     path_list inputs = {0};
+    int only_paths = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--strict") == 0) {
+        if (only_paths) {
+            paths_add(&inputs, a);
+        } else if (strcmp(a, "--") == 0) {
+            only_paths = 1;
+        } else if (strcmp(a, "--strict") == 0) {
             strict = 1;
         } else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
             const char *v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
@@ -148,10 +161,12 @@ int cmd_lint(int argc, char **argv)
             else if (v && strcmp(v, "sarif") == 0) fmt = FMT_SARIF;
             else {
                 fprintf(stderr, "runbook lint: --format takes text, json or sarif\n");
+                paths_free(&inputs);
                 return EXIT_USAGE;
             }
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "runbook lint: unknown option '%s' (see runbook help lint)\n", a);
+            paths_free(&inputs);
             return EXIT_USAGE;
         } else {
             paths_add(&inputs, a);

@@ -41,6 +41,17 @@ static const command commands[] = {
      "Without a terminal and without --answers, each prompt reads one line of standard input.\n"
      "Exit: 0 finished, 1 failed or aborted, 2 usage or the runbook does not check, 3 the\n"
      "database cannot be written, 4 input required, 130 interrupted.\n"},
+    {"repl", cmd_repl, "runbook repl [FILE] [--set NAME=VALUE]... [--answers FILE] [--clock …] [--db PATH]",
+     "Interactive: type statements and expressions as in a step (an expression's value is\n"
+     "printed; an unfinished block, string or heredoc continues on the next line), or step\n"
+     "through FILE: its params, modules, globals and timers are loaded, and timers keep firing\n"
+     "while the prompt waits.  The session is recorded as a run like any other.\n"
+     "\n"
+     "  :steps  :next  :run  :goto ID  :break ID  :vars  :timers  :load FILE  :help  :quit\n"
+     "\n"
+     "History is kept in $XDG_STATE_HOME/runbook/history; Tab completes keywords, names,\n"
+     "module members, step ids and commands.  Ctrl-C cancels the line or the running\n"
+     "command; Ctrl-D or :quit leaves.\n"},
     {"resume", cmd_resume, "runbook resume RUN [--auto] [--answers FILE] [--db PATH]",
      "Continue an interrupted run from where it stopped, appending to the same run.  The\n"
      "recorded runbook source is re-run against the record: completed commands, answers and\n"

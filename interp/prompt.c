@@ -28,8 +28,6 @@ struct prompter {
     int auto_mode;
     int tty;                  /* standard input is a terminal */
     prompt_hooks hooks;
-    rb_buf in;                /* bytes read from standard input, not yet used */
-    int in_eof;
     int reading;              /* a readline prompt is on the screen */
     char *rl_line;            /* the line readline handed over (callback mode) */
     int rl_done;
@@ -41,6 +39,14 @@ struct prompter {
  */
 static prompter *rl_owner;
 
+/*
+ * Standard input is one per process: the bytes read from it but not yet used belong to
+ * it, not to a prompter, so that a REPL that ends a run and starts another (:load) loses
+ * none of the lines that were piped to it.
+ */
+static rb_buf stdin_pending;
+static int stdin_eof;
+
 prompter *prompter_new(json_t *answers, int auto_mode, const prompt_hooks *hooks)
 {
     prompter *p = rb_xcalloc(1, sizeof *p);
@@ -49,7 +55,6 @@ prompter *prompter_new(json_t *answers, int auto_mode, const prompt_hooks *hooks
     p->auto_mode = auto_mode;
     p->tty = isatty(0) && isatty(1);
     if (hooks) p->hooks = *hooks;
-    buf_init(&p->in);
     return p;
 }
 
@@ -57,7 +62,6 @@ void prompter_free(prompter *p)
 {
     if (!p) return;
     json_decref(p->used);
-    buf_free(&p->in);
     rb_free(p);
 }
 
@@ -77,20 +81,22 @@ static int wait_fd(prompter *p, int fd)
  */
 static char *read_line(prompter *p, int *status)
 {
+    rb_buf *in = &stdin_pending;
     *status = 0;
     for (;;) {
-        char *nl = p->in.len ? memchr(p->in.data, '\n', p->in.len) : NULL;
-        if (nl || (p->in_eof && p->in.len)) {
-            size_t n = nl ? (size_t)(nl - p->in.data) : p->in.len;
-            char *line = rb_xstrndup(p->in.data, n);
+        char *nl = in->len ? memchr(in->data, '\n', in->len) : NULL;
+        if (nl || (stdin_eof && in->len)) {
+            size_t n = nl ? (size_t)(nl - in->data) : in->len;
+            char *line = rb_xstrndup(in->data, n);
             size_t used = nl ? n + 1 : n;
-            memmove(p->in.data, p->in.data + used, p->in.len - used);
-            p->in.len -= used;
-            p->in.data[p->in.len] = '\0';
+            memmove(in->data, in->data + used, in->len - used);
+            in->len -= used;
+            in->data[in->len] = '\0';
             if (n && line[n - 1] == '\r') line[n - 1] = '\0';
+            if (in->len == 0) buf_free(in);   /* nothing left behind at exit */
             return line;
         }
-        if (p->in_eof) return NULL;
+        if (stdin_eof) return NULL;
         if (wait_fd(p, 0) < 0) {
             *status = -1;
             return NULL;
@@ -98,9 +104,14 @@ static char *read_line(prompter *p, int *status)
         char chunk[4096];
         ssize_t r = read(0, chunk, sizeof chunk);
         if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) p->in_eof = 1;
-        else buf_addn(&p->in, chunk, (size_t)r);
+        if (r <= 0) stdin_eof = 1;
+        else buf_addn(in, chunk, (size_t)r);
     }
+}
+
+char *prompt_read_line(prompter *p, int *status)
+{
+    return read_line(p, status);
 }
 
 static void rl_got_line(char *line)
@@ -137,6 +148,11 @@ static char *read_terminal(prompter *p, const char *prompt, int *status)
     free(p->rl_line);
     p->rl_line = NULL;
     return line;
+}
+
+void prompt_line_active(prompter *p, int on)
+{
+    if (p) p->reading = on;
 }
 
 void prompt_pause(prompter *p)
