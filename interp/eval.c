@@ -113,6 +113,7 @@ typedef struct interp {
     int replaying;            /* events are matched against the record, not written */
     int went_live;            /* the record ran out: the run goes on for real (resume) */
     const rb_node *cur_node;  /* the statement being run (divergence locations) */
+    int diverged;             /* the replay left the record: everything stops */
     ast_file **subs;          /* runbooks loaded by `run`, freed at the end */
     int nsubs, capsubs;
     double step_deadline;     /* step timeout (clock time), < 0: none */
@@ -162,9 +163,27 @@ static int loose_kind(const char *k)
            strcmp(k, "error") == 0;
 }
 
+static const char *ev_str(json_t *ev, const char *k);
+
+/*
+ * What a resume added to the record (run.resume, the in-flight question and its answer,
+ * the fresh start of a re-run action) says how the run continued, not what the runbook
+ * does: a replay of the resumed run steps over it.
+ */
+static int resume_mark(json_t *ev)
+{
+    const char *k = ev_str(ev, "kind");
+    json_t *d = json_object_get(ev, "data");
+    if (strcmp(k, "run.resume") == 0) return 1;
+    if ((strcmp(k, "prompt") == 0 || strcmp(k, "answer") == 0) && strcmp(ev_str(d, "key"), "in_flight") == 0) return 1;
+    return (strcmp(k, "sh.start") == 0 || strcmp(k, "http.request") == 0) && json_is_true(json_object_get(d, "rerun"));
+}
+
 static json_t *rec_next(interp *I)
 {
-    return I->replaying && I->rpos < I->rcount ? json_array_get(I->o->replay, I->rpos) : NULL;
+    if (!I->replaying) return NULL;
+    while (I->rpos < I->rcount && resume_mark(json_array_get(I->o->replay, I->rpos))) I->rpos++;
+    return I->rpos < I->rcount ? json_array_get(I->o->replay, I->rpos) : NULL;
 }
 
 static const char *ev_str(json_t *ev, const char *k)
@@ -192,6 +211,7 @@ static void record_exhausted(interp *I)
 
 static ctl diverged(interp *I, const char *kind, const char *text)
 {
+    if (I->diverged) return CTL_STOP;   /* reported once: what follows is a consequence */
     json_t *ev = rec_next(I);
     if (!ev && I->o->verify) {
         json_t *last = json_array_get(I->o->replay, I->rcount ? I->rcount - 1 : 0);
@@ -210,6 +230,7 @@ static ctl diverged(interp *I, const char *kind, const char *text)
     else
         fprintf(stderr, "  recorded: (the record ends)\n");
     fprintf(stderr, "  now:      %s: %s\n", kind, text);
+    I->diverged = 1;
     I->exit_code = I->o->verify ? 1 : 2;
     if (!I->o->verify)
         fprintf(stderr, "runbook: the stored source does not reproduce the record (was the database edited?); "
@@ -250,6 +271,10 @@ static ctl match_event(interp *I, const char *kind, const char *text)
 
 static ctl emit(interp *I, const char *kind, const char *text, json_t *data)
 {
+    if (I->diverged) {
+        json_decref(data);
+        return CTL_STOP;
+    }
     if (I->replaying) {
         ctl c = match_event(I, kind, text);
         if (c != CTL_OK || I->replaying || I->o->verify) {
@@ -1063,7 +1088,16 @@ static ctl send_mail(interp *I, const rb_node *call, argv_ *A, value *out)
                                                     "subject", subject, "dry_run", dry));
     char err[256] = "";
     int r = 0;
-    if (c == CTL_OK && !dry) {
+    json_t *rec = c == CTL_OK ? rec_next(I) : NULL;
+    if (c == CTL_OK && I->replaying && rec && strcmp(ev_str(rec, "kind"), "mail.sent") == 0) {
+        /* replaying: the mail went out then; its recorded outcome stands in */
+        json_t *rd = json_object_get(rec, "data");
+        r = json_is_true(json_object_get(rd, "ok")) ? 0 : -1;
+        snprintf(err, sizeof err, "%s", ev_str(rd, "error"));
+        dry = json_is_true(json_object_get(rd, "skipped"));
+    } else if (c == CTL_OK && !dry && I->o->verify) {
+        c = diverged(I, "mail.sent", subject);
+    } else if (c == CTL_OK && !dry) {
         rb_buf text;
         buf_init(&text);
         value_text(&text, A->pos[4]);
@@ -1441,6 +1475,12 @@ static ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
                 }
             }
         }
+    }
+    if (!dry && !served && I->o->verify) {
+        /* verify executes nothing: an action the record does not hold is a divergence */
+        buf_free(&clear);
+        buf_free(&cmdshown);
+        return diverged(I, "sh.end", shown_c);
     }
     if (dry || served) {
         if (dry) res.exit_code = 0;
@@ -2027,6 +2067,7 @@ static ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out
                                                                      url_s, "headers", h.headers_shown, "rerun", 1));
         }
     }
+    if (c == CTL_OK && !served && !dry && I->o->verify) c = diverged(I, "http.response", buf_cstr(&t));
     if (c == CTL_OK && !served && !dry) c = http_wait(I, &h, &res);
     if (c != CTL_OK && c != CTL_STOP) {
         buf_free(&t);
@@ -2498,7 +2539,11 @@ static ctl define_param(interp *I, scope *g, const rb_node *p, json_t *params, v
     if (p->a && (c = eval(I, g, p->a, &def)) != CTL_OK) return c;
     value *given = with.t == V_MAP ? map_get(with, p->str) : NULL;
     const char *set = with.t == V_MAP ? NULL : find_set(I, p->str);
-    if (given) {
+    const char *type = p->str2 ? p->str2 : def.t != V_NIL && def.t != V_STR ? vtype_name(def.t) : "string";
+    if (given && given->t == V_STR && strcmp(type, "string") != 0 && strcmp(type, "any") != 0) {
+        /* a typed param given as text (the record keeps "5m", a with-map may say "P2") */
+        if ((c = param_from_text(I, p, given->u.s->s, def, &v)) != CTL_OK) return c;
+    } else if (given) {
         v = *given;
     } else if (set) {
         if ((c = param_from_text(I, p, set, def, &v)) != CTL_OK) return c;

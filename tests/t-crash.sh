@@ -55,6 +55,10 @@ resume "$D" --answers "$D/a.json" --auto
     && pass "killed during a command: completed commands not repeated, in-flight one re-run" || fail "side effects" "$(effects "$D")"
 r=$("$RUNBOOK" report last --db "$D/db" --format json | q "d['run']['status'], [e['seq'] for e in d['events']] == list(range(1, len(d['events'])+1))")
 [ "$r" = "finished True" ] && pass "killed during a command: same run, appended, finished" || fail "appended" "$r"
+cp "$D/effects.log" "$D/effects.before"
+(cd "$D" && "$RUNBOOK" replay last --verify --quiet --db "$D/db") >"$D/out3" 2>&1; rc=$?
+[ $rc -eq 0 ] && cmp -s "$D/effects.log" "$D/effects.before" && pass "killed during a command: the resumed run verifies, nothing executed" \
+    || fail "verify the resumed run" "exit $rc" "$(cat "$D/out3")"
 
 # --- killed at a prompt
 D=$T/prompt

@@ -41,8 +41,7 @@ sed 's/step scale "Scale up" {/step scale "Scale up" {\n    confirm "Sure?"/; s/
 
 # nothing is executed: a runbook whose commands write a file, verified after the file is gone
 printf '{"go": "yes", "who": "ann"}' >b.json
-"$RUNBOOK" exec "$TESTS/crash/steps.rb" --answers b.json --clock virtual >out 2>&1 &
-wait $!
+"$RUNBOOK" exec "$TESTS/verify/effects.rb" --answers b.json --clock virtual >out 2>&1
 [ -s effects.log ] && pass "verify: the run's commands wrote their effects" || fail "effects written" "$(cat out)"
 rm -f effects.log
 "$RUNBOOK" replay last --verify --quiet >out 2>&1; rc=$?
@@ -55,3 +54,21 @@ i=0; while [ $i -lt 50 ] && ! sqlite3 runs.db "SELECT 1 FROM events WHERE kind='
 kill -9 "$(cat pid)" 2>/dev/null; wait
 "$RUNBOOK" replay last --verify --quiet >out 2>&1; rc=$?
 [ $rc -eq 0 ] && pass "verify: an interrupted run is reproduced up to its end" || fail "verify interrupted" "exit $rc" "$(cat out)"
+
+# typed params come back typed (a duration param), and a resumed run verifies too
+cat >typed.rb <<'RB'
+runbook "Typed params" { severity P4 }
+param grace: duration = 5m
+param n = 2
+step w "Wait" {
+  wait grace
+  sh "echo waited #{n} >> typed.log" readonly
+}
+RB
+"$RUNBOOK" exec typed.rb --clock virtual --set grace=2m --set n=3 >out 2>&1
+"$RUNBOOK" replay last --verify --quiet >out 2>&1; rc=$?
+[ $rc -eq 0 ] && pass "verify: a run with typed params (duration, number)" || fail "verify typed params" "exit $rc" "$(cat out)"
+
+"$RUNBOOK" replay 1 --verify prompt.rb --quiet >out 2>&1
+n=$(grep -c 'diverges' out)
+[ "$n" -eq 1 ] && pass "verify: a divergence is reported once" || fail "divergence reported $n times" "$(cat out)"
