@@ -32,6 +32,7 @@ need sqlite3 have sqlite3
 need tmux have tmux
 need python3 have python3
 need procps have pgrep
+need curl have curl
 
 [ -z "$missing" ] && exit 0
 
