@@ -53,6 +53,19 @@ static void on_sigint(int sig)
     eval_interrupt();
 }
 
+/* While a run goes on: Ctrl-C and SIGTERM stop it cleanly (recorded as interrupted, the
+ * command's process group stopped); a closed pipe is an error to report, not a death. */
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;   /* no SA_RESTART: waits return EINTR and see the flag */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
 int cmd_exec(int argc, char **argv)
 {
     exec_opts o;
@@ -130,13 +143,7 @@ int cmd_exec(int argc, char **argv)
         if (!r) {
             rc = EXIT_DB;
         } else {
-            struct sigaction sa;
-            memset(&sa, 0, sizeof sa);
-            sa.sa_handler = on_sigint;
-            sigemptyset(&sa.sa_mask);
-            sigaction(SIGINT, &sa, NULL);
-            sigaction(SIGTERM, &sa, NULL);
-            signal(SIGPIPE, SIG_IGN);
+            catch_signals();
             o.rec = r;
             o.answers = ans;
             o.color = cli_color(1);
@@ -278,13 +285,7 @@ int cmd_resume(int argc, char **argv)
             fprintf(stderr, "runbook resume: %s\n", rec_error(r));
             rc = EXIT_USAGE;
         } else {
-            struct sigaction sa;
-            memset(&sa, 0, sizeof sa);
-            sa.sa_handler = on_sigint;
-            sigemptyset(&sa.sa_mask);
-            sigaction(SIGINT, &sa, NULL);
-            sigaction(SIGTERM, &sa, NULL);
-            signal(SIGPIPE, SIG_IGN);
+            catch_signals();
             o.path = json_string_value(json_object_get(run, "runbook"));
             o.rec = r;
             o.answers = ans;
