@@ -5,7 +5,7 @@ step one "One" {
 }
 step two "Two" {
   sh "echo two >> effects.log" readonly
-  sh "echo started-slow >> effects.log; sleep 30; echo slow >> effects.log" readonly
+  sh "echo started-slow >> effects.log; sleep ${CRASH_SLOW:-30}; echo slow >> effects.log" readonly
 }
 step three "Three" {
   let who = ask("Who?", key: "who")
