@@ -253,7 +253,8 @@ static rb_loc loc_of_offset(const char *s, size_t off)
 }
 
 /* Parse text that the new ast_file takes over (it must be NUL-terminated at len). */
-static ast_file *parse_owned(const char *name, char *text, size_t len, diag_list *d)
+/* A new file around text (which it takes over, NUL-terminated at len) and a parse of it. */
+static ast_file *file_new(const char *name, char *text, size_t len, pstate *ps, diag_list *d, int start)
 {
     ast_file *f = rb_xcalloc(1, sizeof *f);
     arena_init(&f->mem);
@@ -262,12 +263,17 @@ static ast_file *parse_owned(const char *name, char *text, size_t len, diag_list
     f->src.name = rb_xstrdup(name);
     f->src.text = f->text;
     f->src.len = len;
+    memset(ps, 0, sizeof *ps);
+    ps->file = f;
+    ps->diags = d;
+    ps->start_token = start;
+    return f;
+}
 
+static ast_file *parse_owned(const char *name, char *text, size_t len, diag_list *d)
+{
     pstate ps;
-    memset(&ps, 0, sizeof ps);
-    ps.file = f;
-    ps.diags = d;
-    ps.start_token = START_FILE;
+    ast_file *f = file_new(name, text, len, &ps, d, START_FILE);
 
     if (len > (size_t)0x7fffffff) {
         pstate_error(&ps, (rb_loc){1, 1}, "file too large to be a runbook (%zu bytes)", len);
@@ -294,18 +300,8 @@ static ast_file *parse_owned(const char *name, char *text, size_t len, diag_list
 
 ast_file *parse_repl(const char *name, const char *text, size_t len, diag_list *d, int *incomplete)
 {
-    ast_file *f = rb_xcalloc(1, sizeof *f);
-    arena_init(&f->mem);
-    f->text = rb_xstrndup(text, len);
-    f->len = len;
-    f->src.name = rb_xstrdup(name);
-    f->src.text = f->text;
-    f->src.len = len;
     pstate ps;
-    memset(&ps, 0, sizeof ps);
-    ps.file = f;
-    ps.diags = d;
-    ps.start_token = START_REPL;
+    ast_file *f = file_new(name, rb_xstrndup(text, len), len, &ps, d, START_REPL);
     *incomplete = 0;
     size_t bad = utf8_invalid_at((const unsigned char *)f->text, len);
     if (bad < len) {

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "cli.h"
+#include "evjson.h"
 #include "record.h"
 #include "util.h"
 
@@ -41,25 +42,6 @@ typedef struct replay {
     const char *user;
 } replay;
 
-static const char *sget(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
-
-static const char *kind_of(json_t *ev)
-{
-    const char *k = sget(ev, "kind");
-    return k ? k : "";
-}
-
-static int is_kind(json_t *ev, const char *k) { return strcmp(kind_of(ev), k) == 0; }
-static json_t *data_of(json_t *ev) { return json_object_get(ev, "data"); }
-static const char *dstr(json_t *ev, const char *k) { return sget(data_of(ev), k); }
-
-static int nget(json_t *o, const char *k, double *x)
-{
-    json_t *v = json_object_get(o, k);
-    if (!json_is_number(v)) return -1;
-    *x = json_number_value(v);
-    return 0;
-}
 
 static const char *sgr(const replay *r, const char *code) { return r->color ? code : ""; }
 

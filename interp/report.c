@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <jansson.h>
 #include "cli.h"
+#include "evjson.h"
 #include "clock.h"
 #include "record.h"
 #include "util.h"
@@ -189,27 +190,6 @@ typedef struct pm {
 
 static json_t *ev_at(const pm *p, size_t i) { return json_array_get(p->events, i); }
 
-/* A string member of o; NULL when absent, or o or the member is not what it should be. */
-static const char *sget(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
-
-static const char *kind_of(json_t *ev)
-{
-    const char *k = sget(ev, "kind");
-    return k ? k : "";
-}
-
-static int is_kind(json_t *ev, const char *k) { return strcmp(kind_of(ev), k) == 0; }
-static json_t *data_of(json_t *ev) { return json_object_get(ev, "data"); }
-static const char *dstr(json_t *ev, const char *k) { return sget(data_of(ev), k); }
-
-/* Numeric member k of o into *x; 0 when it is there and a number. */
-static int nget(json_t *o, const char *k, double *x)
-{
-    json_t *v = json_object_get(o, k);
-    if (!json_is_number(v)) return -1;
-    *x = json_number_value(v);
-    return 0;
-}
 
 /* Commands, questions and HTTP requests happen one at a time in a run, so the next event
  * of the same family after a start is its finish, if it is of the finishing kind. */

@@ -309,8 +309,8 @@ expect_exit "replay nosuch: exit 2" 2 "$RUNBOOK" replay nosuch
 expect_exit "report without a database: exit 3" 3 "$RUNBOOK" report 1 --db "$T/none.db"
 expect_exit "replay without a database: exit 3" 3 "$RUNBOOK" replay 1 --db "$T/none.db"
 [ ! -e "$T/none.db" ] && pass "a missing database is not created by report or replay" || fail "missing database created"
-expect_exit "replay --verify: not yet, exit 2" 2 "$RUNBOOK" replay last --verify
-grep -q -x 'runbook replay: --verify is not available yet' "$T/out" && pass "replay --verify: message" || fail "replay --verify: message" "$(cat "$T/out")"
+expect_exit "replay --verify: the recorded runbook takes the recorded path" 0 "$RUNBOOK" replay last --verify --quiet
+grep -q '^verified: ' "$T/out" && pass "replay --verify: says so" || fail "replay --verify: message" "$(cat "$T/out")"
 expect_exit "replay --speed 0: exit 2" 2 "$RUNBOOK" replay last --speed 0
 expect_exit "replay --speed and --step: exit 2" 2 "$RUNBOOK" replay last --speed 2 --step
 expect_exit "replay without RUN: exit 2" 2 "$RUNBOOK" replay
