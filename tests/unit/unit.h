@@ -9,17 +9,18 @@
 
 extern int unit_failures;
 
+/* A check's name may quote captured output: newlines become spaces, one line per check. */
 #define CHECK(cond, ...)                                                             \
     do {                                                                             \
+        char unit_name_[512];                                                        \
+        snprintf(unit_name_, sizeof unit_name_, __VA_ARGS__);                        \
+        for (char *q_ = unit_name_; *q_; q_++)                                       \
+            if (*q_ == '\n' || *q_ == '\r') *q_ = ' ';                                \
         if (cond) {                                                                  \
-            printf("ok - ");                                                         \
-            printf(__VA_ARGS__);                                                     \
-            printf("\n");                                                            \
+            printf("ok - %s\n", unit_name_);                                         \
         } else {                                                                     \
             unit_failures++;                                                         \
-            printf("not ok - ");                                                     \
-            printf(__VA_ARGS__);                                                     \
-            printf("\n    %s:%d: %s\n", __FILE__, __LINE__, #cond);                  \
+            printf("not ok - %s\n    %s:%d: %s\n", unit_name_, __FILE__, __LINE__, #cond); \
         }                                                                            \
         fflush(stdout);                                                              \
     } while (0)
