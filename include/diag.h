@@ -23,6 +23,8 @@ typedef struct diag_source {
     char *name;
     const char *text;   /* not owned */
     size_t len;
+    size_t *line_start; /* offsets of the lines, built on first use (diag_line_text) */
+    int nlines;
 } diag_source;
 
 typedef struct diag {
@@ -59,7 +61,11 @@ void diag_print(const diag *g, FILE *out, int color);
 /* Sort by file, line, column (stable), for lint output. */
 void diag_sort(diag_list *d);
 
-/* The text of line `line` (1-based) of src, without its newline; sets *n. NULL if absent. */
+/* Free what diag_line_text built on a source. */
+void diag_source_free(diag_source *src);
+
+/* The text of line `line` (1-based) of src, without its newline; sets *n. NULL if absent.
+ * The first call indexes the lines, so printing many diagnostics stays linear. */
 const char *diag_line_text(const diag_source *src, int line, size_t *n);
 
 #endif

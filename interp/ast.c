@@ -279,6 +279,7 @@ void ast_file_free(ast_file *f)
 {
     if (!f) return;
     arena_free(&f->mem);
+    diag_source_free(&f->src);
     rb_free(f->text);
     rb_free(f->src.name);
     rb_free(f);

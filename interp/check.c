@@ -55,6 +55,7 @@ typedef struct strmap {
 
 typedef struct sym {
     const char *name;
+    unsigned hash;         /* str_hash(name): most mismatches cost no strcmp */
     sym_kind kind;
     const rb_node *decl;   /* N_PARAM, N_SECRET, N_LET, N_FN, N_USE, N_FOR or an N_IDENT parameter */
     module *mod;           /* S_USE: the module when it loaded and parsed, else NULL */
@@ -63,14 +64,48 @@ typedef struct sym {
     const rb_node *prompt; /* S_FN: the first prompt in its body, or NULL */
 } sym;
 
-/* A scope looks names up by scanning its few items, or through index once it has many. */
+/* A scope finds its own names by scanning its few items, or through index once it has many. */
 #define SCOPE_INDEX_MIN 8
+
+struct scope;
+
+/* A name in a live scope: the scope and its newest item of that name. */
+typedef struct binding {
+    const struct scope *sc;
+    unsigned id;           /* sc->id */
+    int item;
+    int prev;              /* the binding of the same name below this one, or -1 */
+} binding;
+
+/*
+ * Every name of every live scope of a checker, so that a lookup does not walk the chain of
+ * scopes (as long as blocks are deep).  A name has a stack of bindings, at most one per
+ * scope.  Scopes are numbered as they are made and only the innermost scope gains names,
+ * so bindings sit in the array in the order of their scopes' ids and a scope's bindings
+ * are on top when it ends: the first binding of a name that is visible is the innermost
+ * one.  "Visible" is "its scope is on the chain of the scope looked from", which path
+ * holds (ids by depth) for the last scope looked from.  A push that would break the order
+ * sets broken, and from then on lookups walk the chain of scopes (right, only slower).
+ */
+typedef struct symtab {
+    strmap top;            /* name -> its top binding, or -1 */
+    binding *binds;
+    int nbinds, capbinds;
+    unsigned *path;        /* path[d]: id of the scope at depth d of that chain */
+    int pathlen, pathcap;
+    unsigned next_id;
+    int broken;
+} symtab;
 
 typedef struct scope {
     sym *items;
     int n, cap;
     strmap index;          /* name -> its newest item, once n reaches SCOPE_INDEX_MIN */
     struct scope *up;
+    symtab *tab;           /* the checker's (every scope of a checker shares it) */
+    unsigned id;           /* in order of making, never reused */
+    int depth;             /* 0 for the globals */
+    int nbound;            /* names of this scope in tab */
 } scope;
 
 /* The files being checked, innermost first: a `use` of one of them closes a cycle. */
@@ -93,7 +128,6 @@ typedef struct member {
 
 /* The members of one module, in source order, with a name index (the first of a name wins). */
 typedef struct module_index {
-    const module *mod;
     member *members;
     int n;
     strmap by_name;
@@ -110,6 +144,7 @@ typedef struct checker {
     int module_ctx;        /* loaded by `use`: only use/let/secret/fn allowed */
     int count;             /* diagnostics this checker added */
     const chain *files;
+    symtab names;
     scope globals;
     scope stepvars;        /* runbook variables: top-level lets of the steps so far */
     step_entry *steps;
@@ -204,12 +239,18 @@ static void strmap_grow(strmap *m)
     rb_free(old.slots);
 }
 
+/* The value stored for key (whose str_hash is h), or -1. */
+static int strmap_get_h(const strmap *m, const char *key, unsigned h)
+{
+    if (!m->n) return -1;
+    const strmap_slot *sl = strmap_find(m, key, h);
+    return sl->key ? sl->val : -1;
+}
+
 /* The value stored for key, or -1. */
 static int strmap_get(const strmap *m, const char *key)
 {
-    if (!m->n) return -1;
-    const strmap_slot *sl = strmap_find(m, key, str_hash(key));
-    return sl->key ? sl->val : -1;
+    return m->n ? strmap_get_h(m, key, str_hash(key)) : -1;
 }
 
 /* Store val for key (replacing what is there only when replace); returns key's value now. */
@@ -224,6 +265,7 @@ static int strmap_put(strmap *m, const char *key, int val, int replace)
     return val;
 }
 
+/* Release the slots (the keys belong to others); the map is empty again. */
 static void strmap_free(strmap *m)
 {
     rb_free(m->slots);
@@ -327,22 +369,94 @@ static rb_loc name_loc(checker *c, const rb_node *n)
 
 /* ------------------------------------------------------------------ scopes */
 
-static void scope_init(scope *sc, scope *up)
+/* A scope inside up, or the outermost scope (the globals) of tab when up is NULL. */
+static void scope_init(scope *sc, scope *up, symtab *tab)
 {
     memset(sc, 0, sizeof *sc);
     sc->up = up;
+    sc->tab = up ? up->tab : tab;
+    sc->depth = up ? up->depth + 1 : 0;
+    sc->id = ++sc->tab->next_id;
 }
 
+/* End a scope: its names leave the table (they are on top of it). */
 static void scope_free(scope *sc)
 {
+    symtab *t = sc->tab;
+    int popped = 0;
+    while (!t->broken && t->nbinds && t->binds[t->nbinds - 1].sc == sc) {
+        const binding *b = &t->binds[--t->nbinds];
+        strmap_put(&t->top, sc->items[b->item].name, b->prev, 1);
+        popped++;
+    }
+    if (popped != sc->nbound) t->broken = 1;
     rb_free(sc->items);
     sc->items = NULL;
     sc->n = sc->cap = 0;
     strmap_free(&sc->index);
 }
 
+/* Release the table once every scope of the checker has ended. */
+static void symtab_free(symtab *t)
+{
+    strmap_free(&t->top);
+    rb_free(t->binds);
+    rb_free(t->path);
+    memset(t, 0, sizeof *t);
+}
+
+/* The newest item named name (whose str_hash is h) in sc itself (a later `let` hides an earlier one). */
+static sym *scope_find(const scope *sc, const char *name, unsigned h)
+{
+    if (sc->index.cap) {
+        int i = strmap_get_h(&sc->index, name, h);
+        return i < 0 ? NULL : &sc->items[i];
+    }
+    for (int i = sc->n - 1; i >= 0; i--)
+        if (sc->items[i].hash == h && strcmp(sc->items[i].name, name) == 0) return &sc->items[i];
+    return NULL;
+}
+
+/* The newest item named name in sc itself. */
+static sym *scope_here(const scope *sc, const char *name)
+{
+    return scope_find(sc, name, str_hash(name));
+}
+
+/* Item i of sc is now what its name means in sc: update its binding, or push one. */
+static void bind(scope *sc, int i, int had)
+{
+    symtab *t = sc->tab;
+    const char *name = sc->items[i].name;
+    if (t->broken) return;
+    if (had) {
+        for (int k = strmap_get(&t->top, name); k >= 0; k = t->binds[k].prev) {
+            if (t->binds[k].sc == sc) {
+                t->binds[k].item = i;
+                return;
+            }
+        }
+        t->broken = 1;   /* sc has the name but no binding: cannot happen */
+        return;
+    }
+    if (t->nbinds && t->binds[t->nbinds - 1].id > sc->id) {
+        t->broken = 1;   /* a newer scope has names: this one is not the innermost */
+        return;
+    }
+    if (t->nbinds == t->capbinds) {
+        t->capbinds = t->capbinds ? t->capbinds * 2 : 64;
+        t->binds = rb_xrealloc(t->binds, (size_t)t->capbinds * sizeof *t->binds);
+    }
+    int k = t->nbinds++;
+    t->binds[k] = (binding){sc, sc->id, i, strmap_get(&t->top, name)};
+    strmap_put(&t->top, name, k, 1);
+    sc->nbound++;
+}
+
 static sym *scope_add(scope *sc, const char *name, sym_kind kind, const rb_node *decl)
 {
+    unsigned h = str_hash(name);
+    int had = scope_find(sc, name, h) != NULL;
     if (sc->n == sc->cap) {
         sc->cap = sc->cap ? sc->cap * 2 : 16;
         sc->items = rb_xrealloc(sc->items, (size_t)sc->cap * sizeof *sc->items);
@@ -350,6 +464,7 @@ static sym *scope_add(scope *sc, const char *name, sym_kind kind, const rb_node 
     sym *s = &sc->items[sc->n++];
     memset(s, 0, sizeof *s);
     s->name = name;
+    s->hash = h;
     s->kind = kind;
     s->decl = decl;
     if (sc->index.cap) {
@@ -357,26 +472,38 @@ static sym *scope_add(scope *sc, const char *name, sym_kind kind, const rb_node 
     } else if (sc->n == SCOPE_INDEX_MIN) {
         for (int i = 0; i < sc->n; i++) strmap_put(&sc->index, sc->items[i].name, i, 1);
     }
+    bind(sc, sc->n - 1, had);
     return s;
 }
 
-/* The newest item of this name in sc itself (a later `let` of a name hides an earlier one). */
-static sym *scope_here(const scope *sc, const char *name)
+/* Make path the chain of sc (only the part that differs from the last chain is written). */
+static void enter_path(symtab *t, const scope *sc)
 {
-    if (sc->index.cap) {
-        int i = strmap_get(&sc->index, name);
-        return i < 0 ? NULL : &sc->items[i];
+    if (sc->depth >= t->pathcap) {
+        t->pathcap = sc->depth + 64;
+        t->path = rb_xrealloc(t->path, (size_t)t->pathcap * sizeof *t->path);
     }
-    for (int i = sc->n - 1; i >= 0; i--)
-        if (strcmp(sc->items[i].name, name) == 0) return &sc->items[i];
-    return NULL;
+    for (const scope *s = sc; s && (s->depth >= t->pathlen || t->path[s->depth] != s->id); s = s->up)
+        t->path[s->depth] = s->id;
+    t->pathlen = sc->depth + 1;
 }
 
+/* What name refers to from sc: the newest item of it in the innermost scope that has it. */
 static sym *lookup(const scope *sc, const char *name)
 {
-    for (; sc; sc = sc->up) {
-        sym *s = scope_here(sc, name);
-        if (s) return s;
+    unsigned h = str_hash(name);
+    symtab *t = sc->tab;
+    if (t->broken) {
+        for (; sc; sc = sc->up) {
+            sym *s = sc->n ? scope_find(sc, name, h) : NULL;
+            if (s) return s;
+        }
+        return NULL;
+    }
+    enter_path(t, sc);
+    for (int k = strmap_get_h(&t->top, name, h); k >= 0; k = t->binds[k].prev) {
+        const binding *b = &t->binds[k];
+        if (b->sc->depth <= sc->depth && t->path[b->sc->depth] == b->id) return &b->sc->items[b->item];
     }
     return NULL;
 }
@@ -446,6 +573,7 @@ static int suggest_done(const suggest *s)
     return s->dist == 1 || s->gave_up;
 }
 
+/* Offer one candidate to the search. */
 static void suggest_try(suggest *s, const char *cand)
 {
     if (suggest_done(s)) return;
@@ -474,7 +602,8 @@ static const char *suggest_best(const suggest *s)
 static void suggest_name(checker *c, rb_buf *out, const scope *sc, const char *want)
 {
     suggest s = suggest_start(c, want);
-    for (; sc && !suggest_done(&s); sc = sc->up)
+    if (c->suggest_budget <= 0) return;
+    for (; sc && !suggest_done(&s); sc = sc->up, c->suggest_budget--)   /* empty scopes cost too */
         for (int i = 0; i < sc->n && !suggest_done(&s); i++) suggest_try(&s, sc->items[i].name);
     for (const builtin_info *b = builtin_all(); b->name && !suggest_done(&s); b++) suggest_try(&s, b->name);
     if (suggest_best(&s)) buf_printf(out, " (did you mean '%s'?)", suggest_best(&s));
@@ -571,6 +700,7 @@ static const char *decl_what(node_kind k)
     }
 }
 
+/* Is n a top-level declaration that `alias.name` can reach (a named fn, let or secret)? */
 static int is_member_decl(const rb_node *n)
 {
     return (n->kind == N_FN || n->kind == N_LET || n->kind == N_SECRET) && n->str;
@@ -587,7 +717,6 @@ static module_index *module_index_of(checker *c, const module *m)
     }
     module_index *mi = &c->mods[c->nmods];
     memset(mi, 0, sizeof *mi);
-    mi->mod = m;
     int n = 0;
     for (const rb_node *d = m->file->root->a; d; d = d->next) n += is_member_decl(d);
     mi->members = rb_xcalloc(n ? (size_t)n : 1, sizeof *mi->members);
@@ -1082,7 +1211,7 @@ static void walk_for(checker *c, scope *sc, const rb_node *n)
 {
     walk_expr(c, sc, n->a);
     scope body;
-    scope_init(&body, sc);
+    scope_init(&body, sc, NULL);
     scope_add(&body, n->str, S_LOCAL, n);
     if (n->str2) scope_add(&body, n->str2, S_LOCAL, n);
     c->loops++;
@@ -1194,7 +1323,7 @@ static void walk_block(checker *c, scope *sc, const rb_node *block)
 {
     if (!block) return;
     scope inner;
-    scope_init(&inner, sc);
+    scope_init(&inner, sc, NULL);
     walk_stmts(c, &inner, block->kind == N_BLOCK ? block->a : block);
     scope_free(&inner);
 }
@@ -1204,7 +1333,7 @@ static void walk_block(checker *c, scope *sc, const rb_node *block)
 static void walk_fn(checker *c, const rb_node *n)
 {
     scope params;
-    scope_init(&params, &c->globals);
+    scope_init(&params, &c->globals, NULL);
     for (const rb_node *p = n->a; p; p = p->next) {
         if (scope_here(&params, p->str))
             error_at(c, p->loc, "fn '%s' has two parameters named '%s'", n->str, p->str);
@@ -1272,6 +1401,8 @@ static sym *add_global(checker *c, const char *name, sym_kind kind, const rb_nod
     return scope_add(&c->globals, name, kind, decl);
 }
 
+/* The header's fields: known names, the right kind of value, each name once (a field given
+ * again is reported once, against the first of its name). */
 static void check_header_fields(checker *c, const rb_node *h)
 {
     static const char *const known[] = {"id", "severity", "owner", "summary", "tags", "respond", "resolve"};
@@ -1344,15 +1475,16 @@ static void checker_init(checker *c, ast_file *f, module_set *ms, diag_list *d, 
     c->d = d;
     c->mode = mode;
     c->files = files;
-    scope_init(&c->globals, NULL);
-    scope_init(&c->stepvars, &c->globals);
+    scope_init(&c->globals, NULL, &c->names);
+    scope_init(&c->stepvars, &c->globals, NULL);
     c->suggest_budget = SUGGEST_BUDGET;
 }
 
 static void checker_free(checker *c)
 {
-    scope_free(&c->globals);
     scope_free(&c->stepvars);
+    scope_free(&c->globals);
+    symtab_free(&c->names);
     rb_free(c->steps);
     strmap_free(&c->step_ids);
     rb_free(c->line_starts);

@@ -64,17 +64,30 @@ int diag_add(diag_list *d, diag_level lv, const diag_source *src, rb_loc loc, co
 const char *diag_line_text(const diag_source *src, int line, size_t *n)
 {
     if (!src || !src->text || line < 1) return NULL;
-    const char *p = src->text, *end = src->text + src->len;
-    for (int l = 1; l < line; l++) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl) return NULL;
-        p = nl + 1;
+    diag_source *s = (diag_source *)src;   /* the index is a cache: building it changes no meaning */
+    if (!s->line_start) {
+        int cap = 1;
+        for (size_t i = 0; i < s->len; i++) cap += s->text[i] == '\n';
+        s->line_start = rb_xmalloc((size_t)cap * sizeof *s->line_start);
+        s->line_start[0] = 0;
+        s->nlines = 1;
+        for (size_t i = 0; i < s->len; i++)
+            if (s->text[i] == '\n') s->line_start[s->nlines++] = i + 1;
     }
+    if (line > s->nlines) return NULL;
+    const char *p = s->text + s->line_start[line - 1], *end = s->text + s->len;
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
     if (len && p[len - 1] == '\r') len--;
     *n = len;
     return p;
+}
+
+void diag_source_free(diag_source *src)
+{
+    rb_free(src->line_start);
+    src->line_start = NULL;
+    src->nlines = 0;
 }
 
 static const char *level_name(diag_level lv)

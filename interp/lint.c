@@ -17,6 +17,8 @@
 #include "front.h"
 #include "parse.h"
 
+#define LINT_MAX_ERRORS 1000   /* per file: past this, "too many errors; stopped reporting" */
+
 typedef struct path_list {
     char **items;
     int n, cap;
@@ -203,6 +205,7 @@ int cmd_lint(int argc, char **argv)
     for (int i = 0; i < files.n; i++) {
         diag_list d;
         diag_init(&d);
+        d.limit = LINT_MAX_ERRORS;
         ast_file *f = parse_file(files.items[i], &d);
         if (!f) {
             fprintf(stderr, "runbook lint: cannot read %s: %s\n", files.items[i], strerror(errno));
