@@ -1691,17 +1691,20 @@ static void warn_unused(checker *c)
     }
 }
 
-/* RB104: a P1/P2 runbook with no escalation at all. */
+/* RB104: a P1/P2 runbook with no escalation at all.  The escalation module counts only
+ * when a recurring timer drives it (the module alone schedules nothing). */
 static void warn_no_escalation(checker *c, const rb_node *decls)
 {
     const rb_node *sev = NULL;
+    int uses_module = 0;
     for (const rb_node *n = decls; n; n = n->next) {
         if (n->kind == N_HEADER)
             for (const rb_node *fl = n->a; fl; fl = fl->next)
                 if (strcmp(fl->str, "severity") == 0 && fl->a && fl->a->kind == N_SEV) sev = fl->a;
-        if (n->kind == N_USE && n->num == 0 && strcmp(n->str, "escalation") == 0) return;
+        if (n->kind == N_USE && n->num == 0 && strcmp(n->str, "escalation") == 0) uses_module = 1;
     }
     if (!sev || sev->num < 1 || sev->num > 2 || has_kind(decls, N_ESCALATION)) return;
+    if (uses_module && has_kind(decls, N_EVERY)) return;
     warn_at(c, sev->loc, "RB104", "a P%g runbook with no escalation: add escalation { at 0m … } so that someone is "
                                   "paged when nobody responds", sev->num);
 }

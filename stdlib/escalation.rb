@@ -2,9 +2,8 @@
 # is due to be told at a given moment.  Nothing here prompts, so every function is safe in
 # `escalation` and `every` bodies (timer bodies cannot prompt).
 #
-# `escalation` is a reserved word, so load the module under another name:
+# `escalation` is a reserved word, so give the module another name when loading it:
 #     use escalation as esc
-# (see the note at the end of this comment on what the parser accepts today).
 #
 # The policies (from the seed procedures):
 #
@@ -65,10 +64,6 @@
 #     note esc.describe(esc.due(incident.elapsed, acknowledged))
 #     let next = esc.next_rung(incident.elapsed, acknowledged)
 #     if next != nil { note "Next: #{esc.role_name(next.who)} at #{format_duration(next.at)}" }
-#
-# Parser note: `use escalation` does not parse today (the name after `use` must be an
-# identifier and `escalation` is a keyword), so until the grammar accepts it a runbook can
-# only load this file by path: `use "/path/to/stdlib/escalation.rb" as esc`.
 
 use notify
 

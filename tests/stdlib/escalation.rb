@@ -10,7 +10,7 @@ runbook "stdlib: escalation" {
   owner    "runbook tests"
 }
 
-use "../../stdlib/escalation.rb" as esc
+use escalation as esc
 use "lib/assert.rb" as t
 
 fn whos(rungs) {
