@@ -21,4 +21,11 @@ char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_strdup(arena *a, const char *s);
 void arena_free(arena *a);
 
+/*
+ * Room for one more element in an arena array of n elements of `size` bytes: returns items
+ * itself while *cap allows, else a copy twice as large (first allocation: `first`
+ * elements), updating *cap.  The old storage stays in the arena until it is freed.
+ */
+void *arena_grow(arena *a, void *items, int n, int *cap, size_t size, int first);
+
 #endif

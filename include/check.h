@@ -33,8 +33,6 @@ int check_file(ast_file *f, module_set *ms, diag_list *d);
 /* Lint warnings with stable rule ids (see docs/lint.md) for f alone; returns how many. */
 int check_warnings(ast_file *f, module_set *ms, diag_list *d);
 
-/* Is there a step with this id in the runbook?  (for --start-at) */
-int check_has_step(const ast_file *f, const char *id);
 
 /* The id a step gets when none is written: a slug of its title ("Check the DB" -> check_the_db). */
 char *check_step_slug(arena *a, const char *title);

@@ -7,6 +7,8 @@
 #ifndef RB_CLI_H
 #define RB_CLI_H
 
+#include <jansson.h>
+
 #define EXIT_OK 0
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
@@ -30,6 +32,8 @@ struct recorder;
  * *i past a separate value); NULL if argv[*i] is not that option, or *missing set when the
  * value is absent. */
 const char *cli_opt_value(int argc, char **argv, int *i, const char *name, int *missing);
+/* Load an --answers file (NULL path: none, *out NULL).  0, or -1 after printing why. */
+int cli_load_answers(const char *path, json_t **out);
 /* Open the recording database (db, else the default path); NULL after printing why. */
 struct recorder *cli_open_db(const char *db);
 

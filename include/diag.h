@@ -49,8 +49,6 @@ void diag_init(diag_list *d);
 void diag_free(diag_list *d);
 
 /* Record a diagnostic.  rule may be NULL.  Returns 0, or -1 once the error limit is hit. */
-int diag_add(diag_list *d, diag_level lv, const diag_source *src, rb_loc loc, const char *rule,
-             const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 int diag_vadd(diag_list *d, diag_level lv, const diag_source *src, rb_loc loc, const char *rule,
               const char *fmt, va_list ap);
 

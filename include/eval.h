@@ -25,8 +25,7 @@ typedef struct exec_opts {
     int auto_mode;
     json_t *answers;             /* parsed --answers (borrowed) or NULL */
     recorder *rec;               /* open recorder (borrowed) */
-    const char *mode;            /* "exec", "resume", "verify" */
-    int color;
+    const char *mode;            /* "exec", "resume", "verify", "repl" */
     /*
      * Replaying a recorded run (resume, verify): the run's events in order.  Each event the
      * evaluator would record must match the next one; commands, answers and timer firings

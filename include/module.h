@@ -45,7 +45,5 @@ char *module_path_key(const char *path);
 
 /* The embedded stdlib: text of stdlib/<name>.rb, or NULL. */
 const char *module_embedded(const char *name, size_t *len);
-/* The name of the i-th embedded stdlib module (0-based), or NULL past the last one. */
-const char *module_embedded_name(int i);
 
 #endif

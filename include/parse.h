@@ -18,8 +18,6 @@ ast_file *parse_text(const char *name, const char *text, size_t len, diag_list *
 /* Read and parse a file; NULL with errno set when it cannot be read. */
 ast_file *parse_file(const char *path, diag_list *d);
 
-/* Parse text as a single expression into an existing file's arena (REPL, --set values). */
-rb_node *parse_expr_into(ast_file *f, const char *text, size_t len, diag_list *d);
 
 /*
  * Parse one REPL input: statements, and use/param/secret/fn/step/phase declarations.

@@ -61,3 +61,13 @@ void arena_free(arena *a)
     }
     arena_init(a);
 }
+
+void *arena_grow(arena *a, void *items, int n, int *cap, size_t size, int first)
+{
+    if (items && n < *cap) return items;
+    int ncap = *cap > 0 ? *cap * 2 : first;
+    void *p = arena_alloc(a, (size_t)ncap * size);
+    if (n && items) memcpy(p, items, (size_t)n * size);
+    *cap = ncap;
+    return p;
+}

@@ -1776,26 +1776,3 @@ char *check_step_slug(arena *a, const char *title)
     return s;
 }
 
-static int step_is(const rb_node *s, const char *id)
-{
-    if (s->str) return strcmp(s->str, id) == 0;
-    if (!s->str2) return 0;
-    rb_buf b;
-    buf_init(&b);
-    slug_into(&b, s->str2);
-    int eq = strcmp(buf_cstr(&b), id) == 0;
-    buf_free(&b);
-    return eq;
-}
-
-int check_has_step(const ast_file *f, const char *id)
-{
-    if (!f || !f->root || !id) return 0;
-    for (const rb_node *n = f->root->a; n; n = n->next) {
-        if (n->kind == N_STEP && step_is(n, id)) return 1;
-        if (n->kind == N_PHASE)
-            for (const rb_node *s = n->a; s; s = s->next)
-                if (s->kind == N_STEP && step_is(s, id)) return 1;
-    }
-    return 0;
-}

@@ -51,16 +51,6 @@ int diag_vadd(diag_list *d, diag_level lv, const diag_source *src, rb_loc loc, c
     return 0;
 }
 
-int diag_add(diag_list *d, diag_level lv, const diag_source *src, rb_loc loc, const char *rule,
-             const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int r = diag_vadd(d, lv, src, loc, rule, fmt, ap);
-    va_end(ap);
-    return r;
-}
-
 const char *diag_line_text(const diag_source *src, int line, size_t *n)
 {
     if (!src || !src->text || line < 1) return NULL;

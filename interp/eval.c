@@ -304,12 +304,7 @@ static void secret_add(interp *I, const char *clear)
     if (!clear || strlen(clear) < 3) return;
     for (int i = 0; i < I->nsecrets; i++)
         if (strcmp(I->secrets[i], clear) == 0) return;
-    if (I->nsecrets == I->capsecrets) {
-        I->capsecrets = I->capsecrets ? I->capsecrets * 2 : 8;
-        const char **n = arena_alloc(&I->mem, (size_t)I->capsecrets * sizeof *n);
-        if (I->nsecrets) memcpy(n, I->secrets, (size_t)I->nsecrets * sizeof *n);
-        I->secrets = n;
-    }
+    I->secrets = arena_grow(&I->mem, I->secrets, I->nsecrets, &I->capsecrets, sizeof *I->secrets, 8);
     I->secrets[I->nsecrets++] = arena_strdup(&I->mem, clear);
 }
 
@@ -403,12 +398,7 @@ static void scope_define(interp *I, scope *s, const char *name, value v)
         *old = v;
         return;
     }
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 8;
-        binding *n = arena_alloc(&I->mem, (size_t)s->cap * sizeof *n);
-        if (s->n) memcpy(n, s->items, (size_t)s->n * sizeof *n);
-        s->items = n;
-    }
+    s->items = arena_grow(&I->mem, s->items, s->n, &s->cap, sizeof *s->items, 8);
     s->items[s->n++] = (binding){name, v};
 }
 
@@ -1552,12 +1542,7 @@ static void iso(double t, char buf[40]) { clock_iso(t, buf, 40); }
 
 static timer *timer_add(interp *I, timer_kind k, double base, double due, const rb_node *node, scope *sc, int owner)
 {
-    if (I->ntimers == I->captimers) {
-        I->captimers = I->captimers ? I->captimers * 2 : 16;
-        timer *n = arena_alloc(&I->mem, (size_t)I->captimers * sizeof *n);
-        if (I->ntimers) memcpy(n, I->timers, (size_t)I->ntimers * sizeof *n);
-        I->timers = n;
-    }
+    I->timers = arena_grow(&I->mem, I->timers, I->ntimers, &I->captimers, sizeof *I->timers, 16);
     timer *t = &I->timers[I->ntimers++];
     memset(t, 0, sizeof *t);
     t->kind = k;
@@ -2118,7 +2103,8 @@ static ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out
         if (res.status) c = rt_error(I, n, "%s %s answered %ld", h.method, url_s, res.status);
         else c = rt_error(I, n, "%s %s failed: %s", h.method, url_s, res.error[0] ? res.error : "no response");
     }
-    if (interrupted && c == CTL_OK) {
+    if (c != CTL_STOP && interrupted) {
+        /* Ctrl-C cancelled the request: the run stops (130), as for a command */
         I->exit_code = 130;
         c = CTL_STOP;
     }
@@ -2793,12 +2779,7 @@ static void stepper_init(interp *I, stepper *st, int start)
 
 static void stepper_done(interp *I, stepper *st, int idx)
 {
-    if (st->ndone == st->capdone) {
-        int *n = arena_alloc(&I->mem, (size_t)st->capdone * 2 * sizeof *n);
-        memcpy(n, st->done, (size_t)st->ndone * sizeof *n);
-        st->done = n;
-        st->capdone *= 2;
-    }
+    st->done = arena_grow(&I->mem, st->done, st->ndone, &st->capdone, sizeof *st->done, 16);
     st->done[st->ndone++] = idx;
 }
 

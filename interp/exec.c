@@ -34,6 +34,17 @@ const char *cli_opt_value(int argc, char **argv, int *i, const char *name, int *
     return argv[++*i];
 }
 
+int cli_load_answers(const char *path, json_t **out)
+{
+    *out = NULL;
+    if (!path) return 0;
+    char *err = NULL;
+    if ((*out = prompt_load_answers(path, &err))) return 0;
+    fprintf(stderr, "%s\n", err);
+    rb_free(err);
+    return -1;
+}
+
 recorder *cli_open_db(const char *db)
 {
     char *path = db ? rb_xstrdup(db) : rec_default_path();
@@ -130,15 +141,7 @@ int cmd_exec(int argc, char **argv)
     ast_file *f = front_load(o.path, &ms);
     json_t *ans = NULL;
     int rc = EXIT_USAGE;
-    if (f && answers) {
-        char *err = NULL;
-        ans = prompt_load_answers(answers, &err);
-        if (!ans) {
-            fprintf(stderr, "%s\n", err);
-            rb_free(err);
-        }
-    }
-    if (f && (!answers || ans)) {
+    if (f && cli_load_answers(answers, &ans) == 0) {
         recorder *r = cli_open_db(db);
         if (!r) {
             rc = EXIT_DB;
@@ -146,7 +149,6 @@ int cmd_exec(int argc, char **argv)
             catch_signals();
             o.rec = r;
             o.answers = ans;
-            o.color = cli_color(1);
             rc = eval_run(f, &ms, &o);
             rec_close(r);
         }
@@ -261,14 +263,7 @@ int cmd_resume(int argc, char **argv)
         return EXIT_USAGE;
     }
     json_t *ans = NULL;
-    if (answers) {
-        char *err = NULL;
-        if (!(ans = prompt_load_answers(answers, &err))) {
-            fprintf(stderr, "%s\n", err);
-            rb_free(err);
-            return EXIT_USAGE;
-        }
-    }
+    if (cli_load_answers(answers, &ans) != 0) return EXIT_USAGE;
     recorder *r = cli_open_db(db);
     if (!r) {
         json_decref(ans);
@@ -293,7 +288,6 @@ int cmd_resume(int argc, char **argv)
             o.replay_run = run;
             o.resume_run = id;
             o.incident = json_string_value(json_object_get(run, "incident"));
-            o.color = cli_color(1);
             rc = eval_run(f, &ms, &o);
         }
     }

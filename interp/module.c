@@ -195,9 +195,3 @@ const char *module_embedded(const char *name, size_t *len)
     return NULL;
 }
 
-const char *module_embedded_name(int i)
-{
-    int n = 0;
-    while (stdlib_entries[n].name) n++;
-    return i >= 0 && i < n ? stdlib_entries[i].name : NULL;
-}

@@ -327,13 +327,3 @@ ast_file *parse_file(const char *path, diag_list *d)
     if (!text) return NULL;
     return parse_owned(path, text, len, d);
 }
-
-rb_node *parse_expr_into(ast_file *f, const char *text, size_t len, diag_list *d)
-{
-    pstate ps;
-    memset(&ps, 0, sizeof ps);
-    ps.file = f;
-    ps.diags = d;
-    ps.start_token = START_EXPR;
-    return run_parser(&ps, text, len, (rb_loc){1, 1});
-}

@@ -371,16 +371,11 @@ int cmd_repl(int argc, char **argv)
     }
     R.o.sets = sets;
     json_t *ans = NULL;
-    if (answers) {
-        char *err = NULL;
-        if (!(ans = prompt_load_answers(answers, &err))) {
-            fprintf(stderr, "%s\n", err);
-            rb_free(err);
-            rb_free(sets);
-            return EXIT_USAGE;
-        }
-        R.o.answers = ans;
+    if (cli_load_answers(answers, &ans) != 0) {
+        rb_free(sets);
+        return EXIT_USAGE;
     }
+    R.o.answers = ans;
     R.rec = cli_open_db(db);
     if (!R.rec) {
         json_decref(ans);
@@ -389,7 +384,6 @@ int cmd_repl(int argc, char **argv)
     }
     R.o.rec = R.rec;
     R.tty = isatty(0) && isatty(1);
-    R.o.color = cli_color(1);
     the_repl = &R;
 
     struct sigaction sa;

@@ -51,12 +51,7 @@ value v_map(arena *a, int cap)
 void list_push(arena *a, value list, value item)
 {
     vlist *l = list.u.l;
-    if (l->n == l->cap) {
-        value *items = arena_alloc(a, (size_t)l->cap * 2 * sizeof *items);
-        memcpy(items, l->items, (size_t)l->n * sizeof *items);
-        l->items = items;
-        l->cap *= 2;
-    }
+    l->items = arena_grow(a, l->items, l->n, &l->cap, sizeof *l->items, 4);
     l->items[l->n++] = item;
 }
 
@@ -76,12 +71,7 @@ void map_set(arena *a, value map, const char *key, value v)
         return;
     }
     vmap *m = map.u.m;
-    if (m->n == m->cap) {
-        vmap_entry *items = arena_alloc(a, (size_t)m->cap * 2 * sizeof *items);
-        memcpy(items, m->items, (size_t)m->n * sizeof *items);
-        m->items = items;
-        m->cap *= 2;
-    }
+    m->items = arena_grow(a, m->items, m->n, &m->cap, sizeof *m->items, 4);
     m->items[m->n].key = v_cstr(a, key).u.s;
     m->items[m->n].v = v;
     m->n++;

@@ -320,3 +320,13 @@ is "no configuration: nothing was sent" "0" "$r"
 rc=$?
 if [ "$rc" -eq 0 ] && sanitizer_clean "$T/lint.out"; then pass "lint --strict notify.rb and tests/http"
 else fail "lint --strict notify.rb and tests/http (exit $rc)" "$(cat "$T/lint.out")"; fi
+
+# --- Ctrl-C during a request: the run stops with 130 and is recorded as interrupted
+"$RUNBOOK" exec --db "$T/int.db" "$TESTS/http/interrupt.rb" >"$T/int.out" 2>&1 </dev/null &
+ipid=$!
+i=0; while [ $i -lt 50 ] && ! sqlite3 "$T/int.db" "SELECT 1 FROM events WHERE kind='http.request'" 2>/dev/null | grep -q 1; do sleep 0.1; i=$((i+1)); done
+kill -INT $ipid; wait $ipid; rc=$?
+if [ $rc -eq 130 ] && ! grep -q 'never reached' "$T/int.out"; then pass "http: Ctrl-C during a request exits 130, nothing after it runs"
+else fail "http: Ctrl-C during a request" "exit $rc" "$(tail -n 8 "$T/int.out")"; fi
+s=$("$RUNBOOK" runs --db "$T/int.db" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["status"])')
+[ "$s" = interrupted ] && pass "http: the interrupted request's run is recorded as interrupted" || fail "http: interrupted status" "$s"
