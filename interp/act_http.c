@@ -1,0 +1,269 @@
+/*
+ * act_http.c — the HTTP door of the evaluator: requests built (headers redacted for the
+ * record), recorded, sent through http.h with timers firing, responses as values.
+ *
+ * Never: call libcurl (http.c does).
+ */
+#include "interp.h"
+
+#define HTTP_RECORD_BODY (1024 * 1024)   /* bytes of a response body kept in the record */
+
+static int header_is_sensitive(const char *name)
+{
+    static const char *const names[] = {"authorization", "proxy-authorization", "cookie", "set-cookie",
+                                        "x-api-key", "x-auth-token", NULL};
+    for (int i = 0; names[i]; i++)
+        if (strcasecmp(name, names[i]) == 0) return 1;
+    return 0;
+}
+
+typedef struct http_parts {
+    const char *method;
+    rb_buf url, url_shown;
+    const char **headers;          /* "Name: value", NULL-terminated, for libcurl */
+    json_t *headers_shown;         /* name -> value, redacted */
+    rb_buf body, body_shown;
+    int has_body;
+    double timeout;
+    int retries;
+} http_parts;
+
+static void http_parts_free(http_parts *h)
+{
+    buf_free(&h->url);
+    buf_free(&h->url_shown);
+    buf_free(&h->body);
+    buf_free(&h->body_shown);
+    json_decref(h->headers_shown);
+}
+
+/* Evaluate the request: URL, headers (redacted copies for the record), body, options. */
+static ctl http_build(interp *I, scope *sc, const rb_node *n, http_parts *h)
+{
+    value url;
+    ctl c = eval(I, sc, n->a, &url);
+    if (c != CTL_OK) return c;
+    if (url.t != V_STR) return rt_error(I, n->a, "http needs a URL string, not a %s", vtype_name(url.t));
+    value_text(&h->url, url);
+    value_show(&h->url_shown, url);
+    if (url.secret) secret_add(I, buf_cstr(&h->url));
+    int ntypes = 0;
+    for (const rb_node *o = n->opts; o; o = o->next) {
+        value v;
+        if ((c = eval(I, sc, o->a, &v)) != CTL_OK) return c;
+        if (strcmp(o->str, "headers") == 0) {
+            if (v.t != V_MAP) return rt_error(I, o, "headers takes a map {Name: value}");
+            h->headers = arena_alloc(&I->mem, (size_t)(v.u.m->n + 2) * sizeof *h->headers);
+            for (int i = 0; i < v.u.m->n; i++) {
+                const char *name = v.u.m->items[i].key->s;
+                value hv = v.u.m->items[i].v;
+                rb_buf line, shown_v;
+                buf_init(&line);
+                buf_init(&shown_v);
+                buf_printf(&line, "%s: ", name);
+                value_text(&line, hv);
+                if (hv.secret || header_is_sensitive(name)) {
+                    buf_adds(&shown_v, REDACTED);
+                    rb_buf clear;
+                    buf_init(&clear);
+                    value_text(&clear, hv);
+                    if (hv.secret) secret_add(I, buf_cstr(&clear));
+                    buf_free(&clear);
+                } else {
+                    value_show(&shown_v, hv);
+                }
+                json_object_set_new(h->headers_shown, name, json_string(buf_cstr(&shown_v)));
+                if (strcasecmp(name, "content-type") == 0) ntypes++;
+                h->headers[i] = arena_strdup(&I->mem, buf_cstr(&line));
+                buf_free(&line);
+                buf_free(&shown_v);
+            }
+        } else if (strcmp(o->str, "json") == 0 || strcmp(o->str, "body") == 0) {
+            h->has_body = 1;
+            if (strcmp(o->str, "json") == 0) {
+                json_t *j = value_to_json(v, 0), *js = value_to_json(v, 1);
+                char *a = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY), *b = json_dumps(js, JSON_COMPACT | JSON_ENCODE_ANY);
+                buf_adds(&h->body, a ? a : "null");
+                buf_adds(&h->body_shown, b ? b : "null");
+                free(a);
+                free(b);
+                json_decref(j);
+                json_decref(js);
+                if (has_secret(v)) {
+                    /* secret strings inside the body must not reach the record: scrub by value */
+                    buf_reset(&h->body_shown);
+                    scrub(I, &h->body_shown, buf_cstr(&h->body), h->body.len);
+                }
+            } else {
+                value_text(&h->body, v);
+                value_show(&h->body_shown, v);
+            }
+        } else if (strcmp(o->str, "timeout") == 0) {
+            if (v.t != V_DUR && v.t != V_NUM) return rt_error(I, o, "timeout takes a duration");
+            h->timeout = v.u.n;
+        } else if (strcmp(o->str, "retries") == 0) {
+            if (v.t != V_NUM || v.u.n < 0 || v.u.n > 20) return rt_error(I, o, "retries takes a number from 0 to 20");
+            h->retries = (int)v.u.n;
+        }
+    }
+    /* A JSON body says so, unless the runbook set its own Content-Type. */
+    if (ast_opt(n, "json") && !ntypes) {
+        int k = 0;
+        const char **hs = arena_alloc(&I->mem, (size_t)(json_object_size(h->headers_shown) + 2) * sizeof *hs);
+        for (; h->headers && h->headers[k]; k++) hs[k] = h->headers[k];
+        hs[k++] = "Content-Type: application/json";
+        hs[k] = NULL;
+        h->headers = hs;
+        json_object_set_new(h->headers_shown, "Content-Type", json_string("application/json"));
+    }
+    return CTL_OK;
+}
+
+/* Send, with timers firing while the request is out (real clock). */
+static ctl http_wait(interp *I, const http_parts *h, http_res *res)
+{
+    const char *env_backoff = getenv("RUNBOOK_HTTP_BACKOFF");
+    http_req req = {h->method, buf_cstr((rb_buf *)&h->url), h->headers, h->has_body ? buf_cstr((rb_buf *)&h->body) : NULL,
+                    h->body.len, h->timeout, h->retries, env_backoff ? atof(env_backoff) : 0, 0, 0};
+    http_call *call = http_start(&req, res);
+    ctl c = CTL_OK;
+    int cancelled = 0;
+    while (call && !http_handle(call)) {
+        if ((eval_interrupted || c == CTL_STOP) && !cancelled) {
+            http_cancel(call);
+            cancelled = 1;
+            continue;
+        }
+        int ms = 200;
+        double nd = clock_is_virtual() || I->in_timer ? -1 : next_due(I);
+        if (nd >= 0) {
+            int tm = (int)((nd - clock_now()) * 1000) + 1;
+            if (tm < ms) ms = tm < 0 ? 0 : tm;
+        }
+        http_poll(call, NULL, 0, ms);
+        if (c == CTL_OK && !clock_is_virtual()) c = fire_due(I);
+    }
+    if (call) http_finish(call);
+    return c;
+}
+
+ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
+{
+    http_parts h;
+    memset(&h, 0, sizeof h);
+    buf_init(&h.url);
+    buf_init(&h.url_shown);
+    buf_init(&h.body);
+    buf_init(&h.body_shown);
+    h.headers_shown = json_object();
+    h.method = n->str;
+    ctl c = http_build(I, sc, n, &h);
+    if (c != CTL_OK) {
+        http_parts_free(&h);
+        return c;
+    }
+    int safe = strcmp(h.method, "GET") == 0 || strcmp(h.method, "HEAD") == 0;
+    int dry = I->o->dry_run && !safe;
+    const char *url_s = arena_strdup(&I->mem, buf_cstr(&h.url_shown));
+    say(I, "  → %s %s%s", h.method, url_s, dry ? "   [dry-run: not sent]" : "");
+    rb_buf t;
+    buf_init(&t);
+    buf_printf(&t, "%s %s", h.method, url_s);
+    json_t *rq = json_pack("{s:s, s:s, s:O, s:s?, s:b}", "method", h.method, "url", url_s, "headers", h.headers_shown,
+                           "body", h.has_body ? buf_cstr(&h.body_shown) : NULL, "dry_run", dry);
+    c = emit(I, "http.request", buf_cstr(&t), rq);
+    http_res res;
+    memset(&res, 0, sizeof res);
+    buf_init(&res.body);
+    int served = 0;
+    json_t *rec = c == CTL_OK ? rec_next(I) : NULL;
+    if (c == CTL_OK && I->replaying && rec && strcmp(ev_str(rec, "kind"), "http.response") == 0) {
+        /* replaying: the response received then stands in for a new request */
+        json_t *rd = json_object_get(rec, "data");
+        res.status = (long)json_integer_value(json_object_get(rd, "status"));
+        res.ok = json_is_true(json_object_get(rd, "ok"));
+        res.duration = json_number_value(json_object_get(rd, "duration_s"));
+        const char *b = json_string_value(json_object_get(rd, "body")), *e = json_string_value(json_object_get(rd, "error"));
+        buf_adds(&res.body, b ? b : "");
+        snprintf(res.error, sizeof res.error, "%s", e ? e : "");
+        res.headers = json_deep_copy(json_object_get(rd, "headers"));
+        served = 1;
+    } else if (c == CTL_OK && I->replaying && !rec) {
+        if (I->o->verify) {
+            I->exit_code = 0;
+            c = CTL_STOP;
+        } else {
+            record_exhausted(I);
+            say(I, "  ! this request was in flight when the run stopped: %s", buf_cstr(&t));
+            static const char *const again[] = {"re-send", "skip"};
+            const char *pick;
+            c = prompt_choose(I, n, "Re-send the request that was in flight, or skip it?", "in_flight", "re-send",
+                              (const char **)again, 2, &pick);
+            if (c == CTL_OK && strcmp(pick, "skip") == 0) dry = 1;
+            else if (c == CTL_OK)
+                c = emit(I, "http.request", buf_cstr(&t), json_pack("{s:s, s:s, s:O, s:b}", "method", h.method, "url",
+                                                                     url_s, "headers", h.headers_shown, "rerun", 1));
+        }
+    }
+    if (c == CTL_OK && !served && !dry && I->o->verify) c = diverged(I, "http.response", buf_cstr(&t));
+    if (c == CTL_OK && !served && !dry) c = http_wait(I, &h, &res);
+    if (c != CTL_OK && c != CTL_STOP) {
+        buf_free(&t);
+        http_parts_free(&h);
+        http_res_free(&res);
+        return c;
+    }
+    ctl waited = c;
+    if (dry) {
+        res.ok = 1;
+        res.status = 0;
+    }
+    if (!res.headers) res.headers = json_object();
+    rb_buf body_rec;
+    buf_init(&body_rec);
+    scrub(I, &body_rec, buf_cstr(&res.body), res.body.len > HTTP_RECORD_BODY ? HTTP_RECORD_BODY : res.body.len);
+    json_t *hdr_rec = json_deep_copy(res.headers);
+    const char *k;
+    json_t *hv;
+    json_object_foreach(hdr_rec, k, hv) if (header_is_sensitive(k)) json_object_set_new(hdr_rec, k, json_string(REDACTED));
+    buf_reset(&t);
+    if (dry) buf_printf(&t, "skipped (dry run): %s %s", h.method, url_s);
+    else if (res.status) buf_printf(&t, "%ld in %.1fs: %s %s", res.status, res.duration, h.method, url_s);
+    else buf_printf(&t, "failed (%s): %s %s", res.error[0] ? res.error : "no response", h.method, url_s);
+    if (!dry) say(I, "  %s %s", res.ok ? "✓" : "✗", buf_cstr(&t));
+    json_t *rs = json_pack("{s:s, s:s, s:i, s:b, s:f, s:i, s:s, s:s, s:o, s:b, s:b}", "method", h.method, "url", url_s,
+                           "status", (int)res.status, "ok", res.ok, "duration_s", res.duration, "attempts", res.attempts,
+                           "error", res.error, "body", buf_cstr(&body_rec), "headers", hdr_rec, "body_truncated",
+                           res.body_truncated || res.body.len > HTTP_RECORD_BODY, "skipped", dry);
+    if (waited == CTL_OK) c = emit(I, "http.response", buf_cstr(&t), rs);
+    else json_decref(rs);
+    if (c == CTL_OK && !stmt) {
+        value r = v_map(&I->mem, 8);
+        map_set(&I->mem, r, "ok", v_bool(res.ok));
+        map_set(&I->mem, r, "status", v_num((double)res.status));
+        map_set(&I->mem, r, "body", v_str(&I->mem, buf_cstr(&body_rec), body_rec.len));
+        json_error_t je;
+        /* parsed from the scrubbed body: a secret the server echoes back stays redacted */
+        json_t *parsed = body_rec.len ? json_loadb(body_rec.data, body_rec.len, JSON_DECODE_ANY, &je) : NULL;
+        map_set(&I->mem, r, "json", parsed ? value_from_json(&I->mem, parsed) : v_nil());
+        json_decref(parsed);
+        map_set(&I->mem, r, "headers", value_from_json(&I->mem, res.headers));
+        map_set(&I->mem, r, "duration", v_dur(res.duration));
+        map_set(&I->mem, r, "error", res.error[0] ? v_cstr(&I->mem, res.error) : v_nil());
+        map_set(&I->mem, r, "skipped", v_bool(dry));
+        *out = r;
+    } else if (c == CTL_OK && !res.ok) {
+        if (res.status) c = rt_error(I, n, "%s %s answered %ld", h.method, url_s, res.status);
+        else c = rt_error(I, n, "%s %s failed: %s", h.method, url_s, res.error[0] ? res.error : "no response");
+    }
+    if (c != CTL_STOP && eval_interrupted) {
+        /* Ctrl-C cancelled the request: the run stops (130), as for a command */
+        I->exit_code = 130;
+        c = CTL_STOP;
+    }
+    buf_free(&body_rec);
+    buf_free(&t);
+    http_parts_free(&h);
+    http_res_free(&res);
+    return c;
+}

@@ -1,0 +1,334 @@
+/*
+ * act_sh.c — the shell door of the evaluator: a `sh` command built from its interpolations,
+ * recorded, run through shell.h with live output and timers firing, its result a value.
+ *
+ * Never: fork (shell.c does).
+ */
+#include "interp.h"
+
+typedef struct live_ctx { interp *I; int at_line_start[3]; } live_ctx;
+
+static void on_output(void *ctx, int stream, const char *data, size_t n)
+{
+    live_ctx *L = ctx;
+    rb_buf b;
+    buf_init(&b);
+    scrub(L->I, &b, data, n);
+    FILE *f = stream == 2 ? stderr : stdout;
+    for (size_t i = 0; i < b.len; i++) {
+        if (L->at_line_start[stream]) fputs("    ", f);
+        fputc(b.data[i], f);
+        L->at_line_start[stream] = b.data[i] == '\n';
+    }
+    fflush(f);
+    buf_free(&b);
+}
+
+/*
+ * Run a command while the clock keeps going: its pipes and the next timer share one
+ * poll (on the real clock; a virtual clock does not move while a command runs).  Ctrl-C
+ * stops the command's process group.  CTL_STOP when a timer could not be recorded.
+ */
+static ctl wait_command(interp *I, const char *cmd, const sh_opts *so, sh_result *res)
+{
+    sh_proc *p = sh_start(cmd, so, res);
+    ctl c = CTL_OK;
+    int stopped = 0;
+    while (p && !sh_handle(p)) {
+        if ((eval_interrupted || c == CTL_STOP) && !stopped) {
+            sh_interrupt(p);
+            stopped = 1;
+        }
+        int fds[2];
+        struct pollfd pfd[2];
+        int n = sh_fds(p, fds);
+        for (int i = 0; i < n; i++) pfd[i] = (struct pollfd){fds[i], POLLIN, 0};
+        double dl = sh_next_deadline(p);
+        int ms = dl < 0 ? 1000 : (int)((dl - clock_monotonic()) * 1000) + 1;
+        double nd = clock_is_virtual() || I->in_timer ? -1 : next_due(I);
+        if (nd >= 0) {
+            int tm = (int)((nd - clock_now()) * 1000) + 1;
+            if (tm < ms) ms = tm;
+        }
+        if (ms < 0) ms = 0;
+        if (ms > 1000) ms = 1000;
+        poll(pfd, (nfds_t)n, ms);
+        if (c == CTL_OK && !clock_is_virtual()) c = fire_due(I);
+    }
+    sh_finish(p);
+    return c;
+}
+
+/* Where the command's own text has left the shell's quoting when an interpolation comes. */
+typedef enum { Q_NONE, Q_SINGLE, Q_DOUBLE } quote_state;
+
+static quote_state quote_after(quote_state q, const char *lit)
+{
+    for (const char *p = lit; *p; p++) {
+        if (q == Q_SINGLE) {
+            if (*p == '\'') q = Q_NONE;
+        } else if (*p == '\\' && p[1]) {
+            p++;
+        } else if (q == Q_DOUBLE) {
+            if (*p == '"') q = Q_NONE;
+        } else if (*p == '\'') {
+            q = Q_SINGLE;
+        } else if (*p == '"') {
+            q = Q_DOUBLE;
+        }
+    }
+    return q;
+}
+
+/* A value as part of the shell word it sits in: quoted alone, or escaped for the quotes
+ * the command opened around it ('… #{x} …' or "… #{x} …"), so it stays literal text. */
+static void put_word(rb_buf *out, const char *v, quote_state q)
+{
+    if (q == Q_NONE) {
+        sh_quote(out, v);
+        return;
+    }
+    for (; *v; v++) {
+        if (q == Q_SINGLE && *v == '\'') buf_adds(out, "'\\''");
+        else if (q == Q_DOUBLE && strchr("\\\"$`", *v)) {
+            buf_addc(out, '\\');
+            buf_addc(out, *v);
+        } else {
+            buf_addc(out, *v);
+        }
+    }
+}
+
+/*
+ * Build the command: literal parts as written, each #{…} as literal text that stays in
+ * its one shell word whatever it holds (quoted, or escaped inside the command's own
+ * quotes), or as is inside raw().  clear is what runs; shown is what people and the
+ * record see.
+ */
+static ctl build_command(interp *I, scope *sc, const rb_node *cmd, rb_buf *clear, rb_buf *shown_cmd)
+{
+    if (cmd->kind != N_INTERP) {
+        value v;
+        ctl c = eval(I, sc, cmd, &v);
+        if (c != CTL_OK) return c;
+        if (v.t != V_STR) return rt_error(I, cmd, "sh needs a command string, not a %s", vtype_name(v.t));
+        value_text(clear, v);
+        value_show(shown_cmd, v);
+        return CTL_OK;
+    }
+    quote_state q = Q_NONE;
+    for (const rb_node *p = cmd->a; p; p = p->next) {
+        if (p->kind == N_STR) {
+            buf_adds(clear, p->str);
+            buf_adds(shown_cmd, p->str);
+            q = quote_after(q, p->str);
+            continue;
+        }
+        int raw = p->kind == N_CALL && p->a->kind == N_IDENT && strcmp(p->a->str, "raw") == 0 && p->b;
+        value v;
+        ctl c = eval(I, sc, raw ? p->b : p, &v);
+        if (c != CTL_OK) return c;
+        rb_buf t, s;
+        buf_init(&t);
+        buf_init(&s);
+        value_text(&t, v);
+        value_show(&s, v);
+        if (raw) {
+            buf_addn(clear, t.data ? t.data : "", t.len);
+            buf_addn(shown_cmd, s.data ? s.data : "", s.len);
+            q = quote_after(q, buf_cstr(&t));
+        } else {
+            put_word(clear, buf_cstr(&t), q);
+            put_word(shown_cmd, buf_cstr(&s), q);
+        }
+        buf_free(&t);
+        buf_free(&s);
+    }
+    return CTL_OK;
+}
+
+ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
+{
+    rb_buf clear, cmdshown;
+    buf_init(&clear);
+    buf_init(&cmdshown);
+    ctl c = build_command(I, sc, n->a, &clear, &cmdshown);
+    double timeout = 0;
+    int readonly = ast_opt(n, "readonly") != NULL;
+    const char *cwd = NULL;
+    const char **envv = NULL;
+    for (const rb_node *o = n->opts; c == CTL_OK && o; o = o->next) {
+        value v = v_nil();
+        if (o->a && (c = eval(I, sc, o->a, &v)) != CTL_OK) break;
+        if (strcmp(o->str, "timeout") == 0) {
+            if (v.t != V_DUR && v.t != V_NUM) c = rt_error(I, o, "timeout takes a duration");
+            else timeout = v.u.n;
+        } else if (strcmp(o->str, "readonly") == 0) {
+            readonly = o->a ? value_truthy(v) : 1;
+        } else if (strcmp(o->str, "cwd") == 0) {
+            if (v.t != V_STR) c = rt_error(I, o, "cwd takes a directory");
+            else cwd = v.u.s->s;
+        } else if (strcmp(o->str, "env") == 0) {
+            if (v.t != V_MAP) {
+                c = rt_error(I, o, "env takes a map {NAME: value}");
+                break;
+            }
+            envv = arena_alloc(&I->mem, (size_t)(v.u.m->n + 1) * sizeof *envv);
+            for (int i = 0; i < v.u.m->n; i++) {
+                rb_buf e;
+                buf_init(&e);
+                buf_printf(&e, "%s=", v.u.m->items[i].key->s);
+                value_text(&e, v.u.m->items[i].v);
+                if (v.u.m->items[i].v.secret) {
+                    rb_buf sv;
+                    buf_init(&sv);
+                    value_text(&sv, v.u.m->items[i].v);
+                    secret_add(I, buf_cstr(&sv));
+                    buf_free(&sv);
+                }
+                envv[i] = arena_strdup(&I->mem, buf_cstr(&e));
+                buf_free(&e);
+            }
+        } else if (strcmp(o->str, "on") == 0) {
+            c = rt_error(I, o, "sh … on HOST is not supported yet");
+        }
+    }
+    if (c != CTL_OK) {
+        buf_free(&clear);
+        buf_free(&cmdshown);
+        return c;
+    }
+    if (I->step_deadline > 0) {
+        double left = I->step_deadline - clock_now();
+        if (left <= 0) left = 0.001;
+        if (timeout <= 0 || left < timeout) timeout = left;
+    }
+    const char *shown_c = arena_strndup(&I->mem, buf_cstr(&cmdshown), cmdshown.len);
+    int dry = I->o->dry_run && !readonly;
+    say(I, "  $ %s%s", shown_c, dry ? "   [dry-run: not run]" : "");
+    json_t *sd = json_pack("{s:s, s:b, s:f, s:s?, s:b}", "command", shown_c, "readonly", readonly, "timeout_s", timeout,
+                           "cwd", cwd, "dry_run", dry);
+    if ((c = emit(I, "sh.start", shown_c, sd)) != CTL_OK) {
+        buf_free(&clear);
+        buf_free(&cmdshown);
+        return c;
+    }
+    sh_result res;
+    memset(&res, 0, sizeof res);
+    int served = 0;
+    if (I->replaying && !dry) {
+        json_t *rec = rec_next(I);
+        if (rec && strcmp(ev_str(rec, "kind"), "sh.end") == 0) {
+            /* replaying: the command ran then; its recorded result stands in for it */
+            json_t *rd = json_object_get(rec, "data");
+            res.exit_code = (int)json_integer_value(json_object_get(rd, "exit"));
+            res.timed_out = json_is_true(json_object_get(rd, "timed_out"));
+            res.duration = json_number_value(json_object_get(rd, "duration_s"));
+            const char *o1 = json_string_value(json_object_get(rd, "stdout")), *o2 = json_string_value(json_object_get(rd, "stderr"));
+            buf_adds(&res.out, o1 ? o1 : "");
+            buf_adds(&res.err, o2 ? o2 : "");
+            served = 1;
+        } else if (!rec) {
+            if (I->o->verify) {
+                /* the record ends with this command in flight: identical up to the interruption */
+                buf_free(&clear);
+                buf_free(&cmdshown);
+                I->exit_code = 0;
+                return CTL_STOP;
+            }
+            record_exhausted(I);
+            say(I, "  ! this command was running when the run stopped: %s", shown_c);
+            static const char *const again[] = {"re-run", "skip"};
+            const char *pick;
+            c = prompt_choose(I, n, "Re-run the command that was in flight, or skip it?", "in_flight", "re-run",
+                              (const char **)again, 2, &pick);
+            if (c != CTL_OK) {
+                buf_free(&clear);
+                buf_free(&cmdshown);
+                return c;
+            }
+            if (strcmp(pick, "skip") == 0) {
+                dry = 1;   /* recorded as skipped, like a dry run */
+                served = 1;
+            } else {
+                /* the re-run is a new action: it gets its own start in the record */
+                c = emit(I, "sh.start", shown_c, json_pack("{s:s, s:b, s:f, s:s?, s:b, s:b}", "command", shown_c,
+                                                           "readonly", readonly, "timeout_s", timeout, "cwd", cwd,
+                                                           "dry_run", 0, "rerun", 1));
+                if (c != CTL_OK) {
+                    buf_free(&clear);
+                    buf_free(&cmdshown);
+                    return c;
+                }
+            }
+        }
+    }
+    if (!dry && !served && I->o->verify) {
+        /* verify executes nothing: an action the record does not hold is a divergence */
+        buf_free(&clear);
+        buf_free(&cmdshown);
+        return diverged(I, "sh.end", shown_c);
+    }
+    if (dry || served) {
+        if (dry) res.exit_code = 0;
+    } else {
+        live_ctx L = {I, {1, 1, 1}};
+        sh_opts so = {timeout, cwd, envv, 0, on_output, &L, &eval_interrupted};
+        c = wait_command(I, buf_cstr(&clear), &so, &res);
+        if (!L.at_line_start[1]) fputc('\n', stdout);
+        if (!L.at_line_start[2]) fputc('\n', stderr);
+    }
+    buf_free(&clear);
+    buf_free(&cmdshown);
+    ctl waited = c;
+    rb_buf so_, se_;
+    buf_init(&so_);
+    buf_init(&se_);
+    scrub(I, &so_, buf_cstr(&res.out), res.out.len);
+    scrub(I, &se_, buf_cstr(&res.err), res.err.len);
+    buf_addn(&res.out, "", 0);
+    buf_addn(&res.err, "", 0);
+    int ok = !dry && res.exit_code == 0 && !res.timed_out && !res.spawn_failed;
+    if (dry) ok = 1;
+    rb_buf t;
+    buf_init(&t);
+    if (dry) buf_printf(&t, "skipped (dry run): %s", shown_c);
+    else if (res.timed_out) buf_printf(&t, "timed out after %.1fs: %s", res.duration, shown_c);
+    else buf_printf(&t, "exit %d in %.1fs: %s", res.exit_code, res.duration, shown_c);
+    json_t *ed = json_pack("{s:s, s:i, s:s, s:s, s:f, s:b, s:b, s:b, s:b, s:b, s:I, s:I}", "command", shown_c, "exit",
+                           res.exit_code, "stdout", buf_cstr(&so_), "stderr", buf_cstr(&se_), "duration_s", res.duration,
+                           "timed_out", res.timed_out, "stdout_truncated", res.out_truncated, "stderr_truncated",
+                           res.err_truncated, "skipped", dry, "interrupted", res.interrupted || eval_interrupted,
+                           "stdout_bytes", (json_int_t)res.out_total, "stderr_bytes",
+                           (json_int_t)res.err_total);
+    if (!ed) ed = json_pack("{s:s, s:i}", "command", "(unprintable)", "exit", res.exit_code);
+    if (!dry) say(I, "  %s %s", ok ? "✓" : "✗", buf_cstr(&t));
+    c = emit(I, "sh.end", buf_cstr(&t), ed);
+    if (c == CTL_OK && waited == CTL_STOP) c = CTL_STOP;
+    if (c == CTL_OK && !stmt) {
+        value r = v_map(&I->mem, 8);
+        map_set(&I->mem, r, "ok", v_bool(ok));
+        map_set(&I->mem, r, "exit", v_num(res.exit_code));
+        map_set(&I->mem, r, "stdout", v_str(&I->mem, buf_cstr(&so_), so_.len));
+        map_set(&I->mem, r, "stderr", v_str(&I->mem, buf_cstr(&se_), se_.len));
+        map_set(&I->mem, r, "duration", v_dur(res.duration));
+        map_set(&I->mem, r, "timed_out", v_bool(res.timed_out));
+        map_set(&I->mem, r, "skipped", v_bool(dry));
+        *out = r;
+    } else if (c == CTL_OK && !ok) {
+        if (res.timed_out) c = rt_error(I, n, "command timed out after %.1fs", res.duration);
+        else if (res.spawn_failed) c = rt_error(I, n, "command could not start: %s", buf_cstr(&se_));
+        else c = rt_error(I, n, "command failed with exit %d", res.exit_code);
+    }
+    if (c == CTL_STOP) {
+        /* a timer's write to the record failed while the command ran: exit_code is set */
+    } else if (res.interrupted || eval_interrupted) {
+        I->exit_code = 130;
+        c = CTL_STOP;
+    }
+    buf_free(&t);
+    buf_free(&so_);
+    buf_free(&se_);
+    sh_result_free(&res);
+    return c;
+}

@@ -1,0 +1,230 @@
+/*
+ * journal.c — the run's journal: every event goes through emit(), which records it or, when
+ * a recorded run is replayed (resume, verify), matches it against the record cursor; the
+ * messages the evaluator shows (say), scrubbing secrets from outside text, runtime errors.
+ *
+ * Never: write to SQLite itself (record.h does), or show a secret.
+ */
+#include "interp.h"
+
+void say(interp *I, const char *fmt, ...)
+{
+    if (I->o->verify_quiet) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+/* Record an event; on failure set exit 3 and return CTL_STOP. data is consumed. */
+static int is_timer_kind(const char *k)
+{
+    return strcmp(k, "escalation") == 0 || strcmp(k, "escalation.skipped") == 0 || strcmp(k, "timer") == 0 ||
+           strcmp(k, "deadline.missed") == 0;
+}
+
+/* Events whose text holds measured values: only their kind must match when replaying. */
+static int loose_kind(const char *k)
+{
+    return strcmp(k, "sh.end") == 0 || strcmp(k, "wait.end") == 0 || strcmp(k, "http.response") == 0 ||
+           strcmp(k, "error") == 0;
+}
+
+
+/*
+ * What a resume added to the record (run.resume, the in-flight question and its answer,
+ * the fresh start of a re-run action) says how the run continued, not what the runbook
+ * does: a replay of the resumed run steps over it.
+ */
+static int resume_mark(json_t *ev)
+{
+    const char *k = ev_str(ev, "kind");
+    json_t *d = json_object_get(ev, "data");
+    if (strcmp(k, "run.resume") == 0) return 1;
+    if ((strcmp(k, "prompt") == 0 || strcmp(k, "answer") == 0) && strcmp(ev_str(d, "key"), "in_flight") == 0) return 1;
+    return (strcmp(k, "sh.start") == 0 || strcmp(k, "http.request") == 0) && json_is_true(json_object_get(d, "rerun"));
+}
+
+json_t *rec_next(interp *I)
+{
+    if (!I->replaying) return NULL;
+    while (I->rpos < I->rcount && resume_mark(json_array_get(I->o->replay, I->rpos))) I->rpos++;
+    return I->rpos < I->rcount ? json_array_get(I->o->replay, I->rpos) : NULL;
+}
+
+const char *ev_str(json_t *ev, const char *k)
+{
+    const char *s = json_string_value(json_object_get(ev, k));
+    return s ? s : "";
+}
+
+static double ev_time(json_t *ev) { return clock_parse_iso(ev_str(ev, "t")); }
+
+
+/* The record ran out: resume goes live (real clock again if the run was real); verify ends. */
+void record_exhausted(interp *I)
+{
+    I->replaying = 0;
+    if (I->o->verify) return;
+    I->went_live = 1;
+    const char *clk = json_string_value(json_object_get(I->o->replay_run, "clock"));
+    if (!clk || strcmp(clk, "virtual") != 0) clock_use_real();
+    say(I, "\n--- the record ends here: going on live ---");
+    emit(I, "run.resume", "resumed after an interruption",
+         json_pack("{s:i}", "replayed_events", (int)I->rcount));
+}
+
+ctl diverged(interp *I, const char *kind, const char *text)
+{
+    if (I->diverged) return CTL_STOP;   /* reported once: what follows is a consequence */
+    json_t *ev = rec_next(I);
+    if (!ev && I->o->verify) {
+        json_t *last = json_array_get(I->o->replay, I->rcount ? I->rcount - 1 : 0);
+        if (!last || strcmp(ev_str(last, "kind"), "run.end") != 0) {
+            /* an interrupted run: everything it recorded was reproduced */
+            I->exit_code = 0;
+            return CTL_STOP;
+        }
+    }
+    const rb_node *at = I->cur_node;
+    const char *file = I->cur_file ? I->cur_file->src.name : I->o->path;
+    fprintf(stderr, "%s:%d:%d: the runbook diverges from the record at event %zu:\n", file, at ? at->loc.line : 0,
+            at ? at->loc.col : 0, I->rpos + 1);
+    if (ev)
+        fprintf(stderr, "  recorded: %s: %s\n", ev_str(ev, "kind"), ev_str(ev, "text"));
+    else
+        fprintf(stderr, "  recorded: (the record ends)\n");
+    fprintf(stderr, "  now:      %s: %s\n", kind, text);
+    I->diverged = 1;
+    I->exit_code = I->o->verify ? 1 : 2;
+    if (!I->o->verify)
+        fprintf(stderr, "runbook: the stored source does not reproduce the record (was the database edited?); "
+                        "stopping\n");
+    return CTL_STOP;
+}
+
+
+/*
+ * Replaying: the event must be the next one recorded.  Timer firings recorded before it
+ * are reproduced first, by moving the clock to their time.
+ */
+static ctl match_event(interp *I, const char *kind, const char *text)
+{
+    json_t *ev = rec_next(I);
+    if (!is_timer_kind(kind) && !I->in_timer) {
+        while (ev && is_timer_kind(ev_str(ev, "kind"))) {
+            size_t before = I->rpos;
+            clock_advance(ev_time(ev));
+            ctl c = fire_due(I);
+            if (c != CTL_OK) return c;
+            if (I->rpos == before) break;    /* the recorded firing did not happen now */
+            ev = rec_next(I);
+        }
+    }
+    if (!I->replaying) return CTL_OK;         /* the record ran out during the firings */
+    if (!ev) {
+        record_exhausted(I);
+        return I->o->verify ? diverged(I, kind, text) : CTL_OK;
+    }
+    if (strcmp(ev_str(ev, "kind"), kind) != 0 || (!loose_kind(kind) && strcmp(ev_str(ev, "text"), text) != 0))
+        return diverged(I, kind, text);
+    clock_advance(ev_time(ev));
+    I->rpos++;
+    return CTL_OK;
+}
+
+ctl emit(interp *I, const char *kind, const char *text, json_t *data)
+{
+    if (I->diverged) {
+        json_decref(data);
+        return CTL_STOP;
+    }
+    if (I->replaying) {
+        ctl c = match_event(I, kind, text);
+        if (c != CTL_OK || I->replaying || I->o->verify) {
+            json_decref(data);
+            return c;
+        }
+        /* the record ran out at this event: it is the first live one */
+    }
+    if (I->o->verify) {
+        json_decref(data);
+        return CTL_OK;
+    }
+    rec_event ev = {clock_now(), I->step_id, kind, text, data};
+    int r = rec_event_add(I->rec, I->run_id, &ev, NULL);
+    json_decref(data);
+    if (r != 0) {
+        fprintf(stderr, "runbook: cannot record to the database: %s\nrunbook: stopping before the next action.\n",
+                rec_error(I->rec));
+        I->exit_code = 3;
+        return CTL_STOP;
+    }
+    return CTL_OK;
+}
+
+void secret_add(interp *I, const char *clear)
+{
+    if (!clear || strlen(clear) < 3) return;
+    for (int i = 0; i < I->nsecrets; i++)
+        if (strcmp(I->secrets[i], clear) == 0) return;
+    I->secrets = arena_grow(&I->mem, I->secrets, I->nsecrets, &I->capsecrets, sizeof *I->secrets, 8);
+    I->secrets[I->nsecrets++] = arena_strdup(&I->mem, clear);
+}
+
+/*
+ * Copy outside bytes (command output, response bodies) into out as text for people and
+ * the record: every known secret replaced by «redacted», and invalid UTF-8 or NUL bytes
+ * by U+FFFD (JSON and string values need valid text).
+ */
+void scrub(interp *I, rb_buf *out, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        int hit = 0;
+        for (int k = 0; k < I->nsecrets; k++) {
+            size_t L = strlen(I->secrets[k]);
+            if (L <= n - i && memcmp(s + i, I->secrets[k], L) == 0) {
+                buf_adds(out, REDACTED);
+                i += L;
+                hit = 1;
+                break;
+            }
+        }
+        if (hit) continue;
+        size_t len = s[i] ? utf8_seq((const unsigned char *)s + i, n - i) : 0;
+        buf_add_utf8(out, s + i, len ? len : 1);
+        i += len ? len : 1;
+    }
+}
+
+ctl rt_error(interp *I, const rb_node *at, const char *fmt, ...)
+{
+    buf_reset(&I->err);
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(&I->err, fmt, ap);
+    va_end(ap);
+    I->err_loc = at ? at->loc : (rb_loc){0, 0};
+    I->err_file = I->cur_file ? I->cur_file->src.name : I->o->path;
+    return CTL_FAIL;
+}
+
+/* Show and record the pending error (after a step failed or the run aborted). */
+ctl report_error(interp *I, const char *kind)
+{
+    rb_buf line;
+    buf_init(&line);
+    if (I->err_loc.line)
+        buf_printf(&line, "%s:%d:%d: %s: %s", I->err_file, I->err_loc.line, I->err_loc.col, kind, buf_cstr(&I->err));
+    else
+        buf_printf(&line, "%s: %s", kind, buf_cstr(&I->err));
+    fprintf(stderr, "%s\n", buf_cstr(&line));
+    json_t *d = json_pack("{s:s, s:s?, s:i, s:i}", "message", buf_cstr(&I->err), "file", I->err_file, "line",
+                          I->err_loc.line, "col", I->err_loc.col);
+    ctl c = emit(I, "error", buf_cstr(&line), d);
+    buf_free(&line);
+    return c;
+}
