@@ -50,7 +50,20 @@ size_t utf8_seq(const unsigned char *s, size_t n);
  * that JSON, the record and string values accept. */
 void buf_add_utf8(rb_buf *b, const char *s, size_t n);
 
-/* Read a whole file into memory (NUL-terminated); NULL with errno set on failure. */
+/*
+ * Every file runbook reads (runbooks, modules, answers files, `replay --verify FILE`, the
+ * REPL's history) goes through here.  Only a regular file of at most RB_INPUT_MAX bytes is
+ * read: a directory, FIFO, socket or device (/dev/zero, /dev/stdin on a pipe) or a larger
+ * file is refused before a byte is read, so no input can make runbook read forever.
+ */
+#define RB_INPUT_MAX (64u << 20)   /* 64 MiB; documented in README.md and runbook.1 */
+/* Read a whole file into memory (NUL-terminated); NULL with errno set and a reason for
+ * people in rb_read_error() ("a FIFO (named pipe), not a regular file", "No such file …"). */
 char *rb_read_file(const char *path, size_t *len);
+/* The same check without reading: 0 when path is a regular file within the limit, else -1
+ * (errno and rb_read_error() set). */
+int rb_check_input(const char *path);
+/* Why the last rb_read_file or rb_check_input failed. */
+const char *rb_read_error(void);
 
 #endif

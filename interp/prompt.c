@@ -211,9 +211,17 @@ static int answer_ok(const char *k, const json_t *v, rb_buf *err)
 json_t *prompt_load_answers(const char *path, char **err)
 {
     json_error_t je;
-    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     rb_buf b;
     buf_init(&b);
+    size_t len;
+    char *text = rb_read_file(path, &len);
+    if (!text) {
+        buf_printf(&b, "runbook: cannot read the answers file %s: %s", path, rb_read_error());
+        *err = buf_take(&b);
+        return NULL;
+    }
+    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    rb_free(text);
     if (!j) {
         buf_printf(&b, "%s:%d:%d: error: %s", path, je.line, je.column, je.text);
         *err = buf_take(&b);

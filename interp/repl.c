@@ -399,6 +399,12 @@ int cmd_repl(int argc, char **argv)
         rl_attempted_completion_function = complete;
         rl_catch_signals = 0;      /* our handler decides what Ctrl-C means */
         hist = history_path();
+        if (hist && rb_check_input(hist) != 0 && errno != ENOENT) {
+            /* a FIFO or device there would block reading and writing it: do without */
+            fprintf(stderr, "runbook repl: not using the history file %s: %s\n", hist, rb_read_error());
+            rb_free(hist);
+            hist = NULL;
+        }
         if (hist) read_history(hist);
         stifle_history(1000);
         printf("runbook repl — :help for commands, Ctrl-D to leave\n");
