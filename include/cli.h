@@ -34,8 +34,12 @@ struct recorder;
 const char *cli_opt_value(int argc, char **argv, int *i, const char *name, int *missing);
 /* Load an --answers file (NULL path: none, *out NULL).  0, or -1 after printing why. */
 int cli_load_answers(const char *path, json_t **out);
-/* Open the recording database (db, else the default path); NULL after printing why. */
+/* Open the recording database (db, else the default path) to record a run, creating it;
+ * NULL after printing why. */
 struct recorder *cli_open_db(const char *db);
+/* The same with a rec_mode of record.h: REC_EXISTING (resume, verify) and REC_READONLY
+ * (runs, report, replay) never create a directory or a database. */
+struct recorder *cli_open_db_mode(const char *db, int mode);
 
 /* Colour for stream fd: only on a terminal, and never with NO_COLOR or --no-color. */
 int cli_color(int fd);

@@ -47,11 +47,16 @@ int cli_load_answers(const char *path, json_t **out)
 
 recorder *cli_open_db(const char *db)
 {
-    char *path = db ? rb_xstrdup(db) : rec_default_path();
+    return cli_open_db_mode(db, REC_CREATE);
+}
+
+recorder *cli_open_db_mode(const char *db, int mode)
+{
+    char *path = db && *db ? rb_xstrdup(db) : rec_default_path();
     char *err = NULL;
-    recorder *r = rec_open(path, &err);
+    recorder *r = rec_open_mode(path, (rec_mode)mode, &err);
     if (!r) {
-        fprintf(stderr, "runbook: cannot open the recording database %s: %s\n", path, err ? err : "unknown error");
+        fprintf(stderr, "runbook: cannot open the recording database: %s\n", err ? err : path);
         rb_free(err);
     }
     rb_free(path);
@@ -264,7 +269,7 @@ int cmd_resume(int argc, char **argv)
     }
     json_t *ans = NULL;
     if (cli_load_answers(answers, &ans) != 0) return EXIT_USAGE;
-    recorder *r = cli_open_db(db);
+    recorder *r = cli_open_db_mode(db, REC_EXISTING);
     if (!r) {
         json_decref(ans);
         return EXIT_DB;
@@ -302,7 +307,9 @@ int cmd_resume(int argc, char **argv)
 
 int replay_verify(const char *spec, const char *file, const char *db, int quiet)
 {
-    recorder *r = cli_open_db(db);
+    /* REC_EXISTING, not read-only: the evaluator still updates the run row in verify mode
+     * (incident.severity, acknowledge); nothing is created. */
+    recorder *r = cli_open_db_mode(db, REC_EXISTING);
     if (!r) return EXIT_DB;
     module_set ms;
     module_set_init(&ms);

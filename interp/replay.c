@@ -487,16 +487,8 @@ static int read_args(int argc, char **argv, replay *r, const char **spec, const 
 /* The run and its events into r; an exit status (EXIT_OK, or why not after a message). */
 static int load(replay *r, const char *spec, const char *db)
 {
-    char *path = db && *db ? rb_xstrdup(db) : rec_default_path();
-    struct stat st;
     int64_t id;
-    if (stat(path, &st) != 0) {
-        fprintf(stderr, "runbook replay: no recording database at %s (use --db PATH or RUNBOOK_DB)\n", path);
-        rb_free(path);
-        return EXIT_DB;
-    }
-    recorder *rec = cli_open_db(path);
-    rb_free(path);
+    recorder *rec = cli_open_db_mode(db, REC_READONLY);   /* a missing database is not created */
     if (!rec) return EXIT_DB;
     int rc = EXIT_OK;
     if (rec_find_run(rec, spec, &id) != 0) rc = EXIT_USAGE;
