@@ -439,15 +439,17 @@ static int play(replay *r)
 
 /* ---- options and the database */
 
-/* --speed's value: a finite number > 0. */
+/* --speed's value: a number from SPEED_MIN to SPEED_MAX (documented in `runbook help replay`). */
+#define SPEED_MIN 0.01      /* a hundred times slower than it happened */
+#define SPEED_MAX 1e6       /* a million times faster: pauses under a millisecond per 15 min */
 static int parse_speed(const char *v, double *speed)
 {
     char *end;
     errno = 0;
     *speed = strtod(v, &end);
-    if (end == v || *end || errno || !isfinite(*speed) || *speed <= 0) {
-        fprintf(stderr, "runbook replay: --speed takes a number greater than 0 (10 = ten times real time), "
-                        "not '%s'\n", v);
+    if (end == v || *end || errno || !isfinite(*speed) || *speed < SPEED_MIN || *speed > SPEED_MAX) {
+        fprintf(stderr, "runbook replay: --speed takes a number from 0.01 to 1000000 (10 = ten times real "
+                        "time), not '%s'\n", v);
         return -1;
     }
     return 0;
