@@ -22,6 +22,7 @@
 typedef struct db_ident {
     dev_t dev;
     ino_t ino;
+    int ro_fs;      /* the file is on a read-only file system (nobody can write it) */
 } db_ident;
 
 /* Check (and for REC_CREATE make) the directory and the file before SQLite opens it; sets

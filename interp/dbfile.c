@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include "dbfile.h"
 #include "util.h"
@@ -146,8 +147,10 @@ static int check_file(ctx *c, rec_mode mode, db_ident *id)
     else
         rc = check_trust(c, &st, "database", c->path, 0);
     if (rc == 0) {
+        struct statvfs vfs;
         id->dev = st.st_dev;
         id->ino = st.st_ino;
+        id->ro_fs = fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_RDONLY);
     }
     close(fd);   /* before SQLite opens the file: see the note at the top */
     return rc;

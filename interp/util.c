@@ -164,6 +164,49 @@ void buf_add_utf8(rb_buf *b, const char *s, size_t n)
     }
 }
 
+/* ---- text shown on a terminal ---- */
+
+/* Could s[0..n) (n < 4, no complete sequence) still become a well-formed UTF-8 sequence? */
+static int utf8_prefix(const unsigned char *s, size_t n)
+{
+    if (s[0] < 0xC2 || s[0] > 0xF4) return 0;
+    size_t len = s[0] < 0xE0 ? 2 : s[0] < 0xF0 ? 3 : 4;
+    if (n >= len) return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    return 1;
+}
+
+size_t buf_add_shown_chunk(rb_buf *b, const char *s, size_t n, int final)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = p[i];
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) buf_printf(b, "\\x%02x", c);
+            else buf_addc(b, (char)c);
+            i++;
+            continue;
+        }
+        size_t len = utf8_seq(p + i, n - i);
+        if (len == 2 && c == 0xC2 && p[i + 1] <= 0x9F) {   /* a C1 control, U+0080..U+009F */
+            buf_printf(b, "\\u%04x", p[i + 1]);
+        } else if (len) {
+            buf_addn(b, s + i, len);
+        } else if (!final && utf8_prefix(p + i, n - i)) {
+            return i;                                       /* the next chunk may complete it */
+        } else {
+            buf_printf(b, "\\x%02x", c);                    /* not UTF-8: the byte's value */
+            len = 1;
+        }
+        i += len;
+    }
+    return n;
+}
+
+void buf_add_shown(rb_buf *b, const char *s, size_t n) { buf_add_shown_chunk(b, s, n, 1); }
+
 /* ---- reading input files: one door, one check ---- */
 
 static char read_why[512];   /* why the last rb_read_file failed, for people */
