@@ -137,8 +137,8 @@ int cli_check_sets(const ast_file *f, const char *path, const char *cmd, const c
         size_t n = (size_t)(eq - sets[i]);
         const rb_node *p = find_param(f, sets[i], n);
         if (!p) {
-            fprintf(stderr, "runbook %s: --set %.*s: %s declares no param %.*s (its params: ", cmd, (int)n, sets[i],
-                    path, (int)n, sets[i]);
+            fprintf(stderr, "runbook %s: --set %s: %s declares no param %.*s (its params: ", cmd, sets[i], path,
+                    (int)n, sets[i]);
             list_params(f, stderr);
             fputs(")\n", stderr);
             return -1;
@@ -147,13 +147,11 @@ int cli_check_sets(const ast_file *f, const char *path, const char *cmd, const c
         char *end;
         errno = 0;
         double x = strtod(eq + 1, &end);
-        if (end == eq + 1 || *end) {
-            fprintf(stderr, "runbook %s: --set %s: param %s takes a number\n", cmd, sets[i], p->str);
-            return -1;
-        }
+        if (end == eq + 1 || *end) continue;   /* not a number: the evaluator says so, located */
         if (errno == ERANGE || !isfinite(x)) {
-            fprintf(stderr, "runbook %s: --set %s: the number does not fit (numbers are doubles: at most about "
-                            "1.8e308 in size, and not so small that they round to zero)\n", cmd, sets[i]);
+            fprintf(stderr, "%s:%d:%d: error: --set %s: the number does not fit (numbers are doubles: at most "
+                            "about 1.8e308 in size, and not so small that they round to zero)\n",
+                    f->src.name, p->loc.line, p->loc.col, sets[i]);
             return -1;
         }
     }

@@ -170,11 +170,9 @@ before=$(n_runs "$DB")
 run exec "$T/ok.rb" --set nope=1
 expect_rc "--set of an undeclared param: exit 2, naming the declared ones" 2 "err:no param nope" "err:n, label"
 run exec "$T/ok.rb" --set n=1e999
-expect_rc "--set n=1e999: does not fit, exit 2" 2 "err:does not fit"
+expect_rc "--set n=1e999: does not fit, exit 2, located" 2 "err:ok.rb:2:1: error: --set n=1e999: the number does not fit"
 run exec "$T/ok.rb" --set n=-1e-999
 expect_rc "--set n=-1e-999: does not fit, exit 2" 2 "err:does not fit"
-run exec "$T/ok.rb" --set n=ten
-expect_rc "--set n=ten: not a number, exit 2" 2 "err:takes a number"
 run exec "$T/ok.rb" --incident ""
 expect_rc "--incident \"\": exit 2" 2 "err:--incident"
 run repl "$T/ok.rb" --set nope=1
@@ -192,6 +190,8 @@ run exec "$T/module.rb"
 expect_rc "exec a module: exit 2" 2 "err:a module, not a runbook"
 [ "$(n_runs "$DB")" = "$before" ] && pass "refused command lines recorded nothing" || fail "refused command lines recorded nothing"
 
+run exec "$T/ok.rb" --set n=ten
+expect_rc "--set n=ten: not a number, exit 2" 2 "err:expected a number"
 run exec "$T/ok.rb" --set n=1 --set n=2
 expect_rc "--set twice for one name: the last wins" 0 "out:n=2 label=x"
 run exec "$T/ok.rb" --clock virtual=2020-01-01T00:00:00Z --clock real
