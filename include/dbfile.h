@@ -32,4 +32,9 @@ int dbfile_prepare(const char *path, rec_mode mode, db_ident *id, char *msg, siz
 /* Is the file at path still *id?  0, or -1 with why (deleted, replaced) in msg. */
 int dbfile_same(const char *path, const db_ident *id, char *msg, size_t msglen);
 
+/* A WAL database on a read-only file system cannot be opened the ordinary way (SQLite would
+ * create its -shm file there); nobody can write it, so readers open it as immutable: the
+ * SQLite URI "file:PATH?immutable=1", PATH percent-encoded.  malloc'd (rb_free). */
+char *dbfile_immutable_uri(const char *path);
+
 #endif

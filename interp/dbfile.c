@@ -180,3 +180,18 @@ int dbfile_same(const char *path, const db_ident *id, char *msg, size_t msglen)
                     "to it", path);
     return 0;
 }
+
+char *dbfile_immutable_uri(const char *path)
+{
+    rb_buf b;
+    buf_init(&b);
+    buf_adds(&b, "file:");
+    for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || strchr("/-._~", *c))
+            buf_addc(&b, (char)*c);
+        else
+            buf_printf(&b, "%%%02X", *c);
+    }
+    buf_adds(&b, "?immutable=1");
+    return buf_take(&b);
+}

@@ -373,28 +373,12 @@ static int exec_sql(recorder *r, const char *sql, const char *what)
 /* ---- opening: directories, the file, the connection, the schema ---- */
 
 /* SQLite opens the file dbfile_prepare checked: no symbolic link (SQLITE_OPEN_NOFOLLOW),
- * and the same inode, else it was swapped between the check and the open. */
-/* A WAL database on a read-only file system cannot be read the ordinary way (SQLite would
- * create its -shm file): nobody can write it there, so it is opened as immutable. */
-static char *immutable_uri(const char *path)
-{
-    rb_buf b;
-    buf_init(&b);
-    buf_adds(&b, "file:");
-    for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
-        if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || strchr("/-._~", *c))
-            buf_addc(&b, (char)*c);
-        else
-            buf_printf(&b, "%%%02X", *c);
-    }
-    buf_adds(&b, "?immutable=1");
-    return buf_take(&b);
-}
-
+ * and the same inode, else it was swapped between the check and the open.  On a read-only
+ * file system it is opened as immutable (see dbfile_immutable_uri). */
 static int connect_db(recorder *r)
 {
     int flags = (r->mode == REC_READONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOFOLLOW;
-    char *uri = r->mode == REC_READONLY && r->id.ro_fs ? immutable_uri(r->path) : NULL;
+    char *uri = r->mode == REC_READONLY && r->id.ro_fs ? dbfile_immutable_uri(r->path) : NULL;
     int rc = sqlite3_open_v2(uri ? uri : r->path, &r->db, flags | (uri ? SQLITE_OPEN_URI : 0), NULL);
     rb_free(uri);
     if (rc != SQLITE_OK)
