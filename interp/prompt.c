@@ -46,6 +46,7 @@ static prompter *rl_owner;
  * none of the lines that were piped to it.
  */
 static rb_buf stdin_pending;
+#define PROMPT_MAX_LINE (1 << 20)   /* the longest line of piped input (answers, REPL input) */
 static int stdin_eof;
 
 prompter *prompter_new(json_t *answers, int auto_mode, const prompt_hooks *hooks)
@@ -98,6 +99,14 @@ static char *read_line(prompter *p, int *status)
             return line;
         }
         if (stdin_eof) return NULL;
+        if (in->len > PROMPT_MAX_LINE) {
+            /* no newline in a megabyte: /dev/zero or a binary file, not answers */
+            fprintf(stderr, "runbook: standard input: a line longer than %d bytes (a binary file or a "
+                            "device?); reading no more of it\n", PROMPT_MAX_LINE);
+            buf_free(in);
+            stdin_eof = 1;
+            return NULL;
+        }
         if (wait_fd(p, 0) < 0) {
             *status = -1;
             return NULL;

@@ -4,7 +4,8 @@
 #
 # 1. Input files: exec, repl, lint, replay --verify FILE and --answers refuse /dev/zero, a
 #    FIFO, a directory and a file over the 64 MiB limit before reading (`timeout 5`: a
-#    regression fails here rather than hangs).
+#    regression fails here rather than hangs); standard input without a newline in 1 MiB
+#    ends the input.
 # 2. The database: a symlink at runs.db, a directory or database writable by others or
 #    owned by another user are refused; runs, report, replay, resume and --verify create
 #    no directory and no database; a database deleted or replaced mid-run stops the run
@@ -53,6 +54,10 @@ step a "A" { note "n=#{n} label=#{label}" }
 EOF
 run exec "$T/ok.rb"
 expect_rc "setup: a runbook records into a fresh database" 0
+cat >"$T/esc-in.rb" <<'EOF'
+runbook "asks" { severity P3 }
+step a "A" { let x = ask("Name?") }
+EOF
 
 # ---- 1. input files
 mkfifo "$T/fifo"
@@ -78,6 +83,14 @@ for input in /dev/zero "$T/fifo" "$T/adir" "$T/huge.rb"; do
         expect_rc "lint $name: refused, exit 2" 2 "err:$what"
     fi
 done
+
+# Standard input that is not lines (a device, a binary file): bounded, then the end of input.
+timeout "$limit" "$RUNBOOK" exec "$T/esc-in.rb" </dev/zero >"$T/out" 2>"$T/err"
+rc=$?
+expect_rc "exec with /dev/zero as standard input: no answer (exit 4), no hang" 4 "err:a line longer than"
+timeout "$limit" "$RUNBOOK" repl </dev/zero >"$T/out" 2>"$T/err"
+rc=$?
+expect_rc "repl with /dev/zero as standard input: ends, no hang" 0 "err:a line longer than"
 
 # ---- 2. the database
 n_runs() { "$RUNBOOK" runs --db "$1" --format json | q "len(d)"; }
