@@ -74,6 +74,8 @@ for input in /dev/zero "$T/fifo" "$T/adir" "$T/huge.rb"; do
     expect_rc "exec $name: refused before reading, exit 2" 2 "err:$what"
     run repl "$input"
     expect_rc "repl $name: refused before reading, exit 2" 2 "err:$what"
+    run view "$input"
+    expect_rc "view $name: refused before reading, exit 2" 2 "err:$what"
     run exec "$T/ok.rb" --answers "$input"
     expect_rc "exec --answers $name: refused, exit 2" 2 "err:$what"
     run replay last --verify "$input"
