@@ -34,8 +34,29 @@ struct recorder;
 const char *cli_opt_value(int argc, char **argv, int *i, const char *name, int *missing);
 /* Load an --answers file (NULL path: none, *out NULL).  0, or -1 after printing why. */
 int cli_load_answers(const char *path, json_t **out);
-/* Open the recording database (db, else the default path); NULL after printing why. */
+/* Open the recording database (db, else the default path) to record a run, creating it;
+ * NULL after printing why. */
 struct recorder *cli_open_db(const char *db);
+/* The same with a rec_mode of record.h: REC_EXISTING (resume, verify) and REC_READONLY
+ * (runs, report, replay) never create a directory or a database. */
+struct recorder *cli_open_db_mode(const char *db, int mode);
+
+/* --clock's value: 0 real, 1 virtual starting at *start, -1 after printing why.  Each
+ * command keeps the last --clock it is given and applies it with cli_use_clock. */
+int cli_parse_clock(const char *cmd, const char *v, double *start);
+void cli_use_clock(int mode, double start);
+/* --set NAME=VALUE given twice for one NAME: the last wins (sets is NULL-terminated and
+ * compacted in place). */
+void cli_last_sets_win(const char **sets);
+struct ast_file;
+/* Every --set names a param the runbook declares (else an error listing them), and a
+ * number param's value is a finite number that fits.  0, or -1 after printing why. */
+int cli_check_sets(const struct ast_file *f, const char *path, const char *cmd, const char *const *sets);
+/* A runbook to run: not empty (no declarations: an empty file, only comments) and not a
+ * module.  0, or -1 after printing FILE:1:1: error: … */
+int cli_check_runnable(const struct ast_file *f);
+/* --incident: not empty or blank, no control characters.  0, or -1 after printing why. */
+int cli_check_incident(const char *cmd, const char *id);
 
 /* Colour for stream fd: only on a terminal, and never with NO_COLOR or --no-color. */
 int cli_color(int fd);

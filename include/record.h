@@ -6,6 +6,7 @@
  * versioned with PRAGMA user_version (migrated forward on open).  The database is opened in
  * WAL mode with a busy timeout, so two runbook processes can record into one file at once;
  * the file is created with mode 0600.  All statements are prepared once per connection.
+ * Before each commit the file at the path is checked to be the one opened (dbfile.h).
  *
  * Every function returning int returns 0 on success and -1 on failure, with a message for
  * people in rec_error(); a write failure mid-run must stop the interpreter before its next
@@ -24,8 +25,19 @@ typedef struct recorder recorder;
  * $HOME/.local/share/runbook/runs.db.  Returns a malloc'd string (rb_free). */
 char *rec_default_path(void);
 
-/* Open (creating directories and the file, mode 0600) and migrate.  NULL on failure with
- * a message in *err (malloc'd, rb_free). */
+/*
+ * How a command opens the database (the checks of dbfile.h apply to each: a trusted
+ * directory, a regular file of yours that others cannot write, no symbolic link):
+ *   REC_CREATE    a run records: directories (0700) and the file (0600) are made, the
+ *                 schema created or migrated;
+ *   REC_EXISTING  a run appends to a record (resume): the file must exist;
+ *   REC_READONLY  runs, report, replay: SQLITE_OPEN_READONLY, nothing created, set or
+ *                 migrated; a missing database is an error.
+ * NULL on failure with a message in *err (malloc'd, rb_free).
+ */
+typedef enum { REC_CREATE, REC_EXISTING, REC_READONLY } rec_mode;
+recorder *rec_open_mode(const char *path, rec_mode mode, char **err);
+/* rec_open_mode(path, REC_CREATE, err). */
 recorder *rec_open(const char *path, char **err);
 void rec_close(recorder *r);
 const char *rec_error(const recorder *r);

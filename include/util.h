@@ -50,7 +50,33 @@ size_t utf8_seq(const unsigned char *s, size_t n);
  * that JSON, the record and string values accept. */
 void buf_add_utf8(rb_buf *b, const char *s, size_t n);
 
-/* Read a whole file into memory (NUL-terminated); NULL with errno set on failure. */
+/*
+ * Text from outside (answers, command output, HTTP bodies, recorded text) shown on a
+ * terminal must not drive it: append s[0..n) to b with C0 controls other than tab and
+ * newline and DEL written \xHH (ESC is \x1b, a carriage return \x0d), C1 controls
+ * (U+0080..U+009F) written \u00HH, and bytes that are not UTF-8 written \xHH; UTF-8 text,
+ * tabs and newlines are kept.  Only what is shown: the record keeps the exact bytes.
+ */
+void buf_add_shown(rb_buf *b, const char *s, size_t n);
+/* The same for a stream that arrives in chunks: returns how many bytes of s were used; the
+ * rest (at most 3 bytes, the start of a UTF-8 sequence the next chunk may complete) goes in
+ * front of the next chunk.  final = 1 for the last chunk (nothing is then held back). */
+size_t buf_add_shown_chunk(rb_buf *b, const char *s, size_t n, int final);
+
+/*
+ * Every file runbook reads (runbooks, modules, answers files, `replay --verify FILE`, the
+ * REPL's history) goes through here.  Only a regular file of at most RB_INPUT_MAX bytes is
+ * read: a directory, FIFO, socket or device (/dev/zero, /dev/stdin on a pipe) or a larger
+ * file is refused before a byte is read, so no input can make runbook read forever.
+ */
+#define RB_INPUT_MAX (64u << 20)   /* 64 MiB; documented in README.md and runbook.1 */
+/* Read a whole file into memory (NUL-terminated); NULL with errno set and a reason for
+ * people in rb_read_error() ("a FIFO (named pipe), not a regular file", "No such file …"). */
 char *rb_read_file(const char *path, size_t *len);
+/* The same check without reading: 0 when path is a regular file within the limit, else -1
+ * (errno and rb_read_error() set). */
+int rb_check_input(const char *path);
+/* Why the last rb_read_file or rb_check_input failed. */
+const char *rb_read_error(void);
 
 #endif

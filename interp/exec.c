@@ -47,15 +47,141 @@ int cli_load_answers(const char *path, json_t **out)
 
 recorder *cli_open_db(const char *db)
 {
-    char *path = db ? rb_xstrdup(db) : rec_default_path();
+    return cli_open_db_mode(db, REC_CREATE);
+}
+
+recorder *cli_open_db_mode(const char *db, int mode)
+{
+    char *path = db && *db ? rb_xstrdup(db) : rec_default_path();
     char *err = NULL;
-    recorder *r = rec_open(path, &err);
+    recorder *r = rec_open_mode(path, (rec_mode)mode, &err);
     if (!r) {
-        fprintf(stderr, "runbook: cannot open the recording database %s: %s\n", path, err ? err : "unknown error");
+        fprintf(stderr, "runbook: cannot open the recording database: %s\n", err ? err : path);
         rb_free(err);
     }
     rb_free(path);
     return r;
+}
+
+/* ---- checks of the command line against the runbook, before anything runs ---- */
+
+int cli_parse_clock(const char *cmd, const char *v, double *start)
+{
+    if (strcmp(v, "real") == 0) return 0;
+    if (strcmp(v, "virtual") == 0) {
+        *start = floor(clock_now());
+        return 1;
+    }
+    if (strncmp(v, "virtual=", 8) == 0) {
+        *start = clock_parse_iso(v + 8);
+        if (*start >= 0) return 1;
+        fprintf(stderr, "runbook %s: --clock %s: expected an ISO-8601 time like 2026-01-01T00:00:00Z\n", cmd, v);
+        return -1;
+    }
+    fprintf(stderr, "runbook %s: --clock takes real, virtual or virtual=ISO-8601, not '%s'\n", cmd, v);
+    return -1;
+}
+
+void cli_use_clock(int mode, double start)
+{
+    if (mode == 1) clock_use_virtual(start);
+}
+
+/* NAME of "NAME=VALUE" has length n; 1 when sets[i] names it. */
+static int set_names(const char *set, const char *name, size_t n)
+{
+    return strncmp(set, name, n) == 0 && set[n] == '=';
+}
+
+void cli_last_sets_win(const char **sets)
+{
+    int n = 0;
+    for (int i = 0; sets[i]; i++) {
+        size_t len = strcspn(sets[i], "=");
+        int later = 0;
+        for (int k = i + 1; sets[k] && !later; k++) later = set_names(sets[k], sets[i], len);
+        if (!later) sets[n++] = sets[i];
+    }
+    sets[n] = NULL;
+}
+
+static const rb_node *find_param(const ast_file *f, const char *name, size_t n)
+{
+    for (const rb_node *d = f->root ? f->root->a : NULL; d; d = d->next)
+        if (d->kind == N_PARAM && strlen(d->str) == n && strncmp(d->str, name, n) == 0) return d;
+    return NULL;
+}
+
+/* Does the param take a number: its declared type, else a literal number as default. */
+static int param_is_number(const rb_node *p)
+{
+    if (p->str2) return strcmp(p->str2, "number") == 0 || strcmp(p->str2, "int") == 0;
+    const rb_node *d = p->a;
+    if (d && d->kind == N_UNARY && d->num == OP_NEG) d = d->a;
+    return d && d->kind == N_NUM;
+}
+
+static void list_params(const ast_file *f, FILE *out)
+{
+    int any = 0;
+    for (const rb_node *d = f->root ? f->root->a : NULL; d; d = d->next)
+        if (d->kind == N_PARAM) fprintf(out, "%s%s", any++ ? ", " : "", d->str);
+    if (!any) fputs("none", out);
+}
+
+int cli_check_sets(const ast_file *f, const char *path, const char *cmd, const char *const *sets)
+{
+    for (int i = 0; sets && sets[i]; i++) {
+        const char *eq = strchr(sets[i], '=');
+        if (!eq) continue;   /* the option parsers refuse these */
+        size_t n = (size_t)(eq - sets[i]);
+        const rb_node *p = find_param(f, sets[i], n);
+        if (!p) {
+            fprintf(stderr, "runbook %s: --set %s: %s declares no param %.*s (its params: ", cmd, sets[i], path,
+                    (int)n, sets[i]);
+            list_params(f, stderr);
+            fputs(")\n", stderr);
+            return -1;
+        }
+        if (!param_is_number(p)) continue;
+        char *end;
+        errno = 0;
+        double x = strtod(eq + 1, &end);
+        if (end == eq + 1 || *end) continue;   /* not a number: the evaluator says so, located */
+        if (errno == ERANGE || !isfinite(x)) {
+            fprintf(stderr, "%s:%d:%d: error: --set %s: the number does not fit (numbers are doubles: at most "
+                            "about 1.8e308 in size, and not so small that they round to zero)\n",
+                    f->src.name, p->loc.line, p->loc.col, sets[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int cli_check_runnable(const ast_file *f)
+{
+    if (!f->root || !f->root->a) {
+        fprintf(stderr, "%s:1:1: error: an empty runbook: there is nothing to run (a runbook starts with "
+                        "runbook \"Title\" { … } and holds steps)\n", f->src.name);
+        return -1;
+    }
+    if (f->is_module) {
+        fprintf(stderr, "%s:1:1: error: a module, not a runbook: it has no runbook \"Title\" { … } header "
+                        "(use it from a runbook with use \"%s\" as NAME)\n", f->src.name, f->src.name);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_check_incident(const char *cmd, const char *id)
+{
+    int bad = !*id;
+    for (const unsigned char *c = (const unsigned char *)id; *c && !bad; c++) bad = *c < 0x20 || *c == 0x7f;
+    if (id[strspn(id, " \t")] == '\0') bad = 1;
+    if (!bad) return 0;
+    fprintf(stderr, "runbook %s: --incident takes an incident id like INC-2026-0101-001 (not empty, no control "
+                    "characters)\n", cmd);
+    return -1;
 }
 
 static void on_sigint(int sig)
@@ -84,7 +210,8 @@ int cmd_exec(int argc, char **argv)
     o.mode = "exec";
     const char *answers = NULL, *db = getenv("RUNBOOK_DB");
     const char **sets = rb_xcalloc((size_t)argc + 1, sizeof *sets);
-    int nsets = 0, missing = 0;
+    int nsets = 0, missing = 0, clock_mode = 0;
+    double clock_start = 0;
     const char *v;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -101,18 +228,7 @@ int cmd_exec(int argc, char **argv)
         else if ((v = cli_opt_value(argc, argv, &i, "--incident", &missing))) o.incident = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--db", &missing))) db = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--clock", &missing))) {
-            if (strcmp(v, "virtual") == 0) {
-                clock_use_virtual(floor(clock_now()));
-            } else if (strncmp(v, "virtual=", 8) == 0) {
-                double t = clock_parse_iso(v + 8);
-                if (t < 0) {
-                    fprintf(stderr, "runbook exec: --clock %s: expected an ISO-8601 time like 2026-01-01T00:00:00Z\n", v);
-                    rb_free(sets);
-                    return EXIT_USAGE;
-                }
-                clock_use_virtual(t);
-            } else if (strcmp(v, "real") != 0) {
-                fprintf(stderr, "runbook exec: --clock takes real, virtual or virtual=ISO-8601, not '%s'\n", v);
+            if ((clock_mode = cli_parse_clock("exec", v, &clock_start)) < 0) {   /* the last --clock wins */
                 rb_free(sets);
                 return EXIT_USAGE;
             }
@@ -129,6 +245,7 @@ int cmd_exec(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    cli_last_sets_win(sets);
     o.sets = sets;
     if (!o.path) {
         fprintf(stderr, "usage: runbook exec FILE [--set NAME=VALUE]... [--answers FILE] [--auto] [--dry-run]\n"
@@ -136,9 +253,18 @@ int cmd_exec(int argc, char **argv)
         rb_free(sets);
         return EXIT_USAGE;
     }
+    if (o.incident && cli_check_incident("exec", o.incident) != 0) {
+        rb_free(sets);
+        return EXIT_USAGE;
+    }
+    cli_use_clock(clock_mode, clock_start);
     module_set ms;
     module_set_init(&ms);
     ast_file *f = front_load(o.path, &ms);
+    if (f && (cli_check_runnable(f) != 0 || cli_check_sets(f, o.path, "exec", sets) != 0)) {
+        ast_file_free(f);
+        f = NULL;
+    }
     json_t *ans = NULL;
     int rc = EXIT_USAGE;
     if (f && cli_load_answers(answers, &ans) == 0) {
@@ -214,6 +340,10 @@ static int load_replay(recorder *r, const char *spec, const char *file, int for_
     ast_file *f;
     if (file) {
         f = front_load(file, ms);
+        if (f && cli_check_runnable(f) != 0) {
+            ast_file_free(f);
+            f = NULL;
+        }
     } else {
         const char *src = json_string_value(json_object_get(run, "source"));
         const char *path = json_string_value(json_object_get(run, "runbook"));
@@ -264,7 +394,7 @@ int cmd_resume(int argc, char **argv)
     }
     json_t *ans = NULL;
     if (cli_load_answers(answers, &ans) != 0) return EXIT_USAGE;
-    recorder *r = cli_open_db(db);
+    recorder *r = cli_open_db_mode(db, REC_EXISTING);
     if (!r) {
         json_decref(ans);
         return EXIT_DB;
@@ -302,7 +432,9 @@ int cmd_resume(int argc, char **argv)
 
 int replay_verify(const char *spec, const char *file, const char *db, int quiet)
 {
-    recorder *r = cli_open_db(db);
+    /* REC_EXISTING, not read-only: the evaluator still updates the run row in verify mode
+     * (incident.severity, acknowledge); nothing is created. */
+    recorder *r = cli_open_db_mode(db, REC_EXISTING);
     if (!r) return EXIT_DB;
     module_set ms;
     module_set_init(&ms);

@@ -208,7 +208,7 @@ int cmd_lint(int argc, char **argv)
         d.limit = LINT_MAX_ERRORS;
         ast_file *f = parse_file(files.items[i], &d);
         if (!f) {
-            fprintf(stderr, "runbook lint: cannot read %s: %s\n", files.items[i], strerror(errno));
+            fprintf(stderr, "runbook lint: cannot read %s: %s\n", files.items[i], rb_read_error());
             rc_usage = 1;
         } else {
             if (d.syntax_errors == 0 && f->root) {
@@ -269,7 +269,7 @@ ast_file *front_load(const char *path, module_set *ms)
     diag_init(&d);
     ast_file *f = parse_file(path, &d);
     if (!f) {
-        fprintf(stderr, "runbook: cannot read %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "runbook: cannot read %s: %s\n", path, rb_read_error());
         diag_free(&d);
         return NULL;
     }

@@ -26,7 +26,9 @@ static const command commands[] = {
      "                     [--incident ID] [--db PATH] [--clock real|virtual[=ISO-8601]]",
      "Run a runbook during an incident, recording every action in the database.\n"
      "\n"
-     "  --set NAME=VALUE  set a param (repeatable; converted to the param's type)\n"
+     "  --set NAME=VALUE  set a param (repeatable; converted to the param's type; for one NAME\n"
+     "                    the last wins; a NAME the runbook does not declare, or a number that\n"
+     "                    does not fit, is an error)\n"
      "  --answers FILE    answers in JSON: {\"prompt text or key\": \"answer\"}, a list of answers\n"
      "                    for a prompt asked several times, or {\"answer\": \"…\", \"after\": \"20m\"}\n"
      "  --auto            take defaults; a prompt without one ends the run with exit 4\n"
@@ -37,8 +39,11 @@ static const command commands[] = {
      "  --clock virtual[=ISO-8601]\n"
      "                    virtual time (default start: now): waits, timeouts and answer delays\n"
      "                    take no real time, so escalation timelines can be tested and drilled\n"
+     "                    (given more than once, the last --clock wins)\n"
      "\n"
      "Without a terminal and without --answers, each prompt reads one line of standard input.\n"
+     "FILE must hold a runbook (an empty file or a module is an error).  Files runbook reads\n"
+     "(runbooks, modules, answers) must be regular files of at most 64 MiB.\n"
      "Exit: 0 finished, 1 failed or aborted, 2 usage or the runbook does not check, 3 the\n"
      "database cannot be written, 4 input required, 130 interrupted.\n"},
     {"repl", cmd_repl, "runbook repl [FILE] [--set NAME=VALUE]... [--answers FILE] [--clock …] [--db PATH]",
@@ -79,7 +84,8 @@ static const command commands[] = {
      "each), HTTP calls, escalations, timers, state changes and notes.  Nothing is executed.\n"
      "\n"
      "  --speed X  pause between events for the recorded gap divided by X (10 = ten times real\n"
-     "             time); no single pause is longer than 5 s, so a 30-minute wait does not stall\n"
+     "             time; X from 0.01 to 1000000); no single pause is longer than 5 s, so a\n"
+     "             30-minute wait does not stall\n"
      "  --step     wait for Enter before each event (q quits; at the end of input the rest is\n"
      "             printed without waiting)\n"
      "\n"

@@ -2,7 +2,8 @@
  * prompt.c — answers from an answers file, defaults, a terminal or piped standard input.
  *
  * Owns the prompt wording on the terminal, canonical answers (yes/no, an option's text,
- * done/not done/n/a) and their validation.  A terminal gets another try after an invalid
+ * done/not done/n/a) and their validation, and showing questions and answers with their
+ * control characters escaped.  A terminal gets another try after an invalid
  * answer; a scripted answer (file or pipe) that is invalid is an error, never a guess.
  * Never: evaluate code or record anything (the evaluator records the prompt and answer).
  */
@@ -45,6 +46,7 @@ static prompter *rl_owner;
  * none of the lines that were piped to it.
  */
 static rb_buf stdin_pending;
+#define PROMPT_MAX_LINE (1 << 20)   /* the longest line of piped input (answers, REPL input) */
 static int stdin_eof;
 
 prompter *prompter_new(json_t *answers, int auto_mode, const prompt_hooks *hooks)
@@ -97,6 +99,14 @@ static char *read_line(prompter *p, int *status)
             return line;
         }
         if (stdin_eof) return NULL;
+        if (in->len > PROMPT_MAX_LINE) {
+            /* no newline in a megabyte: /dev/zero or a binary file, not answers */
+            fprintf(stderr, "runbook: standard input: a line longer than %d bytes (a binary file or a "
+                            "device?); reading no more of it\n", PROMPT_MAX_LINE);
+            buf_free(in);
+            stdin_eof = 1;
+            return NULL;
+        }
         if (wait_fd(p, 0) < 0) {
             *status = -1;
             return NULL;
@@ -211,9 +221,17 @@ static int answer_ok(const char *k, const json_t *v, rb_buf *err)
 json_t *prompt_load_answers(const char *path, char **err)
 {
     json_error_t je;
-    json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     rb_buf b;
     buf_init(&b);
+    size_t len;
+    char *text = rb_read_file(path, &len);
+    if (!text) {
+        buf_printf(&b, "runbook: cannot read the answers file %s: %s", path, rb_read_error());
+        *err = buf_take(&b);
+        return NULL;
+    }
+    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    rb_free(text);
     if (!j) {
         buf_printf(&b, "%s:%d:%d: error: %s", path, je.line, je.column, je.text);
         *err = buf_take(&b);
@@ -377,18 +395,60 @@ static int canonical(const prompt_req *q, rb_buf *a, rb_buf *why)
     return 0;
 }
 
+/* Questions, options, defaults and answers may hold anything a command printed or a
+ * responder typed: shown with control characters escaped (util.h), never raw. */
+static void put_shown(FILE *out, const char *s)
+{
+    rb_buf b;
+    buf_init(&b);
+    buf_add_shown(&b, s, strlen(s));
+    fputs(buf_cstr(&b), out);
+    buf_free(&b);
+}
+
+static void add_shown(rb_buf *to, const char *s) { buf_add_shown(to, s, strlen(s)); }
+
+/* The question as shown (without a choose's options): "? text [y/n] (default: d): ". */
+static void question_line(const prompt_req *q, rb_buf *out, int show_default)
+{
+    if (q->kind == PK_CHOOSE) {
+        buf_adds(out, "  choice");
+    } else {
+        buf_adds(out, "? ");
+        add_shown(out, q->text);
+        if (q->kind == PK_CONFIRM) buf_adds(out, " [y/n]");
+        if (q->kind == PK_CHECK) buf_adds(out, " [done / not done / n/a]");
+    }
+    if (q->def && show_default) {
+        buf_adds(out, " (default: ");
+        add_shown(out, q->def);
+        buf_adds(out, ")");
+    }
+    buf_adds(out, ": ");
+}
+
+/* A choose's question and numbered options, each on its own line. */
+static void show_options(const prompt_req *q, FILE *out)
+{
+    if (q->kind != PK_CHOOSE) return;
+    fputs("? ", out);
+    put_shown(out, q->text);
+    fputc('\n', out);
+    for (int i = 0; i < q->noptions; i++) {
+        fprintf(out, "  %d) ", i + 1);
+        put_shown(out, q->options[i]);
+        fputc('\n', out);
+    }
+}
+
 static void show_question(const prompt_req *q, FILE *out)
 {
-    fprintf(out, "? %s", q->text);
-    if (q->kind == PK_CHOOSE) {
-        fputc('\n', out);
-        for (int i = 0; i < q->noptions; i++) fprintf(out, "  %d) %s\n", i + 1, q->options[i]);
-        fputs("  choice", out);
-    }
-    if (q->kind == PK_CONFIRM) fputs(" [y/n]", out);
-    if (q->kind == PK_CHECK) fputs(" [done / not done / n/a]", out);
-    if (q->def && !q->secret) fprintf(out, " (default: %s)", q->def);
-    fputs(": ", out);
+    rb_buf line;
+    buf_init(&line);
+    show_options(q, out);
+    question_line(q, &line, !q->secret);
+    fputs(buf_cstr(&line), out);
+    buf_free(&line);
 }
 
 /* Read a line with the terminal's echo off (secrets). NULL at end of input. */
@@ -452,17 +512,8 @@ prompt_status prompt_ask(prompter *p, const prompt_req *q, rb_buf *answer, const
             } else {
                 rb_buf ps;
                 buf_init(&ps);
-                if (q->kind == PK_CHOOSE) {
-                    printf("? %s\n", q->text);
-                    for (int i = 0; i < q->noptions; i++) printf("  %d) %s\n", i + 1, q->options[i]);
-                    buf_adds(&ps, "  choice");
-                } else {
-                    buf_printf(&ps, "? %s", q->text);
-                    if (q->kind == PK_CONFIRM) buf_adds(&ps, " [y/n]");
-                    if (q->kind == PK_CHECK) buf_adds(&ps, " [done / not done / n/a]");
-                }
-                if (q->def) buf_printf(&ps, " (default: %s)", q->def);
-                buf_adds(&ps, ": ");
+                show_options(q, stdout);
+                question_line(q, &ps, 1);
                 line = read_terminal(p, buf_cstr(&ps), &st);
                 buf_free(&ps);
             }
@@ -472,7 +523,10 @@ prompt_status prompt_ask(prompter *p, const prompt_req *q, rb_buf *answer, const
             fflush(stdout);
             line = read_line(p, &st);
             *source = "stdin";
-            if (line) printf("%s\n", q->secret ? "«redacted»" : line);
+            if (line) {
+                put_shown(stdout, q->secret ? "«redacted»" : line);
+                putchar('\n');
+            }
             else if (st == 0) putchar('\n');
         }
         if (st < 0) {
@@ -506,7 +560,9 @@ prompt_status prompt_ask(prompter *p, const prompt_req *q, rb_buf *answer, const
             buf_free(&why);
             return PR_BAD;
         }
-        printf("  %s\n", buf_cstr(&why));
+        fputs("  ", stdout);
+        put_shown(stdout, buf_cstr(&why));
+        putchar('\n');
         buf_reset(answer);
     }
 }

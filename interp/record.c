@@ -8,7 +8,8 @@
  * so a process killed at any moment leaves a database that passes integrity_check and
  * holds every event whose rec_event_add() returned; the busy timeout lets two processes
  * record into one file at once.  The layout is documented for users in docs/recording.md;
- * change the two together.
+ * change the two together.  Which file may be opened, and whether it is still the one at
+ * its path before each commit, is dbfile.c's (called from the open path and tx_commit).
  *
  * It must never print, never exit (except rb_x* on out of memory), never let a malformed
  * row — garbage JSON, invalid UTF-8, a foreign file — crash a reader, and never leave a
@@ -30,6 +31,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 #include "clock.h"
+#include "dbfile.h"
 #include "record.h"
 #include "util.h"
 
@@ -146,6 +148,8 @@ struct recorder {
     char msg[1024];
     long events_added;      /* this connection's events, for RUNBOOK_FAIL_RECORD */
     long fail_at;           /* debug switch: the Nth event add fails (0: never) */
+    rec_mode mode;          /* create, existing, or read-only (rec_open_mode) */
+    db_ident id;            /* the file opened, compared with the path before each commit */
 };
 
 /* ---- messages ---- */
@@ -169,6 +173,9 @@ static int db_fail(recorder *r, const char *what)
                     "waiting up to %d s)", r->path, what, BUSY_MS / 1000);
     if (code == SQLITE_NOTADB)
         return fail(r, "%s: not a runbook recording database (the file is not SQLite)", r->path);
+    if (code == SQLITE_READONLY)
+        return fail(r, "%s: %s: the database cannot be written (%s): a read-only file system or file?",
+                    r->path, what, sqlite3_errmsg(r->db));
     if (code == SQLITE_CORRUPT)
         return fail(r, "%s: %s: the database is corrupt (%s); check it with "
                     "sqlite3 FILE 'PRAGMA integrity_check'", r->path, what, sqlite3_errmsg(r->db));
@@ -330,8 +337,19 @@ static int tx_begin(recorder *r)
     return exec_stmt(r, r->st[ST_BEGIN], "cannot start a write transaction");
 }
 
+/* ---- one check per commit: the file at the path is still the file we opened ----
+ * (a database deleted or replaced mid-run must stop the run, not swallow its record) */
+static int still_same_file(recorder *r)
+{
+    return dbfile_same(r->path, &r->id, r->msg, sizeof r->msg);
+}
+
 static int tx_commit(recorder *r)
 {
+    if (still_same_file(r) < 0) {
+        tx_abort(r);
+        return -1;
+    }
     if (exec_stmt(r, r->st[ST_COMMIT], "cannot commit") == 0) return 0;
     tx_abort(r);
     return -1;
@@ -354,66 +372,22 @@ static int exec_sql(recorder *r, const char *sql, const char *what)
 
 /* ---- opening: directories, the file, the connection, the schema ---- */
 
-/* mkdir -p of the path's parent directories, mode 0700 for those created. */
-static int make_parents(recorder *r)
-{
-    char *dir = rb_xstrdup(r->path);
-    int rc = 0;
-    for (char *p = dir + 1; *p && rc == 0; p++) {
-        if (*p != '/') continue;
-        *p = '\0';
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-            rc = fail(r, "%s: cannot create directory %s: %s", r->path, dir, strerror(errno));
-        *p = '/';
-    }
-    rb_free(dir);
-    return rc;
-}
-
-/* SQLite creates the -wal and -shm files beside the database, so the directory must be
- * writable too; say so plainly rather than let the first write fail obscurely. */
-static int check_dir_writable(recorder *r)
-{
-    char *dir = rb_xstrdup(r->path);
-    char *slash = strrchr(dir, '/');
-    const char *d = dir;
-    if (!slash) d = ".";
-    else if (slash == dir) d = "/";
-    else *slash = '\0';
-    int rc = 0;
-    if (faccessat(AT_FDCWD, d, W_OK | X_OK, AT_EACCESS) < 0)
-        rc = fail(r, "%s: directory %s is not writable (%s); the recording database needs it",
-                  r->path, d, strerror(errno));
-    rb_free(dir);
-    return rc;
-}
-
-/* Create the file with mode 0600 (fchmod: the umask must not widen or narrow it), or check
- * that an existing one opens for writing. */
-static int create_file(recorder *r)
-{
-    int fd = open(r->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-        int rc = fchmod(fd, 0600);
-        int e = errno;
-        close(fd);
-        if (rc < 0) return fail(r, "%s: cannot set mode 0600: %s", r->path, strerror(e));
-        return 0;
-    }
-    if (errno == EEXIST) fd = open(r->path, O_RDWR | O_CLOEXEC);
-    if (fd < 0) return fail(r, "%s: cannot open for writing: %s", r->path, strerror(errno));
-    close(fd);
-    return 0;
-}
-
+/* SQLite opens the file dbfile_prepare checked: no symbolic link (SQLITE_OPEN_NOFOLLOW),
+ * and the same inode, else it was swapped between the check and the open.  On a read-only
+ * file system it is opened as immutable (see dbfile_immutable_uri). */
 static int connect_db(recorder *r)
 {
-    if (sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+    int flags = (r->mode == REC_READONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOFOLLOW;
+    char *uri = r->mode == REC_READONLY && r->id.ro_fs ? dbfile_immutable_uri(r->path) : NULL;
+    int rc = sqlite3_open_v2(uri ? uri : r->path, &r->db, flags | (uri ? SQLITE_OPEN_URI : 0), NULL);
+    rb_free(uri);
+    if (rc != SQLITE_OK)
         return r->db ? db_fail(r, "cannot open")
                      : fail(r, "%s: cannot open: out of memory", r->path);
     sqlite3_extended_result_codes(r->db, 1);
     sqlite3_busy_timeout(r->db, BUSY_MS);
-    if (sqlite3_db_readonly(r->db, "main") == 1)
+    if (dbfile_same(r->path, &r->id, r->msg, sizeof r->msg) < 0) return -1;
+    if (r->mode != REC_READONLY && sqlite3_db_readonly(r->db, "main") == 1)
         return fail(r, "%s: the database is read-only", r->path);
     return 0;
 }
@@ -540,19 +514,34 @@ static void identify(recorder *r)
     }
 }
 
+/* Reading only: nothing is set or migrated (that would write); the schema must be there. */
+static int check_schema(recorder *r)
+{
+    int v;
+    if (user_version(r, &v) < 0) return -1;
+    if (v > SCHEMA_LATEST) return refuse_newer(r, v);
+    if (v == 0)
+        return fail(r, "%s: not a runbook recording database (it holds no runbook schema)", r->path);
+    return 0;
+}
+
 static int open_steps(recorder *r)
 {
-    if (!r->path[0]) return fail(r, "no recording database path given");
-    if (make_parents(r) < 0 || check_dir_writable(r) < 0 || create_file(r) < 0 ||
-        connect_db(r) < 0 || configure(r) < 0 || migrate(r) < 0 || prepare_all(r) < 0)
-        return -1;
-    return 0;
+    if (dbfile_prepare(r->path, r->mode, &r->id, r->msg, sizeof r->msg) < 0 || connect_db(r) < 0) return -1;
+    if (r->mode == REC_READONLY ? check_schema(r) < 0 : configure(r) < 0 || migrate(r) < 0) return -1;
+    return prepare_all(r);
 }
 
 recorder *rec_open(const char *path, char **err)
 {
+    return rec_open_mode(path, REC_CREATE, err);
+}
+
+recorder *rec_open_mode(const char *path, rec_mode mode, char **err)
+{
     recorder *r = rb_xcalloc(1, sizeof *r);
     r->path = rb_xstrdup(path ? path : "");
+    r->mode = mode;
     const char *inject = getenv("RUNBOOK_FAIL_RECORD");
     r->fail_at = inject ? atol(inject) : 0;
     identify(r);
@@ -743,6 +732,10 @@ int rec_event_add(recorder *r, int64_t run_id, const rec_event *ev, int64_t *seq
 /* An UPDATE that must touch exactly the run's row. */
 static int update_run(recorder *r, sqlite3_stmt *s, int64_t run_id, const char *what)
 {
+    if (still_same_file(r) < 0) {
+        finish(s);
+        return -1;
+    }
     if (exec_stmt(r, s, what) < 0) return -1;
     if (sqlite3_changes(r->db) == 0)
         return fail(r, "%s: %s: no run %lld", r->path, what, (long long)run_id);

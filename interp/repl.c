@@ -42,6 +42,7 @@ typedef struct repl {
     int nbreaks;
     int quit;
     int inputs;                /* for naming inputs in diagnostics: <repl:N> */
+    int check_sets;            /* the next file loaded is the command line's FILE */
 } repl;
 
 /* readline's callbacks carry no context: the one REPL of the process. */
@@ -204,6 +205,12 @@ static int open_session(repl *R, const char *path)
 {
     if (path) {
         R->file = front_load(path, &R->ms);
+        /* the FILE of the command line: its --set names must be its params (not for :load) */
+        if (R->file && R->check_sets && cli_check_sets(R->file, path, "repl", R->o.sets) != 0) {
+            ast_file_free(R->file);
+            R->file = NULL;
+        }
+        R->check_sets = 0;
         if (!R->file) return -1;
         R->o.path = path;
     } else {
@@ -348,28 +355,35 @@ int cmd_repl(int argc, char **argv)
     R.o.mode = "repl";
     const char *file = NULL, *db = getenv("RUNBOOK_DB"), *v, *answers = NULL;
     const char **sets = rb_xcalloc((size_t)argc + 1, sizeof *sets);
-    int nsets = 0, missing = 0;
+    int nsets = 0, missing = 0, clock_mode = 0;
+    double clock_start = 0;
     for (int i = 1; i < argc; i++) {
         missing = 0;
         if ((v = cli_opt_value(argc, argv, &i, "--db", &missing))) db = v;
-        else if ((v = cli_opt_value(argc, argv, &i, "--set", &missing))) sets[nsets++] = v;
-        else if ((v = cli_opt_value(argc, argv, &i, "--answers", &missing))) answers = v;
-        else if ((v = cli_opt_value(argc, argv, &i, "--clock", &missing))) {
-            double t = strcmp(v, "virtual") == 0 ? clock_now() : strncmp(v, "virtual=", 8) == 0 ? clock_parse_iso(v + 8) : -2;
-            if (t == -2 && strcmp(v, "real") == 0) continue;
-            if (t < 0) {
-                fprintf(stderr, "runbook repl: --clock takes real, virtual or virtual=ISO-8601\n");
+        else if ((v = cli_opt_value(argc, argv, &i, "--set", &missing))) {
+            if (!strchr(v, '=') || v[0] == '=') {
+                fprintf(stderr, "runbook repl: --set takes NAME=VALUE, not '%s'\n", v);
                 rb_free(sets);
                 return EXIT_USAGE;
             }
-            clock_use_virtual(t);
+            sets[nsets++] = v;
+        }
+        else if ((v = cli_opt_value(argc, argv, &i, "--answers", &missing))) answers = v;
+        else if ((v = cli_opt_value(argc, argv, &i, "--clock", &missing))) {
+            if ((clock_mode = cli_parse_clock("repl", v, &clock_start)) < 0) {   /* the last --clock wins */
+                rb_free(sets);
+                return EXIT_USAGE;
+            }
         } else if (missing || (argv[i][0] == '-' && argv[i][1]) || file) {
             fprintf(stderr, "usage: runbook repl [FILE] [--set NAME=VALUE]... [--answers FILE] [--clock …] [--db PATH]\n");
             rb_free(sets);
             return EXIT_USAGE;
         } else file = argv[i];
     }
+    cli_last_sets_win(sets);
+    cli_use_clock(clock_mode, clock_start);
     R.o.sets = sets;
+    R.check_sets = file != NULL;
     json_t *ans = NULL;
     if (cli_load_answers(answers, &ans) != 0) {
         rb_free(sets);
@@ -399,6 +413,12 @@ int cmd_repl(int argc, char **argv)
         rl_attempted_completion_function = complete;
         rl_catch_signals = 0;      /* our handler decides what Ctrl-C means */
         hist = history_path();
+        if (hist && rb_check_input(hist) != 0 && errno != ENOENT) {
+            /* a FIFO or device there would block reading and writing it: do without */
+            fprintf(stderr, "runbook repl: not using the history file %s: %s\n", hist, rb_read_error());
+            rb_free(hist);
+            hist = NULL;
+        }
         if (hist) read_history(hist);
         stifle_history(1000);
         printf("runbook repl — :help for commands, Ctrl-D to leave\n");

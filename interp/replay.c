@@ -439,15 +439,17 @@ static int play(replay *r)
 
 /* ---- options and the database */
 
-/* --speed's value: a finite number > 0. */
+/* --speed's value: a number from SPEED_MIN to SPEED_MAX (documented in `runbook help replay`). */
+#define SPEED_MIN 0.01      /* a hundred times slower than it happened */
+#define SPEED_MAX 1e6       /* a million times faster: pauses under a millisecond per 15 min */
 static int parse_speed(const char *v, double *speed)
 {
     char *end;
     errno = 0;
     *speed = strtod(v, &end);
-    if (end == v || *end || errno || !isfinite(*speed) || *speed <= 0) {
-        fprintf(stderr, "runbook replay: --speed takes a number greater than 0 (10 = ten times real time), "
-                        "not '%s'\n", v);
+    if (end == v || *end || errno || !isfinite(*speed) || *speed < SPEED_MIN || *speed > SPEED_MAX) {
+        fprintf(stderr, "runbook replay: --speed takes a number from 0.01 to 1000000 (10 = ten times real "
+                        "time), not '%s'\n", v);
         return -1;
     }
     return 0;
@@ -487,16 +489,8 @@ static int read_args(int argc, char **argv, replay *r, const char **spec, const 
 /* The run and its events into r; an exit status (EXIT_OK, or why not after a message). */
 static int load(replay *r, const char *spec, const char *db)
 {
-    char *path = db && *db ? rb_xstrdup(db) : rec_default_path();
-    struct stat st;
     int64_t id;
-    if (stat(path, &st) != 0) {
-        fprintf(stderr, "runbook replay: no recording database at %s (use --db PATH or RUNBOOK_DB)\n", path);
-        rb_free(path);
-        return EXIT_DB;
-    }
-    recorder *rec = cli_open_db(path);
-    rb_free(path);
+    recorder *rec = cli_open_db_mode(db, REC_READONLY);   /* a missing database is not created */
     if (!rec) return EXIT_DB;
     int rc = EXIT_OK;
     if (rec_find_run(rec, spec, &id) != 0) rc = EXIT_USAGE;

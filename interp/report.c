@@ -82,7 +82,7 @@ int cmd_runs(int argc, char **argv)
     const char *fmt = "text", *db = getenv("RUNBOOK_DB"), *pos[1];
     int npos;
     if (read_opts(argc, argv, "runs", "|text|json|", &fmt, &db, pos, 0, &npos) != 0) return EXIT_USAGE;
-    recorder *r = cli_open_db(db);
+    recorder *r = cli_open_db_mode(db, REC_READONLY);
     if (!r) return EXIT_DB;
     json_t *runs = rec_runs_json(r);
     if (!runs) {
@@ -123,7 +123,7 @@ static recorder *open_existing_db(const char *db, const char *cmd)
         rb_free(path);
         return NULL;
     }
-    recorder *r = cli_open_db(path);
+    recorder *r = cli_open_db_mode(path, REC_READONLY);
     rb_free(path);
     return r;
 }
