@@ -11,9 +11,12 @@ typedef struct live_ctx { interp *I; int at_line_start[3]; } live_ctx;
 static void on_output(void *ctx, int stream, const char *data, size_t n)
 {
     live_ctx *L = ctx;
-    rb_buf b;
+    rb_buf clean, b;
+    buf_init(&clean);
     buf_init(&b);
-    scrub(L->I, &b, data, n);
+    scrub(L->I, &clean, data, n);
+    buf_add_shown(&b, buf_cstr(&clean), clean.len);   /* scrubbed text is UTF-8: no sequence is cut */
+    buf_free(&clean);
     FILE *f = stream == 2 ? stderr : stdout;
     for (size_t i = 0; i < b.len; i++) {
         if (L->at_line_start[stream]) fputs("    ", f);

@@ -432,9 +432,7 @@ int cmd_resume(int argc, char **argv)
 
 int replay_verify(const char *spec, const char *file, const char *db, int quiet)
 {
-    /* REC_EXISTING, not read-only: the evaluator still updates the run row in verify mode
-     * (incident.severity, acknowledge); nothing is created. */
-    recorder *r = cli_open_db_mode(db, REC_EXISTING);
+    recorder *r = cli_open_db_mode(db, REC_READONLY);   /* verify writes nothing */
     if (!r) return EXIT_DB;
     module_set ms;
     module_set_init(&ms);

@@ -40,8 +40,12 @@ static ctl param_from_text(interp *I, const rb_node *p, const char *text, value 
                     : def.t == V_TIME ? "time" : "string";
     if (strcmp(type, "number") == 0 || strcmp(type, "int") == 0) {
         char *end;
+        errno = 0;
         double d = strtod(text, &end);
         if (!*text || *end) return rt_error(I, p, "--set %s=%s: expected a number", p->str, text);
+        if (errno == ERANGE || !isfinite(d))
+            return rt_error(I, p, "--set %s=%s: the number does not fit (numbers are doubles: at most about 1.8e308 "
+                            "in size, and not so small that they round to zero)", p->str, text);
         *out = v_num(d);
     } else if (strcmp(type, "bool") == 0) {
         if (strcmp(text, "true") == 0 || strcmp(text, "yes") == 0) *out = v_bool(1);

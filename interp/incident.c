@@ -57,7 +57,7 @@ ctl incident_set(interp *I, const char *f, value v, const rb_node *at)
         s->severity = v;
         char sev[8];
         snprintf(sev, sizeof sev, "P%d", (int)v.u.n);
-        if (rec_run_update(I->rec, I->run_id, sev, NULL, -1, -1) != 0) {
+        if (!I->o->verify && rec_run_update(I->rec, I->run_id, sev, NULL, -1, -1) != 0) {
             I->exit_code = 3;
             return CTL_STOP;
         }
@@ -82,7 +82,7 @@ ctl do_acknowledge(interp *I)
 {
     if (I->inc.acknowledged_at >= 0) return CTL_OK;
     I->inc.acknowledged_at = clock_now();
-    if (rec_run_update(I->rec, I->run_id, NULL, NULL, I->inc.acknowledged_at, -1) != 0) {
+    if (!I->o->verify && rec_run_update(I->rec, I->run_id, NULL, NULL, I->inc.acknowledged_at, -1) != 0) {
         I->exit_code = 3;
         return CTL_STOP;
     }
@@ -97,7 +97,7 @@ ctl do_resolve(interp *I, const char *summary)
     I->inc.resolved_at = clock_now();
     value old = v_cstr(&I->mem, I->inc.status);
     I->inc.status = "resolved";
-    if (rec_run_update(I->rec, I->run_id, NULL, NULL, -1, I->inc.resolved_at) != 0) {
+    if (!I->o->verify && rec_run_update(I->rec, I->run_id, NULL, NULL, -1, I->inc.resolved_at) != 0) {
         I->exit_code = 3;
         return CTL_STOP;
     }

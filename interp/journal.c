@@ -12,10 +12,18 @@ void say(interp *I, const char *fmt, ...)
     if (I->o->verify_quiet) return;
     va_list ap;
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    rb_buf raw, shown;
+    buf_init(&raw);
+    buf_init(&shown);
+    buf_vprintf(&raw, fmt, ap);
     va_end(ap);
+    /* answers, notes, bodies and command text may hold control characters: shown escaped */
+    buf_add_shown(&shown, buf_cstr(&raw), raw.len);
+    fwrite(buf_cstr(&shown), 1, shown.len, stdout);
     fputc('\n', stdout);
     fflush(stdout);
+    buf_free(&raw);
+    buf_free(&shown);
 }
 
 /* Record an event; on failure set exit 3 and return CTL_STOP. data is consumed. */
@@ -221,7 +229,11 @@ ctl report_error(interp *I, const char *kind)
         buf_printf(&line, "%s:%d:%d: %s: %s", I->err_file, I->err_loc.line, I->err_loc.col, kind, buf_cstr(&I->err));
     else
         buf_printf(&line, "%s: %s", kind, buf_cstr(&I->err));
-    fprintf(stderr, "%s\n", buf_cstr(&line));
+    rb_buf shown;
+    buf_init(&shown);
+    buf_add_shown(&shown, buf_cstr(&line), line.len);   /* a reason may quote outside text */
+    fprintf(stderr, "%s\n", buf_cstr(&shown));
+    buf_free(&shown);
     json_t *d = json_pack("{s:s, s:s?, s:i, s:i}", "message", buf_cstr(&I->err), "file", I->err_file, "line",
                           I->err_loc.line, "col", I->err_loc.col);
     ctl c = emit(I, "error", buf_cstr(&line), d);

@@ -76,8 +76,9 @@ ctl exec_run(interp *I, scope *sc, const rb_node *n)
     if (!f || d.errors || !f->root || f->is_module) {
         for (int i = 0; i < d.n; i++)
             if (d.items[i].level == DIAG_ERROR) diag_print(&d.items[i], stderr, 0);
-        c = rt_error(I, n, !f ? "cannot read runbook %s" : f->is_module ? "%s is a module, not a runbook"
-                                                                    : "runbook %s does not check", buf_cstr(&full));
+        if (!f) c = rt_error(I, n, "cannot read runbook %s: %s", buf_cstr(&full), rb_read_error());
+        else c = rt_error(I, n, f->is_module ? "%s is a module, not a runbook" : "runbook %s does not check",
+                          buf_cstr(&full));
         diag_free(&d);
         ast_file_free(f);
         buf_free(&full);

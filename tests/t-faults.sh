@@ -239,3 +239,30 @@ else
 fi
 r=$("$RUNBOOK" report last --format json | q "[e['data']['answer'] for e in d['events'] if e['kind']=='answer'] == ['a\x1b]0;title\x07b\x1b[2Jc\x7fd\x9be\tf é']")
 [ "$r" = True ] && pass "the record keeps the answer's exact bytes" || fail "the record keeps the answer's exact bytes" "$r"
+
+# ---- the evaluator's part: notes, answers-file answers and command output shown escaped
+cat >"$T/esc2.rb" <<'EOF2'
+runbook "escapes 2" { severity P3 }
+param m = 1 + 1
+step a "A" {
+  incident.severity = P2
+  let x = ask("Name?")
+  note "got #{x}"
+  sh "printf 'out\\033]0;title\\007 \\302\\233x\\n'"
+}
+EOF2
+printf '{"Name?": "a\\u001b[2Jb"}' >"$T/esc2.json"
+run exec "$T/esc2.rb" --answers "$T/esc2.json"
+expect_rc "an answers-file answer, a note and command output: shown escaped" 0 'out:? Name? → a\x1b[2Jb (answers)' \
+    'out:got a\x1b[2Jb' 'out:out\x1b]0;title\x07 \u009bx'
+LC_ALL=C grep -q "$(printf '\033')" "$T/out" && fail "no raw ESC in a run's output" "$(od -c "$T/out" | head)" \
+    || pass "no raw ESC in a run's output"
+r=$("$RUNBOOK" report last --format json | q "[e['data']['stdout'] for e in d['events'] if e['kind']=='sh.end'] == ['out\x1b]0;title\x07 \x9bx\n']")
+[ "$r" = True ] && pass "the record keeps the command output's exact bytes" || fail "the record keeps the command output's exact bytes" "$r"
+sum_before=$(cat "$DB" "$DB-wal" 2>/dev/null | cksum)
+run replay last --verify
+expect_rc "replay --verify of a run that changed its severity: verified, read-only" 0 "out:verified"
+[ "$(cat "$DB" "$DB-wal" 2>/dev/null | cksum)" = "$sum_before" ] && pass "replay --verify left the database untouched" \
+    || fail "replay --verify left the database untouched"
+run exec "$T/esc2.rb" --answers "$T/esc2.json" --set m=1e999
+expect_rc "--set m=1e999 for a param whose default is an expression: does not fit, exit 2" 2 "err:does not fit"
