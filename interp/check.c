@@ -1442,6 +1442,8 @@ static void check_header_fields(checker *c, const rb_node *h)
             for (const rb_node *t = v && v->kind == N_LIST ? v->a : NULL; t; t = t->next)
                 if (literal_kind(t) && t->kind != N_STR && t->kind != N_INTERP)
                     error_at(c, t->loc, "a tag is a string, not %s", literal_kind(t));
+        } else if (strcmp(name, "unattended") == 0) {
+            if (lit && v->kind != N_BOOL) error_at(c, v->loc, "'unattended' takes true or false, not %s", lit);
         } else if (lit && v->kind != N_STR && v->kind != N_INTERP) {
             error_at(c, v->loc, "'%s' takes a string, not %s", name, lit);
         }
