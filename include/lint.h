@@ -11,6 +11,7 @@
 #define RB_LINT_H
 
 #include <stdio.h>
+#include <jansson.h>
 #include "ast.h"
 #include "diag.h"
 
@@ -45,8 +46,13 @@ typedef struct sc_job sc_job;
 int sc_available(void);
 /* The shell script of f's sh command strings with its position map; NULL when f has none. */
 sc_job *sc_prepare(ast_file *f, diag_list *d);
-/* Run shellcheck on every job, at most `parallel` at a time; findings go to each job's d. */
-void sc_run_all(sc_job **jobs, int n, int parallel);
+/* Start shellcheck on a job's script (0), or say why not (-1). */
+int sc_start(sc_job *j);
+/* Is shellcheck still running for j? */
+int sc_running(const sc_job *j);
+/* Reap the jobs whose shellcheck ended (their findings go to their diag_list), else wait up
+ * to timeout_ms for output; returns how many ended. */
+int sc_poll(sc_job *const *jobs, int n, int timeout_ms);
 void sc_job_free(sc_job *j);
 
 /* ---- suppressions and baselines (suppress.c) ---- */
@@ -61,8 +67,10 @@ baseline *baseline_load(const char *path);
 /* Drop d's warnings the baseline records (each entry absorbs one finding). */
 void baseline_filter(baseline *b, diag_list *d);
 void baseline_free(baseline *b);
-/* Write every warning of the lists as a baseline; 0 or -1 after printing why. */
-int baseline_write(const char *path, diag_list *const *lists, int n);
+/* Add d's warnings to a baseline being written (a JSON array). */
+void baseline_record(json_t *entries, const diag_list *d);
+/* Write the entries as a baseline file; 0 or -1 after printing why. */
+int baseline_write(const char *path, json_t *entries);
 
 /* Remove item i of d (counts adjusted). */
 void lint_diag_remove(diag_list *d, int i);

@@ -157,25 +157,6 @@ static int lint_load(lint_file *lf, const char *path, module_set *ms, const lint
     return 0;
 }
 
-/* Run shellcheck over every file's commands (or say once that it is missing); 1 if it ran. */
-static int run_shellcheck(lint_file *lf, int n)
-{
-    sc_job **jobs = rb_xcalloc(n ? (size_t)n : 1, sizeof *jobs);
-    int any = 0;
-    for (int i = 0; i < n; i++) any |= (jobs[i] = lf[i].sc) != NULL;
-    int ran = 0;
-    if (any && sc_available()) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        sc_run_all(jobs, n, cpus < 1 ? 1 : cpus > 8 ? 8 : (int)cpus);
-        ran = 1;
-    } else if (any) {
-        fprintf(stderr, "runbook lint: shellcheck is not installed: the sh commands were not checked (install "
-                        "shellcheck, or pass --no-shellcheck)\n");
-    }
-    rb_free(jobs);
-    return ran;
-}
-
 static int parse_lint_args(int argc, char **argv, lint_opts *o, path_list *inputs, int *done)
 {
     int only_paths = 0;
@@ -241,11 +222,75 @@ static void collect_files(path_list *inputs, path_list *files, int *bad)
     paths_free(inputs);
 }
 
+/*
+ * The run, as a pipeline in file order: each file is loaded and checked; its shellcheck
+ * starts (at most `parallel` at a time) while later files load; a file is finished
+ * (suppressions, baseline, output) and freed as soon as it and every file before it are
+ * done.  Output stays in file order and memory stays bounded by the files in flight.
+ */
+typedef struct lint_run {
+    lint_opts o;
+    lint_file *lf;
+    int n, head;           /* files loaded so far; the first not yet finished */
+    int sc_state;          /* 0 not looked for, 1 available, -1 missing (said once) */
+    int sc_ran, parallel, running;
+    baseline *base;
+    json_t *recorded;      /* --write-baseline entries */
+    lint_out *out;
+    int errors, warnings, syntax;
+} lint_run;
+
+static void finish_file(lint_run *r, lint_file *lf, const char *path)
+{
+    if (lf->f) suppress_apply(lf->f, &lf->d, r->o.shellcheck && r->sc_state == 1);
+    if (r->recorded) baseline_record(r->recorded, &lf->d);
+    baseline_filter(r->base, &lf->d);
+    diag_sort(&lf->d);
+    lint_out_file(r->out, path, &lf->d);
+    r->errors += lf->d.errors;
+    r->warnings += lf->d.warnings;
+    r->syntax += lf->d.syntax_errors;
+    sc_job_free(lf->sc);
+    lf->sc = NULL;
+    diag_free(&lf->d);
+    ast_file_free(lf->f);
+    lf->f = NULL;
+}
+
+/* Reap ended shellchecks (waiting when block), then finish the files at the head. */
+static void advance_run(lint_run *r, char **paths, int block)
+{
+    sc_job **jobs = rb_xcalloc((size_t)(r->n - r->head) + 1, sizeof *jobs);
+    int nj = 0;
+    for (int i = r->head; i < r->n; i++)
+        if (sc_running(r->lf[i].sc)) jobs[nj++] = r->lf[i].sc;
+    if (nj) r->running -= sc_poll(jobs, nj, block ? 50 : 0);
+    rb_free(jobs);
+    while (r->head < r->n && !sc_running(r->lf[r->head].sc)) {
+        finish_file(r, &r->lf[r->head], paths[r->head]);
+        r->head++;
+    }
+}
+
+static void start_shellcheck(lint_run *r, lint_file *lf, char **paths)
+{
+    if (r->sc_state == 0) {
+        r->sc_state = sc_available() ? 1 : -1;
+        if (r->sc_state < 0)
+            fprintf(stderr, "runbook lint: shellcheck is not installed: the sh commands were not checked (install "
+                            "shellcheck, or pass --no-shellcheck)\n");
+    }
+    if (r->sc_state < 0) return;
+    while (r->running >= r->parallel) advance_run(r, paths, 1);
+    if (sc_start(lf->sc) == 0) r->running++;
+    r->sc_ran = 1;
+}
+
 int cmd_lint(int argc, char **argv)
 {
-    lint_opts o = {.fmt = FMT_TEXT, .shellcheck = 1};
+    lint_run r = {.o = {.fmt = FMT_TEXT, .shellcheck = 1}};
     path_list inputs = {0}, files = {0};
-    int done = 0, rc = parse_lint_args(argc, argv, &o, &inputs, &done);
+    int done = 0, rc = parse_lint_args(argc, argv, &r.o, &inputs, &done);
     if (rc || done) {
         paths_free(&inputs);
         return rc;
@@ -257,48 +302,32 @@ int cmd_lint(int argc, char **argv)
     }
     int rc_usage = 0;
     collect_files(&inputs, &files, &rc_usage);
-    baseline *base = NULL;
-    if (o.baseline && !(base = baseline_load(o.baseline))) rc_usage = 1;
+    if (r.o.baseline && !(r.base = baseline_load(r.o.baseline))) rc_usage = 1;
+    if (r.o.write_baseline) r.recorded = json_array();
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    r.parallel = cpus < 1 ? 1 : cpus > 8 ? 8 : (int)cpus;
+    r.out = lint_out_new(r.o.fmt, r.o.fmt == FMT_TEXT && cli_color(2));
+    r.lf = rb_xcalloc(files.n ? (size_t)files.n : 1, sizeof *r.lf);
 
     module_set ms;
     module_set_init(&ms);
-    lint_file *lf = rb_xcalloc(files.n ? (size_t)files.n : 1, sizeof *lf);
-    for (int i = 0; i < files.n; i++)
-        if (lint_load(&lf[i], files.items[i], &ms, &o) < 0) rc_usage = 1;
-    int sc_ran = o.shellcheck && run_shellcheck(lf, files.n);
-
-    diag_list **lists = rb_xcalloc(files.n ? (size_t)files.n : 1, sizeof *lists);
     for (int i = 0; i < files.n; i++) {
-        if (lf[i].f) suppress_apply(lf[i].f, &lf[i].d, sc_ran);
-        lists[i] = &lf[i].d;
+        if (lint_load(&r.lf[i], files.items[i], &ms, &r.o) < 0) rc_usage = 1;
+        r.n = i + 1;
+        if (r.lf[i].sc) start_shellcheck(&r, &r.lf[i], files.items);
+        advance_run(&r, files.items, 0);
     }
-    if (o.write_baseline && baseline_write(o.write_baseline, lists, files.n) < 0) rc_usage = 1;
-    rb_free(lists);
-
-    lint_out *out = lint_out_new(o.fmt, o.fmt == FMT_TEXT && cli_color(2));
-    int errors = 0, warnings = 0, syntax = 0;
-    for (int i = 0; i < files.n; i++) {
-        diag_list *d = &lf[i].d;
-        baseline_filter(base, d);
-        diag_sort(d);
-        lint_out_file(out, files.items[i], d);
-        errors += d->errors;
-        warnings += d->warnings;
-        syntax += d->syntax_errors;
-    }
-    lint_out_finish(out, files.n, errors, warnings);
-    for (int i = 0; i < files.n; i++) {
-        sc_job_free(lf[i].sc);
-        diag_free(&lf[i].d);
-        ast_file_free(lf[i].f);
-    }
-    rb_free(lf);
-    baseline_free(base);
+    while (r.head < r.n) advance_run(&r, files.items, 1);
+    lint_out_finish(r.out, files.n, r.errors, r.warnings);
+    if (r.recorded && baseline_write(r.o.write_baseline, r.recorded) < 0) rc_usage = 1;
+    json_decref(r.recorded);
+    rb_free(r.lf);
+    baseline_free(r.base);
     paths_free(&files);
     module_set_free(&ms);
 
-    if (rc_usage || syntax) return EXIT_USAGE;
-    if (errors || (o.strict && warnings)) return EXIT_FAILED;
+    if (rc_usage || r.syntax) return EXIT_USAGE;
+    if (r.errors || (r.o.strict && r.warnings)) return EXIT_FAILED;
     return EXIT_OK;
 }
 

@@ -162,10 +162,10 @@ static void destructive_walk(rules *r, const rb_node *n, int *gated)
             W(r, n->loc, "RB107", "destructive request (DELETE) with no confirm before it in a P%d runbook: ask first "
                                   "(confirm \"…?\")", r->sev);
         if (n->kind == N_WAITUNTIL) continue;   /* a probe, not a change */
-        destructive_walk(r, n->a, gated);
-        destructive_walk(r, n->b, gated);
-        destructive_walk(r, n->c, gated);
-        destructive_walk(r, n->d, gated);
+        if (n->a) destructive_walk(r, n->a, gated);
+        if (n->b) destructive_walk(r, n->b, gated);
+        if (n->c) destructive_walk(r, n->c, gated);
+        if (n->d) destructive_walk(r, n->d, gated);
     }
 }
 
@@ -175,26 +175,37 @@ typedef struct stepv {
     const char *id;
     const rb_node *step;
     int reached;
+    int g0, g1;            /* its gotos: targets[g0 .. g1) */
 } stepv;
+
+typedef struct targets {
+    const char **items;
+    int n, cap;
+} targets;
 
 static int find_step(const stepv *s, int n, const char *id)
 {
     for (int i = 0; i < n; i++)
-        if (s[i].id && strcmp(s[i].id, id) == 0) return i;
+        if (s[i].id && s[i].id[0] == id[0] && strcmp(s[i].id, id) == 0) return i;
     return -1;
 }
 
-static void collect_gotos(const rb_node *n, const char ***out, int *nout)
+/* Every goto target under n (statements and expressions: gotos sit in statement lists). */
+static void collect_gotos(const rb_node *n, targets *t)
 {
     for (; n; n = n->next) {
+        if (n->kind >= N_NIL) continue;   /* an expression holds no goto */
         if (n->kind == N_GOTO && n->str) {
-            *out = rb_xrealloc(*out, (size_t)(*nout + 1) * sizeof **out);
-            (*out)[(*nout)++] = n->str;
+            if (t->n == t->cap) {
+                t->cap = t->cap ? t->cap * 2 : 16;
+                t->items = rb_xrealloc(t->items, (size_t)t->cap * sizeof *t->items);
+            }
+            t->items[t->n++] = n->str;
         }
-        collect_gotos(n->a, out, nout);
-        collect_gotos(n->b, out, nout);
-        collect_gotos(n->c, out, nout);
-        collect_gotos(n->d, out, nout);
+        collect_gotos(n->a, t);
+        collect_gotos(n->b, t);
+        collect_gotos(n->c, t);
+        collect_gotos(n->d, t);
     }
 }
 
@@ -224,6 +235,18 @@ static rb_loc step_name_loc(const rules *r, const rb_node *st)
     return l;
 }
 
+static void report_unreachable(rules *r, stepv *s, int n, const targets *t)
+{
+    for (int i = 1; i < n; i++) {
+        if (s[i].reached || !s[i].id || !*s[i].id || find_step(s, n, s[i].id) != i) continue;
+        int named = 0;
+        for (int k = 0; k < t->n && !named; k++) named = strcmp(t->items[k], s[i].id) == 0;
+        if (!named && always_leaves(s[i - 1].step)) continue;   /* RB106 */
+        W(r, step_name_loc(r, s[i].step), "RB111", "step '%s' is unreachable: no path of steps and gotos from the "
+                                                   "first step leads here", s[i].id);
+    }
+}
+
 /* RB111: steps no path from the first step reaches (fall-through and gotos).  A step that
  * RB106 already reports (right after one that always leaves, named by no goto) is left
  * to RB106. */
@@ -231,21 +254,27 @@ static void unreachable_steps(rules *r)
 {
     if (r->d->errors) return;   /* broken gotos and ids would only add noise */
     stepv *s = NULL;
-    int n = 0;
+    int n = 0, cap = 0;
+    targets t = {0};
     for (const rb_node *d = r->f->root->a; d; d = d->next) {
         const rb_node *list = d->kind == N_STEP ? d : d->kind == N_PHASE ? d->a : NULL;
         for (const rb_node *st = list; st; st = d->kind == N_STEP ? NULL : st->next) {
             if (st->kind != N_STEP) continue;
-            s = rb_xrealloc(s, (size_t)(n + 1) * sizeof *s);
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                s = rb_xrealloc(s, (size_t)cap * sizeof *s);
+            }
             s[n].id = st->str ? st->str : st->str2 ? check_step_slug(&r->f->mem, st->str2) : NULL;
             s[n].step = st;
             s[n].reached = 0;
+            s[n].g0 = t.n;
+            collect_gotos(st->a, &t);
+            collect_gotos(st->b, &t);
+            collect_gotos(st->c, &t);
+            s[n].g1 = t.n;
             n++;
         }
     }
-    const char **gotos = NULL;
-    int ngotos = 0;
-    for (int i = 0; i < n; i++) collect_gotos(s[i].step->a, &gotos, &ngotos);
     int *stack = rb_xmalloc((size_t)(n + 1) * sizeof *stack), top = 0;
     if (n) {
         s[0].reached = 1;
@@ -253,32 +282,18 @@ static void unreachable_steps(rules *r)
     }
     while (top) {
         int i = stack[--top];
-        const char **g = NULL;
-        int ng = 0;
-        const rb_node *st = s[i].step;
-        collect_gotos(st->a, &g, &ng);
-        collect_gotos(st->b, &g, &ng);
-        collect_gotos(st->c, &g, &ng);
-        int next[1] = {i + 1 < n && !always_leaves(st) ? i + 1 : -1};
-        for (int k = -1; k < ng; k++) {
-            int j = k < 0 ? next[0] : find_step(s, n, g[k]);
+        int next = i + 1 < n && !always_leaves(s[i].step) ? i + 1 : -1;
+        for (int k = s[i].g0 - 1; k < s[i].g1; k++) {
+            int j = k < s[i].g0 ? next : find_step(s, n, t.items[k]);
             if (j >= 0 && !s[j].reached) {
                 s[j].reached = 1;
                 stack[top++] = j;
             }
         }
-        rb_free(g);
     }
-    for (int i = 1; i < n; i++) {
-        if (s[i].reached || !s[i].id || !*s[i].id || find_step(s, n, s[i].id) != i) continue;
-        int named = 0;
-        for (int k = 0; k < ngotos; k++) named |= strcmp(gotos[k], s[i].id) == 0;
-        if (!named && always_leaves(s[i - 1].step)) continue;   /* RB106 */
-        W(r, step_name_loc(r, s[i].step), "RB111", "step '%s' is unreachable: no path of steps and gotos from the first step "
-                                     "leads here", s[i].id);
-    }
+    report_unreachable(r, s, n, &t);
     rb_free(stack);
-    rb_free(gotos);
+    rb_free(t.items);
     rb_free(s);
 }
 
@@ -385,11 +400,11 @@ static void walk_all(rules *r, const rb_node *n)
         default: break;
         }
         if (r->unattended) check_prompt(r, n);
-        walk_all(r, n->a);
-        walk_all(r, n->b);
-        walk_all(r, n->c);
-        walk_all(r, n->d);
-        walk_all(r, n->opts);
+        if (n->a) walk_all(r, n->a);
+        if (n->b) walk_all(r, n->b);
+        if (n->c) walk_all(r, n->c);
+        if (n->d) walk_all(r, n->d);
+        if (n->opts) walk_all(r, n->opts);
     }
 }
 

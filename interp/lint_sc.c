@@ -423,42 +423,38 @@ static void report(sc_job *j)
     json_decref(doc);
 }
 
-void sc_run_all(sc_job **jobs, int n, int parallel)
+int sc_start(sc_job *j)
 {
-    int next = 0, running = 0, done = 0;
-    if (parallel < 1) parallel = 1;
-    while (done < n) {
-        while (running < parallel && next < n) {
-            sc_job *j = jobs[next++];
-            if (!j) {
-                done++;
-                continue;
-            }
-            if (start(j) < 0) {
-                fprintf(stderr, "runbook lint: cannot run shellcheck for %s\n", j->f->src.name);
-                if (j->started) sh_result_free(&j->res);
-                done++;
-                continue;
-            }
-            running++;
+    if (start(j) == 0) return 0;
+    fprintf(stderr, "runbook lint: cannot run shellcheck for %s\n", j->f->src.name);
+    if (j->started) sh_result_free(&j->res);
+    j->proc = NULL;
+    return -1;
+}
+
+int sc_running(const sc_job *j)
+{
+    return j && j->proc != NULL;
+}
+
+int sc_poll(sc_job *const *jobs, int n, int timeout_ms)
+{
+    struct pollfd pfd[64];
+    int np = 0, ended = 0;
+    for (int k = 0; k < n; k++) {
+        sc_job *j = jobs[k];
+        if (!j || !j->proc) continue;
+        if (sh_handle(j->proc)) {
+            sh_finish(j->proc);
+            j->proc = NULL;
+            report(j);
+            sh_result_free(&j->res);
+            ended++;
+            continue;
         }
-        struct pollfd pfd[64];
-        int np = 0;
-        for (int k = 0; k < next; k++) {
-            sc_job *j = jobs[k];
-            if (!j || !j->proc) continue;
-            if (sh_handle(j->proc)) {
-                sh_finish(j->proc);
-                j->proc = NULL;
-                report(j);
-                sh_result_free(&j->res);
-                running--;
-                done++;
-                continue;
-            }
-            int fds[2], m = sh_fds(j->proc, fds);
-            for (int x = 0; x < m && np < 64; x++) pfd[np++] = (struct pollfd){fds[x], POLLIN, 0};
-        }
-        if (running) poll(pfd, (nfds_t)np, 50);
+        int fds[2], m = sh_fds(j->proc, fds);
+        for (int x = 0; x < m && np < 64; x++) pfd[np++] = (struct pollfd){fds[x], POLLIN, 0};
     }
+    if (!ended && np && timeout_ms) poll(pfd, (nfds_t)np, timeout_ms);
+    return ended;
 }

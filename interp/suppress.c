@@ -225,22 +225,24 @@ void baseline_free(baseline *b)
     rb_free(b);
 }
 
-int baseline_write(const char *path, diag_list *const *lists, int n)
+void baseline_record(json_t *entries, const diag_list *d)
 {
-    json_t *list = json_array();
-    for (int l = 0; l < n; l++) {
-        const diag_list *d = lists[l];
-        for (int i = 0; d && i < d->n; i++) {
-            const diag *g = &d->items[i];
-            if (g->level != DIAG_WARNING || !g->rule || !g->src) continue;
-            char *fp = lint_fingerprint(g);
-            json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:i, s:s}", "file", g->src->name, "rule", g->rule,
-                                                  "fingerprint", fp, "line", g->loc.line, "message", g->msg));
-            rb_free(fp);
-        }
+    for (int i = 0; i < d->n; i++) {
+        const diag *g = &d->items[i];
+        if (g->level != DIAG_WARNING || !g->rule || !g->src) continue;
+        char *fp = lint_fingerprint(g);
+        json_t *e = json_pack("{s:o, s:s, s:s, s:i, s:o}", "file", json_stringn(g->src->name, strlen(g->src->name)),
+                              "rule", g->rule, "fingerprint", fp, "line", g->loc.line, "message",
+                              json_stringn(g->msg, strlen(g->msg)));
+        if (e) json_array_append_new(entries, e);
+        rb_free(fp);
     }
-    json_t *doc = json_pack("{s:i, s:o}", "version", 1, "findings", list);
-    int rc = json_dump_file(doc, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+}
+
+int baseline_write(const char *path, json_t *entries)
+{
+    json_t *doc = json_pack("{s:i, s:O}", "version", 1, "findings", entries);
+    int rc = doc ? json_dump_file(doc, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : -1;
     json_decref(doc);
     if (rc != 0) {
         fprintf(stderr, "runbook lint: cannot write the baseline %s\n", path);
