@@ -313,8 +313,10 @@ int cmd_lint(int argc, char **argv)
     module_set_init(&ms);
     for (int i = 0; i < files.n; i++) {
         if (lint_load(&r.lf[i], files.items[i], &ms, &r.o) < 0) rc_usage = 1;
-        r.n = i + 1;
+        /* Started before it joins the run, so that waiting for a free slot never
+         * finishes this file before its shellcheck has run. */
         if (r.lf[i].sc) start_shellcheck(&r, &r.lf[i], files.items);
+        r.n = i + 1;
         advance_run(&r, files.items, 0);
     }
     while (r.head < r.n) advance_run(&r, files.items, 1);

@@ -167,6 +167,16 @@ if [ $have_sc = 1 ]; then
     RUNBOOK_SHELLCHECK=$T/shellcheck "$RUNBOOK" lint "$T/rb/sc1.rb" "$T/rb/sc2.rb" "$T/nosh.rb" >"$T/out" 2>"$T/err"
     [ "$(wc -l <"$T/sc.log")" = 2 ] && [ "$(grep -c 'SC2086' "$T/err")" = 2 ] && grep -q "sc1.rb:2:21: warning: shellcheck info: .*\[SC2086\]" "$T/err"
     ok_if "shellcheck: one process per file with commands, findings at the runbook column" $? "$(cat "$T/sc.log" "$T/err")"
+    # More files than CPUs: every file still gets its findings, in file order.
+    mkdir -p "$T/many"
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+        printf 'runbook "x" { severity P3 }\nstep s "S" { sh "ls $HOME" readonly }\n' >"$T/many/f$(printf %02d "$i").rb"
+        [ "$i" = 7 ] && printf 'let broken = (\n' >"$T/many/f07.rb"
+    done
+    run lint "$T/many"
+    order=$(grep -o 'f[0-9]*\.rb:[0-9]*:[0-9]*: [a-z]*' "$T/err" | tr '\n' ' ')
+    want="f01.rb:2:21: warning f02.rb:2:21: warning f03.rb:2:21: warning f04.rb:2:21: warning f05.rb:2:21: warning f06.rb:2:21: warning f07.rb:2:1: error f08.rb:2:21: warning f09.rb:2:21: warning f10.rb:2:21: warning f11.rb:2:21: warning f12.rb:2:21: warning "
+    [ "$rc" = 2 ] && [ "$order" = "$want" ]; ok_if "shellcheck over 12 files (one does not parse): every finding, in file order, exit 2" $? "exit $rc: $order"
     printf 'runbook "x" { severity P3 }\nstep s "S" {\n  sh "test -n \\"$(date)\\" && ls $HOME" readonly # runbook:disable SC2086\n  sh "echo ok" readonly # runbook:disable SC2034\n}\n' >"$T/rb/sc3.rb"
     run lint --strict "$T/rb/sc3.rb"
     [ "$rc" = 1 ] && [ "$(grep -c 'warning:' "$T/err")" = 1 ] && grep -q "4:.*unused suppression: no SC2034" "$T/err"
