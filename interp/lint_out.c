@@ -173,8 +173,9 @@ static json_t *jfmt(const char *fmt, const char *a, const char *b)
     return j;
 }
 
-/* The index of rule id in tool.driver.rules (added on first use). */
-static int sarif_rule(lint_out *o, const char *id)
+/* The index of rule id in tool.driver.rules (added on first use; a shellcheck code is
+ * described by the text of its first finding). */
+static int sarif_rule(lint_out *o, const char *id, const char *msg)
 {
     json_t *have = json_object_get(o->rule_index, id);
     if (have) return (int)json_integer_value(have);
@@ -183,9 +184,10 @@ static int sarif_rule(lint_out *o, const char *id)
     buf_init(&u);
     lint_help_uri(&u, id);
     int sc = strncmp(id, "SC", 2) == 0;
+    const char *sc_text = msg && strncmp(msg, "shellcheck ", 11) == 0 && strstr(msg, ": ") ? strstr(msg, ": ") + 2 : id;
     json_t *rule = json_pack("{s:s, s:o, s:{s:o}, s:{s:o}, s:s, s:{s:s}}", "id", id, "name",
                              sc ? jfmt("shellcheck-%s%s", id + 2, "") : jtext(r ? r->name : id), "shortDescription",
-                             "text", sc ? jfmt("shellcheck %s%s", id, "") : jtext(r ? r->short_desc : id),
+                             "text", sc ? jfmt("%s (shellcheck %s)", sc_text, id) : jtext(r ? r->short_desc : id),
                              "fullDescription", "text", jtext(r ? r->full_desc : id), "helpUri", buf_cstr(&u),
                              "defaultConfiguration", "level", strcmp(id, "RB000") == 0 ? "error" : "warning");
     buf_free(&u);
@@ -240,7 +242,7 @@ static void out_one(lint_out *o, const diag *g)
                                                      level_str(g->level), "rule", g->rule, "message", jtext(g->msg)));
         break;
     case FMT_SARIF: {
-        int idx = sarif_rule(o, rule);
+        int idx = sarif_rule(o, rule, g->msg);
         json_array_append_new(o->results,
                               json_pack("{s:s, s:i, s:s, s:{s:o}, s:[{s:{s:{s:o}, s:{s:i, s:i}}}]}", "ruleId", rule,
                                         "ruleIndex", idx, "level", level_str(g->level), "message", "text",
