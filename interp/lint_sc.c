@@ -265,30 +265,44 @@ static void emit_heredoc(emitter *e, const char *text, size_t len, const char *s
     }
 }
 
-/* The text of the command of the sh at loc: emitted when it is a literal. */
-static void emit_command(sc_job *j, rb_loc sh)
+/* The source text at a line and column (NULL past the file). */
+static const char *text_at(const sc_job *j, rb_loc at)
 {
     size_t n;
-    const char *line = diag_line_text(&j->f->src, sh.line, &n);
-    if (!line) return;
-    const char *p = line, *text = j->f->text;
-    rb_loc l = {sh.line, 1};
-    while (l.col < sh.col && p < line + n) adv(&l, *p++);
-    if (strncmp(p, "sh", 2) != 0) return;
-    p += 2;
-    l.col += 2;
-    while (*p == ' ' || *p == '\t' || *p == '(') {
+    const char *line = diag_line_text(&j->f->src, at.line, &n), *p = line;
+    if (!line) return NULL;
+    for (int col = 1; col < at.col && p < line + n; col++) {
         p++;
-        l.col++;
+        while (p < line + n && ((unsigned char)*p & 0xC0) == 0x80) p++;
     }
-    if (*p != '"' && *p != '\'' && strncmp(p, "<<~", 3) != 0) return;
+    return p;
+}
+
+static int starts_literal(const char *p)
+{
+    return p && (*p == '"' || *p == '\'' || strncmp(p, "<<~", 3) == 0);
+}
+
+/* The command of sh node n, emitted as a function of the script.  The literal is found at
+ * its node's position, or else just after the `sh` (and a `(`). */
+static void emit_command(sc_job *j, const rb_node *n)
+{
+    rb_loc sh = n->loc, l = n->a->loc;
+    const char *p = text_at(j, l);
+    if (!starts_literal(p)) {
+        p = text_at(j, sh);
+        if (!p || strncmp(p, "sh", 2) != 0) return;
+        l = sh;
+        for (p += 2, l.col += 2; *p == ' ' || *p == '\t' || *p == '('; p++) l.col++;
+        if (!starts_literal(p)) return;
+    }
     char head[64];
     snprintf(head, sizeof head, "rb_sh_%d() {\n", ++j->ncmds);
     emitter e = {j, Q_NONE, 0};
     put(&e, head, strlen(head), sh, 0);
     size_t before = j->script.len;
-    if (*p == '<') emit_heredoc(&e, text, j->f->len, p, l);
-    else emit_quoted(&e, p, (size_t)(text + j->f->len - p), l);
+    if (*p == '<') emit_heredoc(&e, j->f->text, j->f->len, p, l);
+    else emit_quoted(&e, p, (size_t)(j->f->text + j->f->len - p), l);
     if (j->script.len == before) put(&e, ":", 1, sh, 0);
     put(&e, "\n}\n", 3, sh, 0);
 }
@@ -296,7 +310,7 @@ static void emit_command(sc_job *j, rb_loc sh)
 static void collect(sc_job *j, const rb_node *n)
 {
     for (; n; n = n->next) {
-        if (n->kind == N_SH && n->a && (n->a->kind == N_STR || n->a->kind == N_INTERP)) emit_command(j, n->loc);
+        if (n->kind == N_SH && n->a && (n->a->kind == N_STR || n->a->kind == N_INTERP)) emit_command(j, n);
         collect(j, n->a);
         collect(j, n->b);
         collect(j, n->c);
