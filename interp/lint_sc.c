@@ -390,8 +390,13 @@ static int start(sc_job *j)
     close(fd);
     rb_buf cmd;
     buf_init(&cmd);
+    /* The script reaches shellcheck as its stdin, and the file is gone once it starts:
+     * an interrupted lint leaves nothing behind in TMPDIR. */
+    buf_adds(&cmd, "{ rm -f ");
+    sh_quote(&cmd, j->path);
+    buf_adds(&cmd, "; exec ");
     sh_quote(&cmd, sc_program());
-    buf_adds(&cmd, " --format=json1 --shell=sh --exclude=SC2154 ");
+    buf_adds(&cmd, " --format=json1 --shell=sh --exclude=SC2154 -; } < ");
     sh_quote(&cmd, j->path);
     sh_opts o = {.timeout = 120};
     j->proc = sh_start(buf_cstr(&cmd), &o, &j->res);

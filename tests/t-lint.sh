@@ -172,7 +172,10 @@ if [ $have_sc = 1 ]; then
         printf 'runbook "x" { severity P3 }\nstep s "S" { sh "ls $HOME" readonly }\n' >"$T/many/f$(printf %02d "$i").rb"
         [ "$i" = 7 ] && printf 'let broken = (\n' >"$T/many/f07.rb"
     done
-    run lint "$T/many"
+    mkdir -p "$T/tmp"
+    TMPDIR=$T/tmp "$RUNBOOK" lint "$T/many" >"$T/out" 2>"$T/err"; rc=$?
+    left=$(ls "$T/tmp" | wc -l)
+    [ "$left" = 0 ]; ok_if "shellcheck: no script left behind in TMPDIR" $? "$(ls "$T/tmp")"
     order=$(grep -o 'f[0-9]*\.rb:[0-9]*:[0-9]*: [a-z]*' "$T/err" | tr '\n' ' ')
     want="f01.rb:2:21: warning f02.rb:2:21: warning f03.rb:2:21: warning f04.rb:2:21: warning f05.rb:2:21: warning f06.rb:2:21: warning f07.rb:2:1: error f08.rb:2:21: warning f09.rb:2:21: warning f10.rb:2:21: warning f11.rb:2:21: warning f12.rb:2:21: warning "
     [ "$rc" = 2 ] && [ "$order" = "$want" ]; ok_if "shellcheck over 12 files (one does not parse): every finding, in file order, exit 2" $? "exit $rc: $order"
