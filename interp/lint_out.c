@@ -134,6 +134,8 @@ struct lint_out {
     rb_buf xml;            /* checkstyle */
 };
 
+static int sarif_rule(lint_out *o, const char *id, const char *msg);
+
 lint_out *lint_out_new(lint_format fmt, int color)
 {
     lint_out *o = rb_xcalloc(1, sizeof *o);
@@ -143,6 +145,8 @@ lint_out *lint_out_new(lint_format fmt, int color)
     o->rules = json_array();
     o->rule_index = json_object();
     buf_init(&o->xml);
+    /* SARIF lists every rule of the catalogue (shellcheck codes join as they are found). */
+    for (int i = 0; fmt == FMT_SARIF && i < NRULES - 1; i++) sarif_rule(o, catalogue[i].id, NULL);
     if (fmt == FMT_CHECKSTYLE) buf_adds(&o->xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n");
     return o;
 }

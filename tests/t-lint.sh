@@ -90,6 +90,7 @@ for r in res:
     assert rule["id"] == r["ruleId"], (rule["id"], r["ruleId"])
 for rule in rules:
     assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"] and rule["helpUri"], rule
+assert {"RB%d" % i for i in range(100, 118)} <= {r["id"] for r in rules}, [r["id"] for r in rules]
 ids = {r["ruleId"] for r in res}
 assert {"RB000", "RB102", "RB107", "RB115"} <= ids, ids
 if sys.argv[3] == "1":
@@ -97,7 +98,7 @@ if sys.argv[3] == "1":
     assert [r for r in rules if r["id"] == "SC2086"][0]["helpUri"] == "https://www.shellcheck.net/wiki/SC2086"
 assert any(r["level"] == "error" for r in res)
 print("yes")' "$TESTS/lint/sarif-schema-2.1.0.json" "$T/out" "$have_sc" 2>&1)
-    [ "$r" = yes ]; ok_if "--format sarif: valid against the SARIF 2.1.0 schema; rules with descriptions and helpUri; ruleIndex matches" $? "$r"
+    [ "$r" = yes ]; ok_if "--format sarif: valid against the SARIF 2.1.0 schema; every rule with descriptions and helpUri; ruleIndex matches" $? "$r"
     rm -f "$T/rb/err.rb"
 else
     pass "--format sarif validates against the schema # SKIP python3-jsonschema is not installed"
