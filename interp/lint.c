@@ -233,7 +233,7 @@ typedef struct lint_run {
     lint_file *lf;
     int n, head;           /* files loaded so far; the first not yet finished */
     int sc_state;          /* 0 not looked for, 1 available, -1 missing (said once) */
-    int sc_ran, parallel, running;
+    int parallel, running;
     baseline *base;
     json_t *recorded;      /* --write-baseline entries */
     lint_out *out;
@@ -283,7 +283,6 @@ static void start_shellcheck(lint_run *r, lint_file *lf, char **paths)
     if (r->sc_state < 0) return;
     while (r->running >= r->parallel) advance_run(r, paths, 1);
     if (sc_start(lf->sc) == 0) r->running++;
-    r->sc_ran = 1;
 }
 
 int cmd_lint(int argc, char **argv)

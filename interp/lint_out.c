@@ -117,8 +117,21 @@ int lint_explain(FILE *out, const char *id)
     rb_buf u;
     buf_init(&u);
     lint_help_uri(&u, strncmp(id, "SC", 2) == 0 ? id : r->id);
-    fprintf(out, "%s (%s): %s\n\n%s\n\nSee %s\n", strncmp(id, "SC", 2) == 0 ? id : r->id, r->name, r->short_desc,
-            r->full_desc, buf_cstr(&u));
+    fprintf(out, "%s (%s): %s\n\n", strncmp(id, "SC", 2) == 0 ? id : r->id, r->name, r->short_desc);
+    /* The description, wrapped at 88 columns. */
+    const char *p = r->full_desc;
+    while (*p) {
+        size_t len = strlen(p), cut = len;
+        if (len > 88) {
+            cut = 88;
+            while (cut > 0 && p[cut] != ' ') cut--;
+            if (cut == 0) cut = strcspn(p, " ");
+        }
+        fprintf(out, "%.*s\n", (int)cut, p);
+        p += cut;
+        while (*p == ' ') p++;
+    }
+    fprintf(out, "\nSee %s\n", buf_cstr(&u));
     buf_free(&u);
     return 0;
 }
