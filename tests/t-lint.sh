@@ -3,7 +3,10 @@
 # validated against the published 2.1.0 schema in tests/lint/, GitHub workflow commands,
 # checkstyle XML, JSON), suppressions across files, baselines that survive moved lines,
 # and shellcheck: one real shellcheck process per file, and one notice when it is missing.
-# (The rules themselves are golden tests in tests/lang/.)
+# (The rules themselves are golden tests in tests/lang/.)  tests/lint/sarif-schema-2.1.0.json
+# is the published OASIS schema, unchanged, from github.com/oasis-tcs/sarif-spec
+# (sarif-2.1/schema/sarif-schema-2.1.0.json at commit e0583813); the validator is Debian's
+# python3-jsonschema under /usr/bin/python3.
 . "$(dirname "$0")/lib.sh"
 
 run() { "$RUNBOOK" "$@" >"$T/out" 2>"$T/err"; rc=$?; }
