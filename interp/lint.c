@@ -43,9 +43,10 @@ static void paths_free(path_list *p)
     p->n = p->cap = 0;
 }
 
-static int cmp_str(const void *a, const void *b)
+/* Entries of a directory, by path (after their kind byte). */
+static int cmp_path(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
 static int has_rb_suffix(const char *name)
@@ -87,23 +88,28 @@ static int walk(const char *dir, path_list *out, int depth, seen_dirs *seen)
     }
     path_list here = {0};
     struct dirent *e;
+    /* Each entry is kept as a kind byte and its path: 'f' a regular file (known from
+     * readdir, no stat needed), '?' anything else (a directory, a link: stat decides). */
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.') continue;
+        int regular = e->d_type == DT_REG;
+        if (regular && !has_rb_suffix(e->d_name)) continue;
         rb_buf b;
         buf_init(&b);
-        buf_printf(&b, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
+        buf_printf(&b, "%c%s%s%s", regular ? 'f' : '?', dir, dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
         paths_add(&here, buf_cstr(&b));
         buf_free(&b);
     }
     closedir(d);
-    if (here.n > 1) qsort(here.items, (size_t)here.n, sizeof *here.items, cmp_str);
+    if (here.n > 1) qsort(here.items, (size_t)here.n, sizeof *here.items, cmp_path);
     int rc = 0;
     for (int i = 0; i < here.n; i++) {
+        const char *path = here.items[i] + 1;
         struct stat st;
-        if (stat(here.items[i], &st) == 0 && S_ISDIR(st.st_mode)) {
-            if (walk(here.items[i], out, depth + 1, seen) < 0) rc = -1;
-        } else if (has_rb_suffix(here.items[i])) {
-            paths_add(out, here.items[i]);
+        if (here.items[i][0] != 'f' && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            if (walk(path, out, depth + 1, seen) < 0) rc = -1;
+        } else if (has_rb_suffix(path)) {
+            paths_add(out, path);
         }
         rb_free(here.items[i]);
     }
