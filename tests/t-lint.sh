@@ -162,6 +162,11 @@ ok_if "shellcheck missing: said once for the whole run, no SC findings" $? "$(ca
 printf 'runbook "x" { severity P3 }\nstep s "S" { note "no commands" }\n' >"$T/nosh.rb"
 RUNBOOK_SHELLCHECK=$T/no-such-shellcheck "$RUNBOOK" lint --strict "$T/nosh.rb" >"$T/out" 2>"$T/err"
 [ "$?" = 0 ] && ! grep -q "not installed" "$T/err"; ok_if "shellcheck missing, no sh command to check: nothing said" $? "$(cat "$T/err")"
+printf 'runbook "x" { severity P3 }\nstep s "S" {\n  sh "ls $HOME" readonly # runbook:disable SC2086\n}\n' >"$T/rb/sc5.rb"
+RUNBOOK_SHELLCHECK=$T/no-such-shellcheck "$RUNBOOK" lint --strict "$T/rb/sc5.rb" >"$T/out" 2>"$T/err"
+[ "$?" = 0 ] && ! grep -q RB117 "$T/err"; ok_if "shellcheck missing: SC suppressions are not called unused" $? "$(cat "$T/err")"
+"$RUNBOOK" lint --strict --no-shellcheck "$T/rb/sc5.rb" >"$T/out" 2>"$T/err"
+[ "$?" = 0 ] && [ ! -s "$T/err" ]; ok_if "--no-shellcheck: no shellcheck, no notice, SC suppressions not judged" $? "$(cat "$T/err")"
 if [ $have_sc = 1 ]; then
     # A wrapper that logs each start, then runs the real shellcheck.
     real=$(command -v shellcheck)
