@@ -14,7 +14,8 @@
  * RB100 unknown header field, RB101 raw() of a prompt answer or HTTP response, RB102 a
  * mutating sh with no confirm before it in its step, RB103 an unused param or global let,
  * RB104 a P1/P2 runbook without an escalation, RB105 a hard-coded credential, RB106 a step
- * that can never run.  docs/lint.md has an example of each.
+ * that can never run.  docs/lint.md has an example of each.  (RB107 and later, and
+ * shellcheck's findings, are lint's own: see lint.h.)
  *
  * Neither function unwinds or allocates anything the caller must free; both do nothing for a
  * file whose root is NULL.  Diagnostics about a module point into the module's ast_file, which

@@ -1405,7 +1405,8 @@ static sym *add_global(checker *c, const char *name, sym_kind kind, const rb_nod
  * again is reported once, against the first of its name). */
 static void check_header_fields(checker *c, const rb_node *h)
 {
-    static const char *const known[] = {"id", "severity", "owner", "summary", "tags", "respond", "resolve"};
+    static const char *const known[] = {"id", "severity", "owner", "summary", "tags", "respond", "resolve",
+                                         "unattended"};
     walk_expr(c, &c->globals, h->b);
     int nfields = ast_list_len(h->a), k = 0;
     const rb_node **fields = rb_xcalloc(nfields ? (size_t)nfields : 1, sizeof *fields);
@@ -1423,7 +1424,7 @@ static void check_header_fields(checker *c, const rb_node *h)
         walk_expr(c, &c->globals, v);
         if (!is_known) {
             warn_at(c, fl->loc, "RB100", "unknown header field '%s' (known: id, severity, owner, summary, tags, "
-                                         "respond within, resolve within)", name);
+                                         "respond within, resolve within, unattended)", name);
             continue;
         }
         int timed = strcmp(name, "respond") == 0 || strcmp(name, "resolve") == 0;
@@ -1441,6 +1442,8 @@ static void check_header_fields(checker *c, const rb_node *h)
             for (const rb_node *t = v && v->kind == N_LIST ? v->a : NULL; t; t = t->next)
                 if (literal_kind(t) && t->kind != N_STR && t->kind != N_INTERP)
                     error_at(c, t->loc, "a tag is a string, not %s", literal_kind(t));
+        } else if (strcmp(name, "unattended") == 0) {
+            if (lit && v->kind != N_BOOL) error_at(c, v->loc, "'unattended' takes true or false, not %s", lit);
         } else if (lit && v->kind != N_STR && v->kind != N_INTERP) {
             error_at(c, v->loc, "'%s' takes a string, not %s", name, lit);
         }

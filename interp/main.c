@@ -98,7 +98,8 @@ static const command commands[] = {
      "\n"
      "Exit: 0 done (--verify: the same path), 1 (--verify) the runbook diverges, 2 no such\n"
      "run or a usage error, 3 no readable database.\n"},
-    {"lint", cmd_lint, "runbook lint [--format text|json|sarif] [--strict] PATH...",
+    {"lint", cmd_lint, "runbook lint [--format text|json|sarif|github|checkstyle] [--strict] [--baseline FILE] "
+                       "[--write-baseline FILE] [--no-shellcheck] PATH...",
      "Check runbooks without running anything.  Directories are walked for *.rb files.\n"
      "Syntax errors, checker errors (undefined names, bad goto targets, prompts in timer\n"
      "bodies, ...) and warnings with rule ids (RB1xx, see docs/lint.md) are reported as\n"
@@ -106,8 +107,18 @@ static const command commands[] = {
      "\n"
      "  --format text   diagnostics on stderr (default)\n"
      "  --format json   {\"files\", \"errors\", \"warnings\", \"diagnostics\": [...]} on stdout\n"
-     "  --format sarif  SARIF 2.1.0 on stdout, for code-scanning tools\n"
+     "  --format sarif  SARIF 2.1.0 on stdout, for code-scanning tools (rules with help links)\n"
+     "  --format github GitHub Actions workflow commands (::warning file=..,line=..,col=..::msg)\n"
+     "  --format checkstyle  checkstyle XML on stdout\n"
      "  --strict        warnings fail the lint too\n"
+     "  --baseline FILE do not report the warnings recorded in FILE (only new ones count)\n"
+     "  --write-baseline FILE  record this run's warnings in FILE\n"
+     "  --no-shellcheck do not run shellcheck over the sh commands (it runs when installed;\n"
+     "                  findings are SCxxxx warnings at the runbook's line and column)\n"
+     "  --list-rules    list the rule ids;  --explain RULE  explain one (RB107, SC2086)\n"
+     "\n"
+     "# runbook:disable RULE at the end of a line (or on the line before) suppresses it\n"
+     "there; # runbook:disable-file RULE in the whole file; an unused one is RB117.\n"
      "\n"
      "Exit: 0 nothing to report (or only warnings without --strict); 1 errors (or warnings\n"
      "with --strict); 2 usage error, unreadable path, or a file that does not parse.\n"},

@@ -33,6 +33,7 @@ need tmux have tmux
 need python3 have python3
 need procps have pgrep
 need curl have curl
+need python3-jsonschema /usr/bin/python3 -c 'import jsonschema'; need shellcheck have shellcheck  # issue 18 (lint tests): SARIF schema validation, shellcheck
 
 [ -z "$missing" ] && exit 0
 

@@ -129,7 +129,7 @@ phase "Fix" {
     wait 2m "Let the checkpoint finish"
     wait grace
     wait until sh("df --output=pcent / | tail -1", readonly: true).stdout < "90%" every 10s timeout 5m
-    wait until acknowledged
+    wait until acknowledged   # expect-warning: 132:5 RB115
     run "other.rb" with {host: host, greeting: greeting}
     run "other.rb"
     let message = <<~MSG

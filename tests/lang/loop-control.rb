@@ -15,7 +15,7 @@ step s "S" {
     if find([1], 1) { break }
     every 1m { continue }                # expect-error: 16:16 'continue' outside a loop
   }
-  choose "Stop?" {
+  choose "Stop?" {                    # expect-warning: 18:3 RB112
     "yes" => { break }                   # expect-error: 19:16 'break' outside a loop
   }
 }

@@ -37,3 +37,4 @@ step s "S" {
   }
   note ask_owner()                             # prompting in a step is fine
 }
+# expect-warning: 26:5 RB112

@@ -4,3 +4,4 @@ runbook "Severe but silent" {
 }
 
 step s "S" { note "nobody is paged" }
+# expect-warning: 3:12 RB109
