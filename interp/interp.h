@@ -35,6 +35,7 @@
 #include "eval.h"
 #include "http.h"
 #include "parse.h"
+#include "shctx.h"
 #include "shell.h"
 #include "stdfn.h"
 #include "value.h"
@@ -214,7 +215,8 @@ ctl run_checklist(interp *I, const rb_node *at, const char *title, const char *k
 const char *opt_str(interp *I, argv_ *A, const char *name);
 ctl send_mail(interp *I, const rb_node *call, argv_ *A, value *out);
 
-/* act_sh.c */
+/* act_sh.c: build_command fills a sh_cmd (include/shctx.h) that any door can run */
+ctl build_command(interp *I, scope *sc, const rb_node *cmd, sh_cmd *out);
 ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out);
 
 /* timers.c */
