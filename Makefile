@@ -28,7 +28,7 @@ OBJS   = $(SRCS:interp/%.c=$(BUILD)/%.o) $(BUILD)/lexer.o $(BUILD)/parser.o
 STDLIB = $(sort $(wildcard stdlib/*.rb))
 DEPS_OK = $(BUILD)/.deps-ok
 
-.PHONY: all check asan demo install clean deps
+.PHONY: all check asan demo install clean deps fuzz
 .DELETE_ON_ERROR:
 
 all: runbook
@@ -98,3 +98,15 @@ clean:
 	rm -rf build build-asan runbook
 
 -include $(wildcard $(BUILD)/*.d)
+
+# libFuzzer target for the shell context of interpolations (fuzz/fuzz_shctx.c); needs clang's
+# fuzzer runtime, else it says so and does nothing.  FUZZ_TIME seconds of fuzzing.
+FUZZ_TIME ?= 30
+fuzz: | $(DEPS_OK)
+	@if echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){(void)d;(void)n;return 0;}' | \
+	    clang -fsanitize=fuzzer -x c - -o $(BUILD)/.fuzz-probe 2>/dev/null; then \
+	    clang -std=c11 -D_GNU_SOURCE -Iinclude -g -O1 -fsanitize=fuzzer,address,undefined \
+	        -o $(BUILD)/fuzz_shctx fuzz/fuzz_shctx.c interp/shctx.c interp/util.c && \
+	    mkdir -p $(BUILD)/fuzz-corpus && \
+	    $(BUILD)/fuzz_shctx -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(BUILD)/fuzz-corpus fuzz/corpus/shctx; \
+	else echo "make fuzz: clang's libFuzzer runtime is missing; nothing fuzzed"; fi

@@ -423,7 +423,10 @@ const char *shcmd_value(sh_cmd *c, const char *clear, size_t n, const char *show
 {
     shx_place p = shctx_place(&c->ctx);
     const char *why = shctx_refusal(p);
-    if (why) return why;
+    if (why) {
+        shctx_mark(&c->ctx);   /* as the checker goes on past it */
+        return why;
+    }
     if (memchr(clear, '\0', n)) return "the value holds a NUL byte, which no command can receive";
     if (n > SHCMD_VALUE_MAX) return "the value is longer than 128 KiB, the most a command can receive in one value";
     int k = 1;
