@@ -181,6 +181,7 @@ void record_exhausted(interp *I);
 ctl diverged(interp *I, const char *kind, const char *text);
 ctl emit(interp *I, const char *kind, const char *text, json_t *data);
 void secret_add(interp *I, const char *clear);
+void secret_note(interp *I, value v);
 void scrub(interp *I, rb_buf *out, const char *s, size_t n);
 ctl rt_error(interp *I, const rb_node *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 ctl report_error(interp *I, const char *kind);

@@ -174,6 +174,17 @@ void secret_add(interp *I, const char *clear)
     I->secrets[I->nsecrets++] = arena_strdup(&I->mem, clear);
 }
 
+/* Register the clear text of every secret string in v (at any depth) for scrubbing: a
+ * transformed secret (upper(token), to_json({k: token})) no longer contains the original. */
+void secret_note(interp *I, value v)
+{
+    if (v.t == V_STR && v.secret) secret_add(I, v.u.s->s);
+    if (v.t == V_LIST)
+        for (int i = 0; i < v.u.l->n; i++) secret_note(I, v.u.l->items[i]);
+    if (v.t == V_MAP)
+        for (int i = 0; i < v.u.m->n; i++) secret_note(I, v.u.m->items[i].v);
+}
+
 /*
  * Copy outside bytes (command output, response bodies) into out as text for people and
  * the record: every known secret replaced by «redacted», and invalid UTF-8 or NUL bytes
