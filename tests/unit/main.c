@@ -12,7 +12,8 @@ int unit_failures;
     X(clock) \
     X(http) \
     X(record) \
-    X(shell)
+    X(shell) \
+    X(shctx)
 
 #define DECLARE(name) void test_##name(const char *tmpdir);
 UNIT_TESTS(DECLARE)
