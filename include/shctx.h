@@ -90,7 +90,8 @@ int shctx_lint(const rb_node *cmd, void (*report)(void *ctx, rb_loc loc, const c
  *          raw() text as given, each other #{…} as a reference to one of vars.  It never
  *          holds an interpolated value, so it may be shown in `ps`.
  * shown    the same command for people and the record: values in place (quoted as the
- *          context shows them), secrets as «redacted».  Never run.
+ *          context shows them), secrets as their expression (`#{token}`) or «redacted».
+ *          Never run.
  * vars     name/value pairs the script needs in its environment, in order: RB_1, RB_2, …
  *          for the interpolations, then the `env {…}` option's entries.  value is
  *          NUL-free (len bytes, NUL-terminated); secret marks a value that came from a
@@ -121,8 +122,9 @@ void shcmd_free(sh_cmd *c);
 void shcmd_literal(sh_cmd *c, const char *text, size_t n);
 /* raw(): clear text spliced into the script; shown is what people see of it. */
 void shcmd_raw(sh_cmd *c, const char *clear, size_t n, const char *shown, size_t shown_n);
-/* An interpolated value (clear: its text; shown: its text for people).  NULL when placed,
- * else why not (a sentence; nothing was added). */
+/* An interpolated value (clear: its text; shown: its text for people, quoted here as its
+ * place shows it; for a secret, the expression that names it, `#{token}`, written as
+ * given).  NULL when placed, else why not (a sentence; nothing was added). */
 const char *shcmd_value(sh_cmd *c, const char *clear, size_t n, const char *shown, size_t shown_n, int secret);
 /* An `env {NAME: value}` entry.  NULL when added, else why not. */
 const char *shcmd_env(sh_cmd *c, const char *name, const char *value, size_t n, int secret);

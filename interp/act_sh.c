@@ -66,6 +66,24 @@ static int is_raw(const rb_node *p)
     return p->kind == N_CALL && p->a->kind == N_IDENT && strcmp(p->a->str, "raw") == 0 && p->b;
 }
 
+/* How the record names a secret interpolation: its expression (#{token}, #{vault.key}),
+ * never its value; «redacted» when the expression is more than a name. */
+static void secret_expr(rb_buf *b, const rb_node *p, int top)
+{
+    if (top) buf_adds(b, "#{");
+    if (p->kind == N_IDENT) {
+        buf_adds(b, p->str);
+    } else if (p->kind == N_MEMBER && (p->a->kind == N_IDENT || p->a->kind == N_MEMBER)) {
+        secret_expr(b, p->a, 0);
+        buf_printf(b, ".%s", p->str);
+    } else {
+        buf_reset(b);
+        buf_adds(b, REDACTED);
+        return;
+    }
+    if (top) buf_addc(b, '}');
+}
+
 /*
  * Build the command (the one builder of sh_cmd; see include/shctx.h): literal parts as
  * written, raw() text as given, and each other #{…} as a reference to a variable RB_n
@@ -102,9 +120,10 @@ ctl build_command(interp *I, scope *sc, const rb_node *cmd, sh_cmd *out)
         buf_init(&t);
         buf_init(&s);
         value_text(&t, v);
-        value_show(&s, v);
         int secret = has_secret(v);
         if (secret) secret_add(I, buf_cstr(&t));
+        if (secret && !is_raw(p)) secret_expr(&s, p, 1);
+        else value_show(&s, v);
         if (is_raw(p)) {
             shcmd_raw(out, buf_cstr(&t), t.len, buf_cstr(&s), s.len);
         } else {

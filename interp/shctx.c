@@ -437,7 +437,8 @@ const char *shcmd_value(sh_cmd *c, const char *clear, size_t n, const char *show
     buf_adds(&c->script, p == SHX_WORD ? "\"${" : p == SHX_SQUOTE ? "'\"${" : "${");
     buf_adds(&c->script, name);
     buf_adds(&c->script, p == SHX_WORD ? "}\"" : p == SHX_SQUOTE ? "}\"'" : "}");
-    show_value(&c->shown, shown, shown_n, p);
+    if (secret) buf_addn(&c->shown, shown, shown_n);   /* an expression or «redacted», as given */
+    else show_value(&c->shown, shown, shown_n, p);
     shctx_mark(&c->ctx);
     return NULL;
 }

@@ -57,6 +57,8 @@ for fmt in md json; do
     if [ "$n" -eq 0 ] && [ -s "$T/report.$fmt" ]; then pass "report --format $fmt: 0 occurrences"
     else fail "report --format $fmt: $n occurrences" "$(grep -a -i s3cr3t "$T/report.$fmt" | head -5)"; fi
 done
+if grep -q 'sleep 2; test -n \\\{0,1\}"#{token}' "$T/report.json"; then pass "the record shows the secret's expression in the command"
+else fail "the record shows the secret's expression in the command" "$(grep -a 'sleep 2' "$T/report.json" | head -3)"; fi
 for fmt in text json; do
     "$RUNBOOK" runs --format "$fmt" --db "$DB" >"$T/runs.$fmt" 2>&1
     n=$(leaks "$T/runs.$fmt"); [ "$n" -eq 0 ] && pass "runs --format $fmt: 0 occurrences" || fail "runs --format $fmt: $n occurrences"
