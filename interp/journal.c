@@ -196,6 +196,7 @@ void scrub(interp *I, rb_buf *out, const char *s, size_t n)
     while (i < n) {
         int hit = 0;
         for (int k = 0; k < I->nsecrets; k++) {
+            if (I->secrets[k][0] != s[i]) continue;
             size_t L = strlen(I->secrets[k]);
             if (L <= n - i && memcmp(s + i, I->secrets[k], L) == 0) {
                 buf_adds(out, REDACTED);
