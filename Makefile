@@ -3,6 +3,7 @@
 #   make            build ./runbook (installs missing build dependencies first)
 #   make check      build and run the whole test suite
 #   make asan       build with AddressSanitizer + UBSan into build-asan/ and run the suite
+#   make fuzz       libFuzzer on the shell context of interpolations (FUZZ_TIME=30 seconds)
 #   make demo       the unattended drill of a shipped playbook
 #   make install    PREFIX=/usr/local (binary, stdlib, man pages)
 
