@@ -98,6 +98,10 @@ ctl build_command(interp *I, scope *sc, const rb_node *cmd, sh_cmd *out)
         ctl c = eval(I, sc, cmd, &v);
         if (c != CTL_OK) return c;
         if (v.t != V_STR) return rt_error(I, cmd, "sh needs a command string, not a %s", vtype_name(v.t));
+        if (v.secret)
+            return rt_error(I, cmd, "this command holds a secret, which would show on the shell's command line "
+                                    "(ps): write the command in the sh itself, sh \"… #{token} …\", so the secret "
+                                    "travels in its environment");
         rb_buf t, s;
         buf_init(&t);
         buf_init(&s);
@@ -124,7 +128,10 @@ ctl build_command(interp *I, scope *sc, const rb_node *cmd, sh_cmd *out)
         if (secret) secret_add(I, buf_cstr(&t));
         if (secret && !is_raw(p)) secret_expr(&s, p, 1);
         else value_show(&s, v);
-        if (is_raw(p)) {
+        if (is_raw(p) && secret) {
+            c = rt_error(I, p, "raw() of a secret would put it on the shell's command line (ps): interpolate it "
+                               "without raw(), so it travels in the environment");
+        } else if (is_raw(p)) {
             shcmd_raw(out, buf_cstr(&t), t.len, buf_cstr(&s), s.len);
         } else {
             const char *why = shcmd_value(out, t.data ? t.data : "", t.len, buf_cstr(&s), s.len, secret);

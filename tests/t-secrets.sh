@@ -71,6 +71,16 @@ vrc=$?
 n=$(leaks "$T/verify")
 if [ "$n" -eq 0 ] && [ "$vrc" -eq 0 ]; then pass "replay --verify: reproduces, 0 occurrences"
 else fail "replay --verify: exit $vrc, $n occurrences" "$(tail -5 "$T/verify")"; fi
+# A command that would carry the secret on its command line is refused before it runs.
+RB_TEST_TOKEN=$TOKEN "$RUNBOOK" exec "$TESTS/secrets/cmdline.rb" --db "$T/cmdline.db" --auto >"$T/c.out" 2>"$T/c.err"
+if grep -q "cmdline.rb:11:6: error: this command holds a secret, which would show on the shell's command line" "$T/c.err" &&
+        grep -q "cmdline.rb:17:14: error: raw() of a secret would put it on the shell's command line" "$T/c.err" &&
+        [ "$(leaks "$T/c.out" "$T/c.err" "$T/cmdline.db")" -eq 0 ]; then
+    pass "a secret in a built command or raw() is refused, 0 occurrences"
+else
+    fail "a secret in a built command or raw() is refused" "$(cat "$T/c.err")"
+fi
+
 # An unset secret without a default: exit 2 at start, naming both; nothing runs.
 env -u RB_TEST_UNSET_TOKEN "$RUNBOOK" exec "$TESTS/secrets/unset.rb" --db "$T/unset.db" >"$T/u.out" 2>"$T/u.err"
 urc=$?
