@@ -41,6 +41,7 @@ typedef enum shx_place {
     SHX_BAD_QHEREDOC,/* the body of a quoted heredoc (<<'EOF'): no expansion there */
     SHX_BAD_TAG,     /* a heredoc's delimiter word */
     SHX_BAD_ESCAPE,  /* right after a backslash, which would escape the reference */
+    SHX_BAD_DOLLAR,  /* right after a bare $, which the shell would read with it */
     SHX_BAD_DEPTH    /* nested deeper than SHCTX_DEPTH */
 } shx_place;
 
@@ -51,6 +52,7 @@ typedef struct shctx {
     int n;                               /* frames on the stack (st[0] is the command) */
     int overflow;                        /* frames pushed past SHCTX_DEPTH */
     int esc;                             /* the last byte was an unconsumed backslash */
+    int dollar;                          /* the last byte was a bare $ (ends the text) */
     int word_start;                      /* a # here would start a comment */
     int tag_state;                       /* 0 none, 1 skipping blanks, 2 in the delimiter */
     int tag_quoted, tag_dash;

@@ -80,6 +80,7 @@ static size_t subst(shctx *s, const char *t, size_t i, size_t n)
         push(s, FR_PARAM, in_dq(s));
         return 2;
     }
+    if (i + 1 == n) s->dollar = 1;   /* what comes next is read with it */
     return 1;
 }
 
@@ -215,6 +216,7 @@ static size_t step(shctx *s, const char *t, size_t i, size_t n)
 {
     shx_frame *f = top(s);
     char ch = t[i], nx = i + 1 < n ? t[i + 1] : 0;
+    s->dollar = 0;
     if (s->esc && !s->tag_state) {
         s->esc = 0;
         s->word_start = 0;
@@ -286,6 +288,7 @@ shx_place shctx_place(const shctx *s)
     if (s->overflow) return SHX_BAD_DEPTH;
     if (s->tag_state) return SHX_BAD_TAG;
     if (s->esc) return SHX_BAD_ESCAPE;
+    if (s->dollar) return SHX_BAD_DOLLAR;
     if (has_frame(s, FR_ARITH)) return SHX_BAD_ARITH;
     const shx_frame *f = &s->st[s->n - 1];
     switch (f->kind) {
@@ -316,6 +319,9 @@ const char *shctx_refusal(shx_place p)
         return "#{…} in a heredoc's delimiter: the delimiter must be written out";
     case SHX_BAD_ESCAPE:
         return "#{…} right after a shell backslash, which would escape it (remove the backslash)";
+    case SHX_BAD_DOLLAR:
+        return "#{…} right after a bare $, which the shell would read together with it (write \\\\$ for a "
+               "dollar sign)";
     case SHX_BAD_DEPTH:
         return "#{…} nested deeper than the command's quoting can be followed (simplify the command)";
     default:
@@ -326,6 +332,7 @@ const char *shctx_refusal(shx_place p)
 void shctx_mark(shctx *s)
 {
     s->word_start = 0;
+    s->dollar = 0;
     if (has_frame(s, FR_HEREDOC)) s->line_dirty = 1;
 }
 

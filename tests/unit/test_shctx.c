@@ -59,6 +59,10 @@ void test_shctx(const char *tmpdir)
     place("cat <<\\EOF\n", "\nEOF", NULL);
     place("cat <<", "\nx\n", NULL);
     place("echo \\", "", NULL);
+    place("echo \"$", "\"", NULL);
+    place("echo $", "", NULL);
+    place("echo \\$", "", "echo \\$\"${RB_1}\"");
+    place("echo '$", "'", "echo '$'\"${RB_1}\"''");
 
     /* values no command can receive; env entries; the environment list */
     sh_cmd c;
