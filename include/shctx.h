@@ -50,7 +50,7 @@ typedef struct shx_frame { unsigned char kind, dq; int depth; } shx_frame;
 typedef struct shctx {
     shx_frame st[SHCTX_DEPTH];
     int n;                               /* frames on the stack (st[0] is the command) */
-    int overflow;                        /* frames pushed past SHCTX_DEPTH */
+    int overflow;                        /* nested past SHCTX_DEPTH: nothing is known any more */
     int esc;                             /* the last byte was an unconsumed backslash */
     int dollar;                          /* the last byte was a bare $ (ends the text) */
     int word_start;                      /* a # here would start a comment */
