@@ -3,6 +3,7 @@
 #   make            build ./runbook (installs missing build dependencies first)
 #   make check      build and run the whole test suite
 #   make asan       build with AddressSanitizer + UBSan into build-asan/ and run the suite
+#   make fuzz       libFuzzer on the shell context of interpolations (FUZZ_TIME=30 seconds)
 #   make demo       the unattended drill of a shipped playbook
 #   make install    PREFIX=/usr/local (binary, stdlib, man pages)
 
@@ -28,7 +29,7 @@ OBJS   = $(SRCS:interp/%.c=$(BUILD)/%.o) $(BUILD)/lexer.o $(BUILD)/parser.o
 STDLIB = $(sort $(wildcard stdlib/*.rb))
 DEPS_OK = $(BUILD)/.deps-ok
 
-.PHONY: all check asan demo install clean deps
+.PHONY: all check asan demo install clean deps fuzz
 .DELETE_ON_ERROR:
 
 all: runbook
@@ -98,3 +99,15 @@ clean:
 	rm -rf build build-asan runbook
 
 -include $(wildcard $(BUILD)/*.d)
+
+# libFuzzer target for the shell context of interpolations (fuzz/fuzz_shctx.c); needs clang's
+# fuzzer runtime, else it says so and does nothing.  FUZZ_TIME seconds of fuzzing.
+FUZZ_TIME ?= 30
+fuzz: | $(DEPS_OK)
+	@if echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){(void)d;(void)n;return 0;}' | \
+	    clang -fsanitize=fuzzer -x c - -o $(BUILD)/.fuzz-probe 2>/dev/null; then \
+	    clang -std=c11 -D_GNU_SOURCE -Iinclude -g -O1 -fsanitize=fuzzer,address,undefined \
+	        -o $(BUILD)/fuzz_shctx fuzz/fuzz_shctx.c interp/shctx.c interp/util.c && \
+	    mkdir -p $(BUILD)/fuzz-corpus && \
+	    $(BUILD)/fuzz_shctx -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(BUILD)/fuzz-corpus fuzz/corpus/shctx; \
+	else echo "make fuzz: clang's libFuzzer runtime is missing; nothing fuzzed"; fi

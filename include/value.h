@@ -5,8 +5,8 @@
  * the run; values are small structs passed by copy, and lists and maps are shared by
  * reference (assigning a list does not copy it).  Strings are immutable.
  *
- * A string derived from a secret carries `secret = 1`; concatenation, interpolation and
- * conversions propagate it, and every rendering for people or for the record
+ * A string derived from a secret carries `secret = 1`; concatenation, interpolation,
+ * conversions and every builtin propagate it (a container's flag marks its items too), and every rendering for people or for the record
  * (value_show, value_to_json with redact) prints «redacted» instead.
  */
 #ifndef RB_VALUE_H
@@ -79,6 +79,11 @@ void value_show(rb_buf *out, value v);
 void value_text(rb_buf *out, value v);
 /* A duration as written: 1h30m, 45s, 250ms, 0s. */
 void dur_show(rb_buf *out, double secs);
+
+/* Does v hold a secret anywhere (itself, or any item or entry at any depth)? */
+int value_has_secret(value v);
+/* Make v and everything inside it secret (the items of a secret list or map are secrets). */
+void value_mark_secret(value *v);
 
 /* JSON for the record and integrations (redact: secrets as «redacted»); new reference. */
 json_t *value_to_json(value v, int redact);

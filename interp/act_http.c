@@ -1,6 +1,8 @@
 /*
  * act_http.c — the HTTP door of the evaluator: requests built (headers redacted for the
- * record), recorded, sent through http.h with timers firing, responses as values.
+ * record), recorded, sent through http.h with timers firing, responses as values (their
+ * headers, body and error scrubbed of every known secret before they are shown, recorded
+ * or handed to the runbook).
  *
  * Never: call libcurl (http.c does).
  */
@@ -119,6 +121,29 @@ static ctl http_build(interp *I, scope *sc, const rb_node *n, http_parts *h)
     return CTL_OK;
 }
 
+/* Response headers with every known secret scrubbed from their values (and, for the record,
+ * the sensitive ones redacted whatever they hold).  New reference. */
+static json_t *scrub_headers(interp *I, json_t *h, int redact_sensitive)
+{
+    json_t *out = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(h, k, v) {
+        if (redact_sensitive && header_is_sensitive(k)) {
+            json_object_set_new(out, k, json_string(REDACTED));
+        } else if (json_is_string(v)) {
+            rb_buf b;
+            buf_init(&b);
+            scrub(I, &b, json_string_value(v), json_string_length(v));
+            json_object_set_new(out, k, json_stringn(buf_cstr(&b), b.len));
+            buf_free(&b);
+        } else {
+            json_object_set_new(out, k, json_deep_copy(v));
+        }
+    }
+    return out;
+}
+
 /* Send, with timers firing while the request is out (real clock). */
 static ctl http_wait(interp *I, const http_parts *h, http_res *res)
 {
@@ -222,10 +247,15 @@ ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     rb_buf body_rec;
     buf_init(&body_rec);
     scrub(I, &body_rec, buf_cstr(&res.body), res.body.len > HTTP_RECORD_BODY ? HTTP_RECORD_BODY : res.body.len);
-    json_t *hdr_rec = json_deep_copy(res.headers);
-    const char *k;
-    json_t *hv;
-    json_object_foreach(hdr_rec, k, hv) if (header_is_sensitive(k)) json_object_set_new(hdr_rec, k, json_string(REDACTED));
+    json_t *hdr_rec = scrub_headers(I, res.headers, 1);
+    if (res.error[0]) {
+        /* curl's message may quote the URL, which may hold a secret */
+        rb_buf e;
+        buf_init(&e);
+        scrub(I, &e, res.error, strlen(res.error));
+        snprintf(res.error, sizeof res.error, "%s", buf_cstr(&e));
+        buf_free(&e);
+    }
     buf_reset(&t);
     if (dry) buf_printf(&t, "skipped (dry run): %s %s", h.method, url_s);
     else if (res.status) buf_printf(&t, "%ld in %.1fs: %s %s", res.status, res.duration, h.method, url_s);
@@ -247,7 +277,9 @@ ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
         json_t *parsed = body_rec.len ? json_loadb(body_rec.data, body_rec.len, JSON_DECODE_ANY, &je) : NULL;
         map_set(&I->mem, r, "json", parsed ? value_from_json(&I->mem, parsed) : v_nil());
         json_decref(parsed);
-        map_set(&I->mem, r, "headers", value_from_json(&I->mem, res.headers));
+        json_t *hdr_val = scrub_headers(I, res.headers, 0);
+        map_set(&I->mem, r, "headers", value_from_json(&I->mem, hdr_val));
+        json_decref(hdr_val);
         map_set(&I->mem, r, "duration", v_dur(res.duration));
         map_set(&I->mem, r, "error", res.error[0] ? v_cstr(&I->mem, res.error) : v_nil());
         map_set(&I->mem, r, "skipped", v_bool(dry));

@@ -1,6 +1,8 @@
 /*
  * act_sh.c — the shell door of the evaluator: a `sh` command built from its interpolations,
  * recorded, run through shell.h with live output and timers firing, its result a value.
+ * Interpolated values reach the command as data (environment variables the script refers
+ * to), never as shell source: include/shctx.h states the rule.
  *
  * Never: fork (shell.c does).
  */
@@ -62,104 +64,114 @@ static ctl wait_command(interp *I, const char *cmd, const sh_opts *so, sh_result
     return c;
 }
 
-/* Where the command's own text has left the shell's quoting when an interpolation comes. */
-typedef enum { Q_NONE, Q_SINGLE, Q_DOUBLE } quote_state;
-
-static quote_state quote_after(quote_state q, const char *lit)
+static int is_raw(const rb_node *p)
 {
-    for (const char *p = lit; *p; p++) {
-        if (q == Q_SINGLE) {
-            if (*p == '\'') q = Q_NONE;
-        } else if (*p == '\\' && p[1]) {
-            p++;
-        } else if (q == Q_DOUBLE) {
-            if (*p == '"') q = Q_NONE;
-        } else if (*p == '\'') {
-            q = Q_SINGLE;
-        } else if (*p == '"') {
-            q = Q_DOUBLE;
-        }
-    }
-    return q;
+    return p->kind == N_CALL && p->a->kind == N_IDENT && strcmp(p->a->str, "raw") == 0 && p->b;
 }
 
-/* A value as part of the shell word it sits in: quoted alone, or escaped for the quotes
- * the command opened around it ('… #{x} …' or "… #{x} …"), so it stays literal text. */
-static void put_word(rb_buf *out, const char *v, quote_state q)
+/* How the record names a secret interpolation: its expression (#{token}, #{vault.key}),
+ * never its value; «redacted» when the expression is more than a name. */
+static void secret_expr(rb_buf *b, const rb_node *p, int top)
 {
-    if (q == Q_NONE) {
-        sh_quote(out, v);
+    if (top) buf_adds(b, "#{");
+    if (p->kind == N_IDENT) {
+        buf_adds(b, p->str);
+    } else if (p->kind == N_MEMBER && (p->a->kind == N_IDENT || p->a->kind == N_MEMBER)) {
+        secret_expr(b, p->a, 0);
+        buf_printf(b, ".%s", p->str);
+    } else {
+        buf_reset(b);
+        buf_adds(b, REDACTED);
         return;
     }
-    for (; *v; v++) {
-        if (q == Q_SINGLE && *v == '\'') buf_adds(out, "'\\''");
-        else if (q == Q_DOUBLE && strchr("\\\"$`", *v)) {
-            buf_addc(out, '\\');
-            buf_addc(out, *v);
-        } else {
-            buf_addc(out, *v);
-        }
-    }
+    if (top) buf_addc(b, '}');
 }
 
 /*
- * Build the command: literal parts as written, each #{…} as literal text that stays in
- * its one shell word whatever it holds (quoted, or escaped inside the command's own
- * quotes), or as is inside raw().  clear is what runs; shown is what people and the
- * record see.
+ * Build the command (the one builder of sh_cmd; see include/shctx.h): literal parts as
+ * written, raw() text as given, and each other #{…} as a reference to a variable RB_n
+ * whose value goes in out->vars, never into the script.  A value in a place that cannot
+ * take one (checked before the run; raw() text can still lead there) fails the step
+ * before anything runs.  A command that is not written in place (`sh cmd`) runs as it is.
  */
-static ctl build_command(interp *I, scope *sc, const rb_node *cmd, rb_buf *clear, rb_buf *shown_cmd)
+ctl build_command(interp *I, scope *sc, const rb_node *cmd, sh_cmd *out)
 {
     if (cmd->kind != N_INTERP) {
         value v;
         ctl c = eval(I, sc, cmd, &v);
         if (c != CTL_OK) return c;
         if (v.t != V_STR) return rt_error(I, cmd, "sh needs a command string, not a %s", vtype_name(v.t));
-        value_text(clear, v);
-        value_show(shown_cmd, v);
-        return CTL_OK;
-    }
-    quote_state q = Q_NONE;
-    for (const rb_node *p = cmd->a; p; p = p->next) {
-        if (p->kind == N_STR) {
-            buf_adds(clear, p->str);
-            buf_adds(shown_cmd, p->str);
-            q = quote_after(q, p->str);
-            continue;
-        }
-        int raw = p->kind == N_CALL && p->a->kind == N_IDENT && strcmp(p->a->str, "raw") == 0 && p->b;
-        value v;
-        ctl c = eval(I, sc, raw ? p->b : p, &v);
-        if (c != CTL_OK) return c;
+        if (v.secret)
+            return rt_error(I, cmd, "this command holds a secret, which would show on the shell's command line "
+                                    "(ps): write the command in the sh itself, sh \"… #{token} …\", so the secret "
+                                    "travels in its environment");
         rb_buf t, s;
         buf_init(&t);
         buf_init(&s);
         value_text(&t, v);
         value_show(&s, v);
-        if (raw) {
-            buf_addn(clear, t.data ? t.data : "", t.len);
-            buf_addn(shown_cmd, s.data ? s.data : "", s.len);
-            q = quote_after(q, buf_cstr(&t));
+        shcmd_raw(out, buf_cstr(&t), t.len, buf_cstr(&s), s.len);
+        buf_free(&t);
+        buf_free(&s);
+        return CTL_OK;
+    }
+    ctl c = CTL_OK;
+    for (const rb_node *p = cmd->a; p && c == CTL_OK; p = p->next) {
+        if (p->kind == N_STR) {
+            shcmd_literal(out, p->str, strlen(p->str));
+            continue;
+        }
+        value v;
+        if ((c = eval(I, sc, is_raw(p) ? p->b : p, &v)) != CTL_OK) break;
+        rb_buf t, s;
+        buf_init(&t);
+        buf_init(&s);
+        value_text(&t, v);
+        int secret = has_secret(v);
+        if (secret) secret_add(I, buf_cstr(&t));
+        if (secret && !is_raw(p)) secret_expr(&s, p, 1);
+        else value_show(&s, v);
+        if (is_raw(p) && secret) {
+            c = rt_error(I, p, "raw() of a secret would put it on the shell's command line (ps): interpolate it "
+                               "without raw(), so it travels in the environment");
+        } else if (is_raw(p)) {
+            shcmd_raw(out, buf_cstr(&t), t.len, buf_cstr(&s), s.len);
         } else {
-            put_word(clear, buf_cstr(&t), q);
-            put_word(shown_cmd, buf_cstr(&s), q);
+            const char *why = shcmd_value(out, t.data ? t.data : "", t.len, buf_cstr(&s), s.len, secret);
+            if (why) c = rt_error(I, p, "%s", why);
         }
         buf_free(&t);
         buf_free(&s);
     }
-    return CTL_OK;
+    return c;
+}
+
+/* The `env {NAME: value}` option: entries beside the interpolated values. */
+static ctl add_env(interp *I, const rb_node *o, value v, sh_cmd *cmd)
+{
+    if (v.t != V_MAP) return rt_error(I, o, "env takes a map {NAME: value}");
+    ctl c = CTL_OK;
+    for (int i = 0; i < v.u.m->n && c == CTL_OK; i++) {
+        value ev = v.u.m->items[i].v;
+        rb_buf t;
+        buf_init(&t);
+        value_text(&t, ev);
+        int secret = has_secret(ev);
+        if (secret) secret_add(I, buf_cstr(&t));
+        const char *why = shcmd_env(cmd, v.u.m->items[i].key->s, t.data ? t.data : "", t.len, secret);
+        if (why) c = rt_error(I, o, "env %s: %s", v.u.m->items[i].key->s, why);
+        buf_free(&t);
+    }
+    return c;
 }
 
 ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
 {
-    rb_buf clear, cmdshown;
-    buf_init(&clear);
-    buf_init(&cmdshown);
-    ctl c = build_command(I, sc, n->a, &clear, &cmdshown);
+    sh_cmd cmd;
+    shcmd_init(&cmd);
+    ctl c = build_command(I, sc, n->a, &cmd);
     double timeout = 0;
     int readonly = ast_opt(n, "readonly") != NULL;
-    const char *cwd = NULL;
-    const char **envv = NULL;
     for (const rb_node *o = n->opts; c == CTL_OK && o; o = o->next) {
         value v = v_nil();
         if (o->a && (c = eval(I, sc, o->a, &v)) != CTL_OK) break;
@@ -170,35 +182,15 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
             readonly = o->a ? value_truthy(v) : 1;
         } else if (strcmp(o->str, "cwd") == 0) {
             if (v.t != V_STR) c = rt_error(I, o, "cwd takes a directory");
-            else cwd = v.u.s->s;
+            else cmd.cwd = v.u.s->s;   /* a path for chdir, never shell text */
         } else if (strcmp(o->str, "env") == 0) {
-            if (v.t != V_MAP) {
-                c = rt_error(I, o, "env takes a map {NAME: value}");
-                break;
-            }
-            envv = arena_alloc(&I->mem, (size_t)(v.u.m->n + 1) * sizeof *envv);
-            for (int i = 0; i < v.u.m->n; i++) {
-                rb_buf e;
-                buf_init(&e);
-                buf_printf(&e, "%s=", v.u.m->items[i].key->s);
-                value_text(&e, v.u.m->items[i].v);
-                if (v.u.m->items[i].v.secret) {
-                    rb_buf sv;
-                    buf_init(&sv);
-                    value_text(&sv, v.u.m->items[i].v);
-                    secret_add(I, buf_cstr(&sv));
-                    buf_free(&sv);
-                }
-                envv[i] = arena_strdup(&I->mem, buf_cstr(&e));
-                buf_free(&e);
-            }
+            c = add_env(I, o, v, &cmd);
         } else if (strcmp(o->str, "on") == 0) {
             c = rt_error(I, o, "sh … on HOST is not supported yet");
         }
     }
     if (c != CTL_OK) {
-        buf_free(&clear);
-        buf_free(&cmdshown);
+        shcmd_free(&cmd);
         return c;
     }
     if (I->step_deadline > 0) {
@@ -206,14 +198,14 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
         if (left <= 0) left = 0.001;
         if (timeout <= 0 || left < timeout) timeout = left;
     }
-    const char *shown_c = arena_strndup(&I->mem, buf_cstr(&cmdshown), cmdshown.len);
+    const char *shown_c = arena_strndup(&I->mem, buf_cstr(&cmd.shown), cmd.shown.len);
+    const char *cwd = cmd.cwd;
     int dry = I->o->dry_run && !readonly;
     say(I, "  $ %s%s", shown_c, dry ? "   [dry-run: not run]" : "");
     json_t *sd = json_pack("{s:s, s:b, s:f, s:s?, s:b}", "command", shown_c, "readonly", readonly, "timeout_s", timeout,
                            "cwd", cwd, "dry_run", dry);
     if ((c = emit(I, "sh.start", shown_c, sd)) != CTL_OK) {
-        buf_free(&clear);
-        buf_free(&cmdshown);
+        shcmd_free(&cmd);
         return c;
     }
     sh_result res;
@@ -234,8 +226,7 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
         } else if (!rec) {
             if (I->o->verify) {
                 /* the record ends with this command in flight: identical up to the interruption */
-                buf_free(&clear);
-                buf_free(&cmdshown);
+                shcmd_free(&cmd);
                 I->exit_code = 0;
                 return CTL_STOP;
             }
@@ -246,8 +237,7 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
             c = prompt_choose(I, n, "Re-run the command that was in flight, or skip it?", "in_flight", "re-run",
                               (const char **)again, 2, &pick);
             if (c != CTL_OK) {
-                buf_free(&clear);
-                buf_free(&cmdshown);
+                shcmd_free(&cmd);
                 return c;
             }
             if (strcmp(pick, "skip") == 0) {
@@ -259,8 +249,7 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
                                                            "readonly", readonly, "timeout_s", timeout, "cwd", cwd,
                                                            "dry_run", 0, "rerun", 1));
                 if (c != CTL_OK) {
-                    buf_free(&clear);
-                    buf_free(&cmdshown);
+                    shcmd_free(&cmd);
                     return c;
                 }
             }
@@ -268,21 +257,21 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     }
     if (!dry && !served && I->o->verify) {
         /* verify executes nothing: an action the record does not hold is a divergence */
-        buf_free(&clear);
-        buf_free(&cmdshown);
+        shcmd_free(&cmd);
         return diverged(I, "sh.end", shown_c);
     }
     if (dry || served) {
         if (dry) res.exit_code = 0;
     } else {
         live_ctx L = {I, {1, 1, 1}};
-        sh_opts so = {timeout, cwd, envv, 0, on_output, &L, &eval_interrupted};
-        c = wait_command(I, buf_cstr(&clear), &so, &res);
+        char **envp = shcmd_envp(&cmd);
+        sh_opts so = {timeout, cwd, (const char *const *)envp, 0, on_output, &L, &eval_interrupted};
+        c = wait_command(I, buf_cstr(&cmd.script), &so, &res);
+        shcmd_envp_free(envp);
         if (!L.at_line_start[1]) fputc('\n', stdout);
         if (!L.at_line_start[2]) fputc('\n', stderr);
     }
-    buf_free(&clear);
-    buf_free(&cmdshown);
+    shcmd_free(&cmd);
     ctl waited = c;
     rb_buf so_, se_;
     buf_init(&so_);

@@ -29,6 +29,7 @@
 #include <strings.h>
 #include "builtin.h"
 #include "check.h"
+#include "shctx.h"
 #include "util.h"
 
 typedef enum { MODE_CHECK, MODE_WARN } check_mode;
@@ -1000,8 +1001,11 @@ static void walk_call(checker *c, scope *sc, const rb_node *n)
     }
 }
 
+static void sh_place_error(void *ctx, rb_loc loc, const char *msg) { error_at(ctx, loc, "%s", msg); }
+
 static void walk_sh(checker *c, scope *sc, const rb_node *n)
 {
+    shctx_lint(n->a, sh_place_error, c);   /* values are data: places that cannot take one */
     static const char *const known[] = {"timeout", "readonly", "env", "cwd", "on"};
     walk_expr(c, sc, n->a);
     for (const rb_node *o = n->opts; o; o = o->next) {

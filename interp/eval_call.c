@@ -137,6 +137,7 @@ ctl call_builtin(interp *I, scope *sc, const char *name, const rb_node *call, va
     rb_buf err;
     buf_init(&err);
     int r = stdfn_call(&I->mem, name, A.pos, A.npos, A.names, A.named, A.nnamed, out, &err);
+    if (r == 0 && out->secret) secret_note(I, *out);   /* derived text is scrubbed too */
     if (r != 0) {
         c = rt_error(I, call, "%s", err.len ? buf_cstr(&err) : "unknown function");
         buf_free(&err);

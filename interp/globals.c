@@ -139,8 +139,20 @@ ctl define_param(interp *I, scope *g, const rb_node *p, json_t *params, value wi
 
 void mark_secret(interp *I, value *v)
 {
-    v->secret = 1;
-    if (v->t == V_STR) secret_add(I, v->u.s->s);
+    value_mark_secret(v);
+    secret_note(I, *v);
+}
+
+/* `secret x = env("X")` with X unset or empty and no default: an error at start, not nil. */
+static ctl secret_unset(interp *I, const rb_node *d, value v)
+{
+    const rb_node *e = d->a;
+    if (v.t != V_NIL || I->o->verify || !e || e->kind != N_CALL || !e->a || e->a->kind != N_IDENT ||
+        strcmp(e->a->str, "env") != 0 || !e->b || e->b->next || e->b->kind == N_NAMEDARG)
+        return CTL_OK;
+    const char *var = e->b->kind == N_STR ? e->b->str : "the variable";
+    return rt_error(I, d, "secret %s: the environment variable %s is not set (export it, or give a default: "
+                          "env(\"%s\", \"…\"))", d->str, var, var);
 }
 
 /* Evaluate a file's top-level use/param/secret/let/fn in order into g. */
@@ -179,6 +191,7 @@ ctl define_globals(interp *I, ast_file *f, scope *g, param_ctx *pc)
         }
         case N_SECRET:
             if ((c = eval(I, g, d->a, &v)) != CTL_OK) return c;
+            if ((c = secret_unset(I, d, v)) != CTL_OK) return c;
             mark_secret(I, &v);
             scope_define(I, g, d->str, v);
             break;

@@ -35,6 +35,7 @@
 #include "eval.h"
 #include "http.h"
 #include "parse.h"
+#include "shctx.h"
 #include "shell.h"
 #include "stdfn.h"
 #include "value.h"
@@ -180,6 +181,7 @@ void record_exhausted(interp *I);
 ctl diverged(interp *I, const char *kind, const char *text);
 ctl emit(interp *I, const char *kind, const char *text, json_t *data);
 void secret_add(interp *I, const char *clear);
+void secret_note(interp *I, value v);
 void scrub(interp *I, rb_buf *out, const char *s, size_t n);
 ctl rt_error(interp *I, const rb_node *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 ctl report_error(interp *I, const char *kind);
@@ -214,7 +216,8 @@ ctl run_checklist(interp *I, const rb_node *at, const char *title, const char *k
 const char *opt_str(interp *I, argv_ *A, const char *name);
 ctl send_mail(interp *I, const rb_node *call, argv_ *A, value *out);
 
-/* act_sh.c */
+/* act_sh.c: build_command fills a sh_cmd (include/shctx.h) that any door can run */
+ctl build_command(interp *I, scope *sc, const rb_node *cmd, sh_cmd *out);
 ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out);
 
 /* timers.c */

@@ -182,6 +182,17 @@ void secret_add(interp *I, const char *clear)
     I->secrets[I->nsecrets++] = arena_strdup(&I->mem, clear);
 }
 
+/* Register the clear text of every secret string in v (at any depth) for scrubbing: a
+ * transformed secret (upper(token), to_json({k: token})) no longer contains the original. */
+void secret_note(interp *I, value v)
+{
+    if (v.t == V_STR && v.secret) secret_add(I, v.u.s->s);
+    if (v.t == V_LIST)
+        for (int i = 0; i < v.u.l->n; i++) secret_note(I, v.u.l->items[i]);
+    if (v.t == V_MAP)
+        for (int i = 0; i < v.u.m->n; i++) secret_note(I, v.u.m->items[i].v);
+}
+
 /*
  * Copy outside bytes (command output, response bodies) into out as text for people and
  * the record: every known secret replaced by «redacted», and invalid UTF-8 or NUL bytes
@@ -193,6 +204,7 @@ void scrub(interp *I, rb_buf *out, const char *s, size_t n)
     while (i < n) {
         int hit = 0;
         for (int k = 0; k < I->nsecrets; k++) {
+            if (I->secrets[k][0] != s[i]) continue;
             size_t L = strlen(I->secrets[k]);
             if (L <= n - i && memcmp(s + i, I->secrets[k], L) == 0) {
                 buf_adds(out, REDACTED);

@@ -2,7 +2,8 @@
  * stdfn.c — pure builtin functions: strings, lists, maps, numbers, durations, JSON.
  *
  * Each function checks its arguments and reports misuse as a message (the evaluator turns
- * it into a located runtime error).  A secret input makes a derived string secret too.
+ * it into a located runtime error).  A secret input makes a derived value secret too
+ * (derive_secret); the evaluator registers the derived text for scrubbing.
  * Never: I/O, prompts, or anything that depends on the run's state.
  */
 #include <math.h>
@@ -356,8 +357,7 @@ static int misc_fns(call *c, value *out)
         char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
         json_decref(j);
         if (!s) return fail(c, "cannot encode this value");
-        int secret = c->p[0].secret;
-        *out = derived(c, s, strlen(s), secret);
+        *out = derived(c, s, strlen(s), value_has_secret(c->p[0]));
         free(s);
         return 0;
     }
@@ -376,6 +376,27 @@ static int misc_fns(call *c, value *out)
     return 1;
 }
 
+/*
+ * A result made from a secret is secret, at any depth: strings and containers derived from
+ * an argument that holds a secret anywhere.  Functions that hand back items (values, sort,
+ * min, max) keep the items' own flags, and are secret as a whole when the container is;
+ * keys are secret only when their map is.  push returns its (caller's) list unchanged.
+ */
+static void derive_secret(call *c, value *out)
+{
+    const char *nm = c->name;
+    if ((out->t != V_STR && out->t != V_LIST && out->t != V_MAP) || out->secret) return;
+    if (strcmp(nm, "push") == 0 || strcmp(nm, "type") == 0 || strcmp(nm, "range") == 0) return;
+    int secret = 0;
+    if (strcmp(nm, "keys") == 0 || strcmp(nm, "values") == 0 || strcmp(nm, "sort") == 0 || strcmp(nm, "min") == 0 ||
+        strcmp(nm, "max") == 0) {
+        secret = c->n > 0 && c->p[0].secret;
+    } else {
+        for (int i = 0; i < c->n && !secret; i++) secret = value_has_secret(c->p[i]);
+    }
+    if (secret) value_mark_secret(out);
+}
+
 int stdfn_call(arena *a, const char *name, const value *pos, int npos, const char *const *names,
                const value *named, int nnamed, value *out, rb_buf *err)
 {
@@ -386,6 +407,7 @@ int stdfn_call(arena *a, const char *name, const value *pos, int npos, const cha
     int (*const groups[])(call *, value *) = {str_fns, collection_fns, num_fns, misc_fns};
     for (size_t i = 0; i < sizeof groups / sizeof *groups; i++) {
         int r = groups[i](&c, out);
+        if (r == 0) derive_secret(&c, out);
         if (r <= 0) return r;
     }
     buf_printf(err, "%s() is not available in this build", name);

@@ -216,6 +216,27 @@ static void show(rb_buf *out, value v, int redact, int nested)
 void value_show(rb_buf *out, value v) { show(out, v, 1, 0); }
 void value_text(rb_buf *out, value v) { show(out, v, 0, 0); }
 
+int value_has_secret(value v)
+{
+    if (v.secret) return 1;
+    if (v.t == V_LIST)
+        for (int i = 0; i < v.u.l->n; i++)
+            if (value_has_secret(v.u.l->items[i])) return 1;
+    if (v.t == V_MAP)
+        for (int i = 0; i < v.u.m->n; i++)
+            if (value_has_secret(v.u.m->items[i].v)) return 1;
+    return 0;
+}
+
+void value_mark_secret(value *v)
+{
+    v->secret = 1;
+    if (v->t == V_LIST)
+        for (int i = 0; i < v->u.l->n; i++) value_mark_secret(&v->u.l->items[i]);
+    if (v->t == V_MAP)
+        for (int i = 0; i < v->u.m->n; i++) value_mark_secret(&v->u.m->items[i].v);
+}
+
 json_t *value_to_json(value v, int redact)
 {
     if (redact && v.secret) return json_string(REDACTED);

@@ -30,8 +30,8 @@ use "contacts.rb" as contacts
 param region = env("AWS_REGION", "us-east-1")   "AWS region, passed on to the playbook"
 param doc    = ""                                "Link to the incident document, if there is one"
 
-secret webhook     = env("SLACK_WEBHOOK")         # #incident-response
-secret status_page = env("STATUS_PAGE_WEBHOOK")
+secret webhook     = env("SLACK_WEBHOOK", nil)         # #incident-response
+secret status_page = env("STATUS_PAGE_WEBHOOK", nil)
 
 # The playbooks a P1 can hand over to, by what is happening.
 let playbooks = {

@@ -31,7 +31,7 @@ param www                   = "."                       "The directory it serves
 param logfile               = "/tmp/drill-service.log"  "Where its output goes"
 param monitor_for: duration = 30m                       "How long to watch after the fix"
 
-secret webhook = env("SLACK_WEBHOOK")
+secret webhook = env("SLACK_WEBHOOK", nil)
 
 let state = {update: "Drill: the local service is down; we are investigating."}
 

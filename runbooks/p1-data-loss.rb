@@ -42,8 +42,8 @@ param validate_cmd   = ""                "A read-only command that checks the re
 param declared: bool = false             "Set by declare-incident.rb: the declaration is already posted"
 param monitor_for: duration = 30m        "How long to watch after writes resume"
 
-secret webhook     = env("SLACK_WEBHOOK")
-secret status_page = env("STATUS_PAGE_WEBHOOK")
+secret webhook     = env("SLACK_WEBHOOK", nil)
+secret status_page = env("STATUS_PAGE_WEBHOOK", nil)
 
 let state = {
   impact:    "Some data is missing or incorrect; writes are being paused",

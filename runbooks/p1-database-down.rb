@@ -28,8 +28,8 @@ param  region  = env("AWS_REGION", "us-east-1")  "AWS region"
 param  log_group = "/aws/ecs/prod/backend"       "CloudWatch log group of the backend"
 param  monitor_for: duration = 30m               "How long to watch after the fix"
 param declared: bool = false                     "Set by declare-incident.rb: the declaration is already posted"
-secret webhook = env("SLACK_WEBHOOK")
-secret status_page = env("STATUS_PAGE_WEBHOOK")
+secret webhook = env("SLACK_WEBHOOK", nil)
+secret status_page = env("STATUS_PAGE_WEBHOOK", nil)
 
 let impact = "API returning 500s: the database is unreachable"
 

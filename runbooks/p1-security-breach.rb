@@ -50,7 +50,7 @@ param secrets_to_rotate = "prod/db,prod/api-keys,prod/jwt-signing-key" "Secrets 
 param monitor_for: duration = 30m          "How long to watch for renewed activity after containment"
 param declared: bool = false               "Set by declare-incident.rb: the declaration is already posted"
 
-secret webhook = env("SLACK_WEBHOOK")      # #incident-response (never the public status page)
+secret webhook = env("SLACK_WEBHOOK", nil)      # #incident-response (never the public status page)
 
 let state = {
   impact:    "Unauthorized access to production; scope under investigation",

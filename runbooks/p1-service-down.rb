@@ -43,8 +43,8 @@ param scale_to: number = 10                                       "Task count to
 param monitor_for: duration = 30m                                 "How long to watch after the fix (the seeds' 30 minutes)"
 param declared: bool = false                                      "Set by declare-incident.rb: the declaration is already posted"
 
-secret webhook     = env("SLACK_WEBHOOK")         # #incident-response
-secret status_page = env("STATUS_PAGE_WEBHOOK")   # the public status page
+secret webhook     = env("SLACK_WEBHOOK", nil)         # #incident-response
+secret status_page = env("STATUS_PAGE_WEBHOOK", nil)   # the public status page
 
 # What the status updates say: steps keep it current, the timers read it.
 let state = {

@@ -14,7 +14,7 @@ use "contacts.rb" as contacts
 param  db      = env("DB_INSTANCE", "prod-db")  "RDS instance identifier"
 param  cluster = "prod-cluster"                  "ECS cluster"
 param  service: string = "backend-service"      "ECS service"
-secret webhook = env("SLACK_WEBHOOK")
+secret webhook = env("SLACK_WEBHOOK", nil)
 
 escalation {
   at 0m                        contacts.page(contacts.primary, incident.title)

@@ -19,6 +19,7 @@ HTTP paths (any method; HEAD gets the headers only):
   /redirect-to?url=U   302 to U
   /big/BYTES       200 with that many bytes of text
   /header/BYTES    200 with one X-Big header of that many bytes
+  /echo-header     200 with an X-Echo header holding the request's X-Send header
   /binary          200 with 256 bytes 0..255 (invalid UTF-8, NULs) and a correct length
   /garbage         invalid UTF-8 headers and body, a Content-Length larger than what is sent, close
   /close           close the connection without answering
@@ -148,6 +149,8 @@ class Handler(BaseHTTPRequestHandler):
             self.big(int(arg))
         elif head == "header" and arg.isdigit():
             self.send(200, {"ok": True}, extra=[("X-Big", "h" * int(arg))])
+        elif head == "echo-header":
+            self.send(200, {"ok": True}, extra=[("X-Echo", headers.get("X-Send", headers.get("x-send", "")))])
         elif head == "binary":
             self.send(200, bytes(range(256)), ctype="application/octet-stream")
         elif head == "garbage":

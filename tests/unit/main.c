@@ -13,7 +13,8 @@ int unit_failures;
     X(http) \
     X(record) \
     X(shell) \
-    X(util)
+    X(util) \
+    X(shctx)
 
 #define DECLARE(name) void test_##name(const char *tmpdir);
 UNIT_TESTS(DECLARE)

@@ -13,7 +13,7 @@ runbook "P1 — Database unavailable" {
 param  db      = env("DB_INSTANCE", "prod-db")  "RDS instance identifier"
 param  cluster = "prod-cluster"                  "ECS cluster"
 param  service = "backend-service"               "ECS service"
-secret webhook = env("SLACK_WEBHOOK")
+secret webhook = env("SLACK_WEBHOOK", nil)
 
 escalation {
   at 0m                        note "Page the primary on-call: #{incident.title}"
