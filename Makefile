@@ -28,7 +28,7 @@ OBJS   = $(SRCS:interp/%.c=$(BUILD)/%.o) $(BUILD)/lexer.o $(BUILD)/parser.o
 STDLIB = $(sort $(wildcard stdlib/*.rb))
 DEPS_OK = $(BUILD)/.deps-ok
 
-.PHONY: all check asan demo install clean deps
+.PHONY: all check asan demo install clean deps bench
 .DELETE_ON_ERROR:
 
 all: runbook
@@ -98,3 +98,10 @@ clean:
 	rm -rf build build-asan runbook
 
 -include $(wildcard $(BUILD)/*.d)
+
+# Benchmarks against the physical limits (not part of check): bench/run.sh.
+bench: runbook $(BUILD)/bench/timeit $(BUILD)/bench/sqlbase
+	RUNBOOK=$(CURDIR)/runbook BENCH_DIR=$(CURDIR)/$(BUILD)/bench sh bench/run.sh
+$(BUILD)/bench/%: bench/%.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) -O2 $(PKG_CFLAGS) -o $@ $< -lsqlite3
