@@ -18,6 +18,11 @@
  * ignores zombies where /proc can tell them apart: orphans wait for init to reap them,
  * which on some systems takes seconds.)
  *
+ * Nothing here ticks while a command runs: the pipes and a pidfd of the child (readable
+ * when it exits) sit in one epoll set whose fd the caller polls, so the end of a command
+ * wakes the loop at once.  Only where the kernel has no pidfd_open (Linux < 5.3) is the
+ * exit looked for every SH_TICK; the tick also paces the wait for a stopped group to empty.
+ *
  * Between fork and exec the child only makes async-signal-safe calls (libcurl may have
  * threads, and a malloc lock held by one of them would deadlock a child that allocates):
  * the environment is built in the parent and passed to execve, and error messages come
@@ -35,6 +40,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,13 +52,15 @@ extern char **environ;
 
 #define SH_GRACE 2.0          /* seconds from SIGTERM to SIGKILL */
 #define SH_DRAIN 0.2          /* seconds the pipes may stay open after the child exited */
-#define SH_TICK 0.05          /* how often to look for an exit that no pipe announces */
+#define SH_TICK 0.05          /* how often to look for an exit without a pidfd, or a group's end */
 #define SH_CHUNK 65536        /* bytes per read() */
 #define SH_READS_PER_CALL 16  /* reads per stream per sh_handle, so a flood cannot starve */
 
 struct sh_proc {
     pid_t pid;                /* the child, which is also the process group id */
     int fd[2];                /* read ends for stdout and stderr; -1 once closed */
+    int pidfd;                /* readable once the child exits; -1 when none (or reaped) */
+    int ep;                   /* epoll set of the pipes and the pidfd: the one fd to poll */
     sh_result *res;           /* the caller's, filled in as we go */
     size_t cap;               /* capture limit per stream */
     void (*on_output)(void *ctx, int stream, const char *data, size_t n);
@@ -235,6 +244,41 @@ static pid_t spawn(const char *cmd, const sh_opts *opts, int out[2], int err[2])
     return pid;
 }
 
+/* The child's pidfd, so that its exit wakes the poll; -1 where the kernel has none (Linux
+ * before 5.3), and then the exit is looked for every SH_TICK. */
+static int pidfd_of(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
+/* One epoll set for the pipes and the pidfd, so a caller polls one fd for all of them.
+ * Closing a pipe drops it from the set by itself; the pidfd is closed once reaped. */
+static void watch_setup(sh_proc *p)
+{
+    p->pidfd = pidfd_of(p->pid);
+    p->ep = epoll_create1(EPOLL_CLOEXEC);
+    int fds[3] = { p->fd[0], p->fd[1], p->pidfd };
+    for (int i = 0; p->ep >= 0 && i < 3; i++) {
+        struct epoll_event e = { .events = EPOLLIN };
+        e.data.fd = fds[i];
+        if (fds[i] >= 0 && epoll_ctl(p->ep, EPOLL_CTL_ADD, fds[i], &e) < 0) {
+            close(p->ep);   /* no set: the pipes are polled directly, the exit by the tick */
+            p->ep = -1;
+        }
+    }
+    if (p->ep < 0 && p->pidfd >= 0) {
+        close(p->pidfd);
+        p->pidfd = -1;
+    }
+}
+
 sh_proc *sh_start(const char *cmd, const sh_opts *opts, sh_result *res)
 {
     result_init(res);
@@ -264,6 +308,7 @@ sh_proc *sh_start(const char *cmd, const sh_opts *opts, sh_result *res)
     p->ctx = opts ? opts->ctx : NULL;
     p->start = start;
     p->deadline = opts && opts->timeout > 0 ? start + opts->timeout : -1;
+    watch_setup(p);
     return p;
 }
 
@@ -326,6 +371,10 @@ static void reap(sh_proc *p, double now)
     }
     p->reaped = 1;
     p->drain_until = now + SH_DRAIN;
+    if (p->pidfd >= 0) {   /* it stays readable for ever: out of the set */
+        close(p->pidfd);
+        p->pidfd = -1;
+    }
 }
 
 /* Members of the group that became our children (when we are pid 1 or a subreaper) would
@@ -419,6 +468,10 @@ int sh_handle(sh_proc *p)
 
 int sh_fds(const sh_proc *p, int fds[2])
 {
+    if (p->ep >= 0) {
+        fds[0] = p->ep;
+        return 1;
+    }
     int n = 0;
     for (int i = 0; i < 2; i++)
         if (p->fd[i] >= 0) fds[n++] = p->fd[i];
@@ -435,11 +488,12 @@ double sh_next_deadline(const sh_proc *p)
     if (p->done) return -1;
     double now = clock_monotonic(), d = -1;
     int open = p->fd[0] >= 0 || p->fd[1] >= 0;
-    if (!p->reaped) d = now + SH_TICK;   /* no pipe tells us when the child exits */
+    if (!p->reaped && p->pidfd < 0) d = now + SH_TICK;   /* nothing tells us when it exits */
     if (!p->reaped && !p->stopping && p->deadline >= 0) d = earliest(d, p->deadline);
     if (p->stopping && !p->killed) d = earliest(d, earliest(p->kill_at, now + SH_TICK));
     if (p->reaped && open) d = earliest(d, p->drain_until);
-    return d < 0 ? now : d;   /* nothing pending but not done: look again at once */
+    if (d < 0 && p->reaped && !open) d = now;   /* nothing pending but not done: look again */
+    return d;   /* -1: only the fds of sh_fds can move it on */
 }
 
 void sh_interrupt(sh_proc *p)
@@ -495,6 +549,8 @@ void sh_finish(sh_proc *p)
     stream_close(p, 1);
     buf_addn(&p->res->out, "", 0);   /* never NULL data: always a C string */
     buf_addn(&p->res->err, "", 0);
+    if (p->pidfd >= 0) close(p->pidfd);
+    if (p->ep >= 0) close(p->ep);
     rb_free(p);
 }
 
