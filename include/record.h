@@ -1,8 +1,9 @@
 /*
  * record.h — the recorder: the only module that talks to SQLite.
  *
- * Every action of a run is an event appended to the `events` table before the interpreter
- * moves on; a run is a row of `runs`.  The schema is documented in docs/recording.md and
+ * Every action of a run is an event appended to the `events` table; what the interpreter
+ * is about to do outside, and what came back from outside, is committed before it moves on
+ * (pure events ride along with the next commit); a run is a row of `runs`.  The schema is documented in docs/recording.md and
  * versioned with PRAGMA user_version (migrated forward on open).  The database is opened in
  * WAL mode with a busy timeout, so two runbook processes can record into one file at once;
  * the file is created with mode 0600.  All statements are prepared once per connection.
@@ -58,9 +59,13 @@ int rec_run_start(recorder *r, const rec_run_info *info, int64_t *run_id, char *
  * on this host (two processes must not append to one run). */
 int rec_run_resume(recorder *r, int64_t run_id);
 
-/* One event.  seq is assigned by the recorder (1, 2, … per run) and returned in *seq_out
- * (may be NULL).  step may be NULL; data may be NULL (borrowed; serialised compactly).
- * Each event is committed on its own before this returns. */
+/* One event.  seq is assigned by the recorder (1, 2, … per run, inside the committing
+ * transaction) and returned in *seq_out (may be NULL; when given, the event is committed
+ * at once).  step may be NULL; data may be NULL (borrowed; serialised compactly).
+ * An event of a durable kind (the start of an outside action, an answer from outside, a
+ * wait, run.end: docs/recording.md) is committed, with every event before it, before this
+ * returns; a pure one (step.start, note, state, …) may wait in memory for the next commit,
+ * so a write failure may surface at a later call, always before a durable event returns. */
 typedef struct rec_event {
     double t;                    /* epoch seconds on the run's clock */
     const char *step;            /* step id or NULL */
@@ -69,6 +74,10 @@ typedef struct rec_event {
     json_t *data;
 } rec_event;
 int rec_event_add(recorder *r, int64_t run_id, const rec_event *ev, int64_t *seq_out);
+
+/* Commit the events waiting in memory now (also done by every run-row change, every read,
+ * and rec_close).  0 when there were none. */
+int rec_flush(recorder *r);
 
 /* Update run fields as the run goes (each NULL/negative argument leaves the field alone). */
 int rec_run_update(recorder *r, int64_t run_id, const char *severity, const char *title,

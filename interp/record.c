@@ -2,13 +2,29 @@
  * record.c — the recorder: runs and events in SQLite, read back as JSON.
  *
  * Owns every sqlite3_* call in runbook, the schema and its forward migrations (a list of
- * steps keyed by PRAGMA user_version), the incident id counter, the SHA-256 of recorded
- * sources, and stale-run detection (a "running" run whose process is gone).  Durability
- * is the point of this file: each event is its own BEGIN IMMEDIATE … COMMIT, in WAL mode,
- * so a process killed at any moment leaves a database that passes integrity_check and
- * holds every event whose rec_event_add() returned; the busy timeout lets two processes
- * record into one file at once.  The layout is documented for users in docs/recording.md;
- * change the two together.
+ * steps keyed by PRAGMA user_version), the incident id counter, and stale-run detection (a
+ * "running" run whose process is gone).  Durability is the point of this file, and it is
+ * decided here, from the event's kind (docs/recording.md, "When an event is committed"):
+ *
+ *   - An event of a durable kind (the start of an outside action: sh.start, http.request,
+ *     mail.send; an answer from outside: sh.end, http.response, mail.sent, answer,
+ *     repl.input; a wait on people or time: prompt, wait, wait.end; the end: run.end) is
+ *     committed, with every event before it, before rec_event_add returns.
+ *   - Any other event is pure (step.start, note, state, …: the runbook alone decides it, so
+ *     a resume regenerates it identically) and may wait in memory for the next commit: at
+ *     the next durable event, any run-row change, rec_flush, rec_close or a read, after
+ *     REC_BATCH_MAX events or REC_MAX_AGE seconds, and at once when it comes after a quiet
+ *     spell of REC_IDLE (so nothing lingers unwritten while the run waits).  A REPL run
+ *     commits every event.
+ *
+ * So a process killed at any moment, SIGKILL included, leaves a database that passes
+ * integrity_check and holds a prefix of the run that reaches at least its last durable
+ * event; what may be missing is a tail of pure events.  Transactions are short (BEGIN
+ * IMMEDIATE, the buffered rows, COMMIT): no write lock is held while the interpreter waits,
+ * so other processes (a second responder, report, runs) never wait on this one for long.
+ * The WAL is checkpointed (passively) when it passes REC_WAL_PAGES and when the recorder is
+ * closed, not every 1,000 pages on the hot path.  The layout is documented for users in
+ * docs/recording.md; change the two together.
  *
  * It must never print, never exit (except rb_x* on out of memory), never let a malformed
  * row — garbage JSON, invalid UTF-8, a foreign file — crash a reader, and never leave a
@@ -34,6 +50,16 @@
 #include "util.h"
 
 enum { BUSY_MS = 10000 };
+enum { REC_BATCH_MAX = 1024 };      /* pure events held in memory at most */
+enum { REC_WAL_PAGES = 8192 };      /* checkpoint when the WAL passes this many pages */
+#define REC_MAX_AGE 0.1             /* seconds a pure event may wait for its commit */
+#define REC_IDLE 0.02               /* a pure event after this long a pause commits at once */
+
+/* Kinds committed before rec_event_add returns (see the top comment). */
+static const char *const durable_kinds[] = {
+    "sh.start", "sh.end", "http.request", "http.response", "mail.send", "mail.sent",
+    "prompt", "answer", "repl.input", "wait", "wait.end", "run.end",
+};
 
 /* ---- the schema, one migration step per user_version ---- */
 
@@ -137,6 +163,15 @@ enum { STATEMENTS(ST_ENUM) ST_COUNT };
 static const char *const statement_sql[ST_COUNT] = { STATEMENTS(ST_SQL) };
 #undef ST_SQL
 
+/* An event waiting for the next commit: its row but the seq (numbered inside the
+ * transaction, so two processes may append to one run), strings packed after the struct. */
+typedef struct pending_event {
+    int64_t run_id;
+    double t;
+    const char *step, *kind, *text, *data;   /* into chars; step and data may be NULL */
+    char chars[];
+} pending_event;
+
 struct recorder {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
@@ -146,6 +181,13 @@ struct recorder {
     char msg[1024];
     long events_added;      /* this connection's events, for RUNBOOK_FAIL_RECORD */
     long fail_at;           /* debug switch: the Nth event add fails (0: never) */
+    pending_event **pend;   /* events accepted but not yet committed, in seq order */
+    size_t npend, cappend;
+    double pend_since;      /* clock_monotonic() when the oldest pending one came */
+    double last_add;        /* clock_monotonic() of the previous rec_event_add */
+    int64_t known_run;      /* a run id seen to exist (runs are never deleted) */
+    int64_t last_seq;       /* the seq the last committed event got */
+    int every_event;        /* commit each event (a REPL run) */
 };
 
 /* ---- messages ---- */
@@ -178,74 +220,6 @@ static int db_fail(recorder *r, const char *what)
 const char *rec_error(const recorder *r)
 {
     return r && r->msg[0] ? r->msg : "no error";
-}
-
-/* ---- SHA-256 (FIPS 180-4) ---- */
-
-static const uint32_t sha256_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-static const uint32_t sha256_h0[8] = {
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-};
-
-static uint32_t ror32(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
-
-/* The message schedule of one 64-byte block (big-endian words). */
-static void sha256_schedule(const unsigned char *p, uint32_t w[64])
-{
-    for (int i = 0; i < 16; i++)
-        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-               (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
-    for (int i = 16; i < 64; i++) {
-        uint32_t s0 = ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-}
-
-static void sha256_block(uint32_t h[8], const unsigned char *p)
-{
-    uint32_t w[64], v[8];
-    sha256_schedule(p, w);
-    memcpy(v, h, sizeof v);
-    for (int i = 0; i < 64; i++) {
-        uint32_t s1 = ror32(v[4], 6) ^ ror32(v[4], 11) ^ ror32(v[4], 25);
-        uint32_t ch = (v[4] & v[5]) ^ (~v[4] & v[6]);
-        uint32_t t1 = v[7] + s1 + ch + sha256_k[i] + w[i];
-        uint32_t s0 = ror32(v[0], 2) ^ ror32(v[0], 13) ^ ror32(v[0], 22);
-        uint32_t maj = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
-        memmove(v + 1, v, 7 * sizeof *v);
-        v[4] += t1;
-        v[0] = t1 + s0 + maj;
-    }
-    for (int i = 0; i < 8; i++) h[i] += v[i];
-}
-
-void rec_sha256_hex(const void *data, size_t len, char hex[65])
-{
-    const unsigned char *p = data;
-    uint32_t h[8];
-    memcpy(h, sha256_h0, sizeof h);
-    size_t full = len / 64, rest = len % 64;
-    for (size_t i = 0; i < full; i++) sha256_block(h, p + 64 * i);
-    /* Padding: 0x80, zeros, then the length in bits as a big-endian 64-bit number. */
-    unsigned char tail[128] = { 0 };
-    if (rest) memcpy(tail, p + 64 * full, rest);
-    tail[rest] = 0x80;
-    size_t tlen = rest + 9 <= 64 ? 64 : 128;
-    uint64_t bits = (uint64_t)len * 8;
-    for (int k = 0; k < 8; k++) tail[tlen - 1 - k] = (unsigned char)(bits >> (8 * k));
-    sha256_block(h, tail);
-    if (tlen == 128) sha256_block(h, tail + 64);
-    for (int i = 0; i < 8; i++) snprintf(hex + 8 * i, 9, "%08x", (unsigned)h[i]);
 }
 
 /* ---- small helpers ---- */
@@ -455,6 +429,15 @@ static int enable_wal(recorder *r)
     return rc < 0 ? -1 : 0;
 }
 
+/* Checkpoint from a size, off the hot path: SQLite's own autocheckpoint (every 1,000
+ * pages, with an fsync each time) is replaced by this hook. */
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    (void)arg;
+    if (pages >= REC_WAL_PAGES) sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
+}
+
 static int configure(recorder *r)
 {
     char sql[64];
@@ -464,6 +447,7 @@ static int configure(recorder *r)
         enable_wal(r) < 0 ||
         exec_sql(r, "PRAGMA synchronous = NORMAL", "cannot set synchronous mode") < 0)
         return -1;
+    sqlite3_wal_hook(r->db, on_wal_commit, NULL);
     return 0;
 }
 
@@ -566,6 +550,9 @@ recorder *rec_open(const char *path, char **err)
 void rec_close(recorder *r)
 {
     if (!r) return;
+    rec_flush(r);   /* a failure here has no one left to tell: the run already ended */
+    rb_free(r->pend);
+    if (r->db) sqlite3_wal_checkpoint_v2(r->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(r->st[i]);
     sqlite3_close(r->db);
     rb_free(r->path);
@@ -614,6 +601,144 @@ static int params_text(recorder *r, json_t *params, rb_buf *b)
     if (params) return json_text(r, params, b);
     buf_adds(b, "{}");
     return 0;
+}
+
+/* ---- events: buffered in memory, committed by durability need ---- */
+
+static int durable_kind(const char *kind)
+{
+    for (size_t i = 0; i < sizeof durable_kinds / sizeof *durable_kinds; i++)
+        if (strcmp(kind, durable_kinds[i]) == 0) return 1;
+    return 0;
+}
+
+static void pending_clear(recorder *r)
+{
+    for (size_t i = 0; i < r->npend; i++) rb_free(r->pend[i]);
+    r->npend = 0;
+}
+
+static const char *pack(char **at, const char *s)
+{
+    if (!s) return NULL;
+    size_t n = strlen(s) + 1;
+    memcpy(*at, s, n);
+    const char *out = *at;
+    *at += n;
+    return out;
+}
+
+static void pending_push(recorder *r, int64_t run_id, const rec_event *ev, const char *data)
+{
+    const char *text = ev->text ? ev->text : "";
+    size_t n = strlen(ev->kind) + strlen(text) + 2 + (ev->step ? strlen(ev->step) + 1 : 0) +
+               (data ? strlen(data) + 1 : 0);
+    pending_event *p = rb_xmalloc(sizeof *p + n);
+    char *at = p->chars;
+    p->run_id = run_id;
+    p->t = ev->t;
+    p->kind = pack(&at, ev->kind);
+    p->text = pack(&at, text);
+    p->step = pack(&at, ev->step);
+    p->data = pack(&at, data);
+    if (r->npend == r->cappend) {
+        r->cappend = r->cappend ? 2 * r->cappend : 64;
+        r->pend = rb_xrealloc(r->pend, r->cappend * sizeof *r->pend);
+    }
+    if (r->npend == 0) r->pend_since = clock_monotonic();
+    r->pend[r->npend++] = p;
+}
+
+/* Inside the transaction: the rows waiting in memory, in order, each run's numbered on
+ * from its last seq (read once per run and transaction: the write lock is ours). */
+static int write_pending(recorder *r)
+{
+    sqlite3_stmt *s = r->st[ST_EVENT_INSERT];
+    int64_t run = 0, next = 0;
+    for (size_t i = 0; i < r->npend; i++) {
+        const pending_event *p = r->pend[i];
+        if (i == 0 || p->run_id != run) {
+            sqlite3_bind_int64(r->st[ST_EVENT_SEQ], 1, p->run_id);
+            if (query_int(r, r->st[ST_EVENT_SEQ], "cannot number the event", &next) < 0) return -1;
+            run = p->run_id;
+        }
+        r->last_seq = next;
+        sqlite3_bind_int64(s, 1, p->run_id);
+        sqlite3_bind_int64(s, 2, next++);
+        sqlite3_bind_double(s, 3, p->t);
+        bind_text(s, 4, p->step);
+        bind_text(s, 5, p->kind);
+        bind_text(s, 6, p->text);
+        bind_text(s, 7, p->data);
+        if (exec_stmt(r, s, "cannot record the event") < 0) return -1;
+    }
+    return 0;
+}
+
+/* One short transaction: the pending events, then op (when given).  The pending events
+ * are gone either way (a failure stops the run: rec_error says why). */
+static int commit_with(recorder *r, int (*op)(recorder *, void *), void *arg)
+{
+    if (tx_begin(r) < 0) {
+        pending_clear(r);
+        return -1;
+    }
+    int rc = write_pending(r);
+    if (rc == 0 && op) rc = op(r, arg);
+    rc = tx_end(r, rc);
+    pending_clear(r);
+    return rc;
+}
+
+int rec_flush(recorder *r)
+{
+    if (!r || r->npend == 0) return 0;
+    return commit_with(r, NULL, NULL);
+}
+
+/* An event for a run that does not exist fails at once, not at a later commit. */
+static int check_run(recorder *r, int64_t run_id)
+{
+    if (run_id == r->known_run) return 0;
+    int64_t id;
+    sqlite3_stmt *s = r->st[ST_RUN_EXISTS];
+    sqlite3_bind_int64(s, 1, run_id);
+    int rc = query_int(r, s, "cannot look up the run", &id);
+    if (rc == 0) return fail(r, "%s: cannot record the event: no run %lld", r->path, (long long)run_id);
+    if (rc < 0) return -1;
+    r->known_run = run_id;
+    return 0;
+}
+
+/* Commit now: a durable kind, a full or old buffer, a REPL, or the first event after a
+ * pause (and when the caller wants the seq, which is given inside the transaction). */
+static int commit_due(recorder *r, const char *kind, int want_seq)
+{
+    double now = clock_monotonic();
+    int idle = now - r->last_add >= REC_IDLE;
+    r->last_add = now;
+    return want_seq || r->every_event || durable_kind(kind) || idle || r->npend >= REC_BATCH_MAX ||
+           now - r->pend_since >= REC_MAX_AGE;
+}
+
+int rec_event_add(recorder *r, int64_t run_id, const rec_event *ev, int64_t *seq_out)
+{
+    if (!ev || !ev->kind) return fail(r, "%s: an event needs a kind", r->path);
+    /* RUNBOOK_FAIL_RECORD=N: the Nth event fails as a full disk would (tests of exit 3). */
+    if (r->fail_at > 0 && ++r->events_added >= r->fail_at)
+        return fail(r, "%s: database or disk is full (injected by RUNBOOK_FAIL_RECORD)", r->path);
+    if (!time_ok(ev->t)) return fail(r, "%s: an event's time is out of range (%g)", r->path, ev->t);
+    rb_buf data;
+    buf_init(&data);
+    int rc = ev->data ? json_text(r, ev->data, &data) : 0;
+    if (rc == 0) rc = check_run(r, run_id);
+    if (rc == 0) {
+        pending_push(r, run_id, ev, ev->data ? buf_cstr(&data) : NULL);
+        if (commit_due(r, ev->kind, seq_out != NULL)) rc = commit_with(r, NULL, NULL);
+    }
+    buf_free(&data);
+    if (rc == 0 && seq_out) *seq_out = r->last_seq;
+    return rc;
 }
 
 /* The candidate numbers start at 1 + the distinct incidents already carrying today's
@@ -685,6 +810,19 @@ static int check_run_info(recorder *r, const rec_run_info *in)
     return 0;
 }
 
+struct run_insert {
+    const rec_run_info *info;
+    const char *params;
+    int64_t *id;
+    char **generated;
+};
+
+static int op_insert_run(recorder *r, void *arg)
+{
+    struct run_insert *ri = arg;
+    return insert_run(r, ri->info, ri->params, ri->id, ri->generated);
+}
+
 int rec_run_start(recorder *r, const rec_run_info *info, int64_t *run_id, char **incident_out)
 {
     if (incident_out) *incident_out = NULL;
@@ -694,59 +832,39 @@ int rec_run_start(recorder *r, const rec_run_info *info, int64_t *run_id, char *
     char *generated = NULL;
     int64_t id = 0;
     int rc = params_text(r, info->params, &params);
-    if (rc == 0) rc = tx_begin(r);
-    if (rc == 0) rc = tx_end(r, insert_run(r, info, buf_cstr(&params), &id, &generated));
+    struct run_insert ri = { info, buf_cstr(&params), &id, &generated };
+    if (rc == 0) rc = commit_with(r, op_insert_run, &ri);
     buf_free(&params);
+    if (rc == 0 && strcmp(info->mode, "repl") == 0) r->every_event = 1;
     if (rc == 0 && run_id) *run_id = id;
     if (rc == 0 && incident_out) *incident_out = generated;
     else rb_free(generated);
     return rc;
 }
 
-/* Inside the transaction: the next seq of the run, then the row. */
-static int insert_event(recorder *r, int64_t run_id, const rec_event *ev, const char *data,
-                        int64_t *seq)
+struct run_update {
+    sqlite3_stmt *s;
+    int64_t run_id;
+    const char *what;
+};
+
+static int op_update_run(recorder *r, void *arg)
 {
-    sqlite3_stmt *s = r->st[ST_EVENT_SEQ];
-    sqlite3_bind_int64(s, 1, run_id);
-    if (query_int(r, s, "cannot number the event", seq) < 0) return -1;
-    s = r->st[ST_EVENT_INSERT];
-    sqlite3_bind_int64(s, 1, run_id);
-    sqlite3_bind_int64(s, 2, *seq);
-    sqlite3_bind_double(s, 3, ev->t);
-    bind_text(s, 4, ev->step);
-    bind_text(s, 5, ev->kind);
-    bind_text(s, 6, ev->text ? ev->text : "");
-    bind_text(s, 7, data);
-    return exec_stmt(r, s, "cannot record the event");
+    const struct run_update *u = arg;
+    if (exec_stmt(r, u->s, u->what) < 0) return -1;
+    if (sqlite3_changes(r->db) == 0)
+        return fail(r, "%s: %s: no run %lld", r->path, u->what, (long long)u->run_id);
+    return 0;
 }
 
-int rec_event_add(recorder *r, int64_t run_id, const rec_event *ev, int64_t *seq_out)
-{
-    if (!ev || !ev->kind) return fail(r, "%s: an event needs a kind", r->path);
-    /* RUNBOOK_FAIL_RECORD=N: the Nth event fails as a full disk would (tests of exit 3). */
-    if (r->fail_at > 0 && ++r->events_added >= r->fail_at)
-        return fail(r, "%s: database or disk is full (injected by RUNBOOK_FAIL_RECORD)", r->path);
-    if (!time_ok(ev->t)) return fail(r, "%s: an event's time is out of range (%g)", r->path, ev->t);
-    rb_buf data;
-    buf_init(&data);
-    int64_t seq = 0;
-    int rc = ev->data ? json_text(r, ev->data, &data) : 0;
-    if (rc == 0) rc = tx_begin(r);
-    const char *text = ev->data ? buf_cstr(&data) : NULL;
-    if (rc == 0) rc = tx_end(r, insert_event(r, run_id, ev, text, &seq));
-    buf_free(&data);
-    if (rc == 0 && seq_out) *seq_out = seq;
-    return rc;
-}
-
-/* An UPDATE that must touch exactly the run's row. */
+/* An UPDATE (already bound) that must touch exactly the run's row, committed together
+ * with the events waiting in memory. */
 static int update_run(recorder *r, sqlite3_stmt *s, int64_t run_id, const char *what)
 {
-    if (exec_stmt(r, s, what) < 0) return -1;
-    if (sqlite3_changes(r->db) == 0)
-        return fail(r, "%s: %s: no run %lld", r->path, what, (long long)run_id);
-    return 0;
+    struct run_update u = { s, run_id, what };
+    int rc = commit_with(r, op_update_run, &u);
+    finish(s);
+    return rc;
 }
 
 int rec_run_update(recorder *r, int64_t run_id, const char *severity, const char *title,
@@ -850,13 +968,18 @@ static int claim_run(recorder *r, int64_t run_id)
     sqlite3_bind_int64(s, 1, run_id);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)getpid());
     bind_text(s, 3, r->host);
-    return update_run(r, s, run_id, "cannot resume the run");
+    struct run_update u = { s, run_id, "cannot resume the run" };
+    return op_update_run(r, &u);
+}
+
+static int op_claim_run(recorder *r, void *arg)
+{
+    return claim_run(r, *(int64_t *)arg);
 }
 
 int rec_run_resume(recorder *r, int64_t run_id)
 {
-    if (tx_begin(r) < 0) return -1;
-    return tx_end(r, claim_run(r, run_id));
+    return commit_with(r, op_claim_run, &run_id);
 }
 
 /* ---- reading back ---- */
@@ -882,6 +1005,7 @@ static int find_by_id(recorder *r, const char *spec, int64_t *run_id)
 
 int rec_find_run(recorder *r, const char *spec, int64_t *run_id)
 {
+    if (rec_flush(r) < 0) return -1;
     if (!spec || !*spec) return fail(r, "%s: no run given", r->path);
     int rc;
     if (strcmp(spec, "last") == 0) {
@@ -1035,6 +1159,7 @@ static json_t *run_row_json(recorder *r, sqlite3_stmt *s, int with_source)
 
 json_t *rec_run_json(recorder *r, int64_t run_id)
 {
+    if (rec_flush(r) < 0) return NULL;
     sqlite3_stmt *s = r->st[ST_RUN_GET];
     sqlite3_bind_int64(s, 1, run_id);
     int rc = step_row(r, s, "cannot read the run");
@@ -1048,6 +1173,7 @@ json_t *rec_run_json(recorder *r, int64_t run_id)
 
 json_t *rec_runs_json(recorder *r)
 {
+    if (rec_flush(r) < 0) return NULL;
     json_t *a = json_array();
     sqlite3_stmt *s = r->st[ST_RUN_LIST];
     int rc;
@@ -1079,6 +1205,7 @@ static json_t *event_row_json(sqlite3_stmt *s, double started)
 
 json_t *rec_events_json(recorder *r, int64_t run_id)
 {
+    if (rec_flush(r) < 0) return NULL;
     double started;
     sqlite3_stmt *s = r->st[ST_RUN_STARTED];
     sqlite3_bind_int64(s, 1, run_id);

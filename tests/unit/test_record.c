@@ -881,8 +881,36 @@ static void test_crash(const char *tmpdir)
     rec_close(r);
 }
 
+/* The commit rule: a durable event is committed with every event before it before
+ * rec_event_add returns; whatever waits in memory is committed by a run-row change and by
+ * rec_close.  (Another connection counts the rows.) */
+static void test_commit_rule(const char *tmpdir)
+{
+    char path[PATH_BUF];
+    fresh(path, tmpdir, "rec-commit.db");
+    recorder *r = rec_open(path, NULL);
+    int64_t run = r ? start_run(r, t0(), "INC-COMMIT", NULL) : -1;
+    int ok = run > 0;
+    for (int i = 0; ok && i < 50; i++) ok = add(r, run, t0() + i, "s", i % 2 ? "note" : "step.start", NULL, NULL) == 0;
+    ok = ok && add(r, run, t0() + 50, "s", "sh.start", json_pack("{s:s}", "command", "true"), NULL) == 0;
+    CHECK(ok && raw_int(path, "SELECT count(*) FROM events") == 51,
+          "record: a durable event is committed with the 50 pure events before it");
+    CHECK(raw_int(path, "SELECT max(seq) = 51 AND kind = 'sh.start' FROM events") == 1,
+          "record: in order, the durable one last");
+    for (int i = 0; ok && i < 10; i++) ok = add(r, run, t0() + 60 + i, "s", "note", NULL, NULL) == 0;
+    ok = ok && rec_run_update(r, run, "P2", NULL, -1, -1) == 0;
+    CHECK(ok && raw_int(path, "SELECT count(*) FROM events") == 61, "record: a run-row change commits what waits");
+    for (int i = 0; ok && i < 3000; i++) ok = add(r, run, t0() + 70 + i, "s", "note", NULL, NULL) == 0;
+    CHECK(ok && raw_int(path, "SELECT count(*) FROM events") >= 61 + 3000 - 1024,
+          "record: no more than a batch waits in memory");
+    rec_close(r);
+    CHECK(raw_int(path, "SELECT count(*) = 3061 AND min(seq) = 1 AND max(seq) = 3061 FROM events") == 1,
+          "record: closing commits the rest, numbered without gaps");
+}
+
 void test_record(const char *tmpdir)
 {
+    test_commit_rule(tmpdir);
     test_sha256();
     test_open(tmpdir);
     test_open_umask(tmpdir);
