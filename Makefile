@@ -21,7 +21,7 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CPPFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Iinclude -Igrammar -I$(BUILD) $(PKG_CFLAGS) \
                -DRUNBOOK_STDLIB_DIR='"$(STDLIBDIR)"' -DRUNBOOK_SRC_DIR='"$(CURDIR)"' -MMD -MP
-LDLIBS_ALL   = $(PKG_LIBS) -lm
+LDLIBS_ALL   = $(filter-out -lcurl,$(PKG_LIBS)) -lm -ldl   # libcurl: dlopen (http.c)
 
 SRCS   = $(wildcard interp/*.c)
 OBJS   = $(SRCS:interp/%.c=$(BUILD)/%.o) $(BUILD)/lexer.o $(BUILD)/parser.o
