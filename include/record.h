@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "util.h"
 
 typedef struct recorder recorder;
 
@@ -108,6 +109,23 @@ json_t *rec_runs_json(recorder *r);
 /* The events of a run in seq order, each {"seq","t","elapsed_s","step","kind","text","data"}
  * with t as ISO-8601 (cli.md's event shape).  NULL on error. */
 json_t *rec_events_json(recorder *r, int64_t run_id);
+
+/* Reading a run's events one at a time, in seq order, in constant memory (report, replay).
+ * Only events with seq > after, and (when kinds is a NULL-terminated list) of those kinds.
+ * NULL on error (rec_error).  A cursor has its own statement: other reads, and other
+ * cursors, may run while it is open. */
+typedef struct rec_cursor rec_cursor;
+rec_cursor *rec_cursor_open(recorder *r, int64_t run_id, int64_t after, const char *const *kinds);
+/* The next event as rec_events_json's object, in *ev (borrowed until the next call or the
+ * close): 1, or 0 at the end, or -1 on error (rec_error). */
+int rec_cursor_next(rec_cursor *c, json_t **ev);
+/* The next event appended to out as the same object's compact JSON text, the stored data
+ * copied through without a parse when it is valid JSON (else as rec_events_json has it):
+ * 1, 0 at the end, -1 on error. */
+int rec_cursor_next_text(rec_cursor *c, rb_buf *out);
+void rec_cursor_close(rec_cursor *c);
+/* How many events the run has. */
+int rec_event_count(recorder *r, int64_t run_id, int64_t *n);
 
 /* SHA-256 (FIPS 180-4) of len bytes at data as 64 lowercase hex digits plus a NUL: the
  * digest stored with each run's source, exposed so replay can tell whether a file changed. */

@@ -153,6 +153,7 @@ enum {
     X(ST_RUN_LIST, "SELECT " RUN_COLS ", NULL FROM runs ORDER BY id DESC")                   \
     X(ST_RUN_STARTED, "SELECT started_at FROM runs WHERE id = ?1")                           \
     X(ST_LAST_EVENT_T, "SELECT max(t) FROM events WHERE run_id = ?1")                        \
+    X(ST_EVENT_COUNT, "SELECT count(*) FROM events WHERE run_id = ?1")                        \
     X(ST_EVENTS,                                                                             \
       "SELECT seq, t, step, kind, text, data FROM events WHERE run_id = ?1 ORDER BY seq")
 
@@ -1221,4 +1222,140 @@ json_t *rec_events_json(recorder *r, int64_t run_id)
     if (rc == 0) return a;
     json_decref(a);
     return NULL;
+}
+
+/* ---- reading back one event at a time ---- */
+
+struct rec_cursor {
+    recorder *r;
+    sqlite3_stmt *s;     /* its own statement: cursors nest with lookups and other reads */
+    double started;      /* the run's start, for elapsed_s */
+    json_t *ev;          /* the current event (rec_cursor_next), owned */
+};
+
+/* seq, t, step, kind, text, data, and whether data is JSON the reader can copy through
+ * as it is (valid JSON, in valid UTF-8). */
+#define CURSOR_SQL "SELECT seq, t, step, kind, text, data, json_valid(data) FROM events " \
+                   "WHERE run_id = ?1 AND seq > ?2"
+
+rec_cursor *rec_cursor_open(recorder *r, int64_t run_id, int64_t after, const char *const *kinds)
+{
+    if (rec_flush(r) < 0) return NULL;
+    double started;
+    sqlite3_stmt *q = r->st[ST_RUN_STARTED];
+    sqlite3_bind_int64(q, 1, run_id);
+    int rc = query_real(r, q, "cannot read the run", &started);
+    if (rc == 0) fail(r, "%s: no run %lld", r->path, (long long)run_id);
+    if (rc != 1) return NULL;
+    rb_buf sql;
+    buf_init(&sql);
+    buf_adds(&sql, CURSOR_SQL);
+    size_t nk = 0;
+    while (kinds && kinds[nk]) buf_adds(&sql, nk++ ? ", ?" : " AND kind IN (?");
+    buf_adds(&sql, nk ? ") ORDER BY seq" : " ORDER BY seq");
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(r->db, buf_cstr(&sql), -1, &s, NULL) != SQLITE_OK) {
+        db_fail(r, "cannot read the events");
+        buf_free(&sql);
+        return NULL;
+    }
+    buf_free(&sql);
+    sqlite3_bind_int64(s, 1, run_id);
+    sqlite3_bind_int64(s, 2, after);
+    for (size_t i = 0; i < nk; i++) bind_text(s, 3 + (int)i, kinds[i]);
+    rec_cursor *c = rb_xcalloc(1, sizeof *c);
+    c->r = r;
+    c->s = s;
+    c->started = started;
+    return c;
+}
+
+static int cursor_step(rec_cursor *c)
+{
+    json_decref(c->ev);
+    c->ev = NULL;
+    int rc = sqlite3_step(c->s);
+    if (rc == SQLITE_ROW) return 1;
+    if (rc != SQLITE_DONE) db_fail(c->r, "cannot read the events");
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int rec_cursor_next(rec_cursor *c, json_t **ev)
+{
+    int rc = cursor_step(c);
+    if (rc == 1) {
+        c->ev = event_row_json(c->s, c->started);
+        if (!c->ev) rc = fail(c->r, "%s: out of memory", c->r->path);
+    }
+    *ev = rc == 1 ? c->ev : NULL;
+    return rc;
+}
+
+/* The data column as it may be copied into JSON output: valid JSON in valid UTF-8. */
+static int data_copyable(sqlite3_stmt *s, const char **text, size_t *n)
+{
+    if (sqlite3_column_type(s, 5) == SQLITE_NULL || sqlite3_column_int(s, 6) != 1) return 0;
+    *text = (const char *)sqlite3_column_text(s, 5);
+    *n = (size_t)sqlite3_column_bytes(s, 5);
+    if (!*text) return 0;
+    const unsigned char *u = (const unsigned char *)*text;
+    for (size_t i = 0; i < *n;) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = utf8_seq(u + i, *n - i);
+        if (k == 0) return 0;
+        i += k;
+    }
+    return 1;
+}
+
+int rec_cursor_next_text(rec_cursor *c, rb_buf *out)
+{
+    int rc = cursor_step(c);
+    if (rc != 1) return rc;
+    sqlite3_stmt *s = c->s;
+    const char *data;
+    size_t n;
+    int copy = data_copyable(s, &data, &n);
+    json_t *o = json_object();
+    double t = sqlite3_column_double(s, 1);
+    put(o, "seq", json_integer(sqlite3_column_int64(s, 0)));
+    put(o, "t", jtime(t));
+    put(o, "elapsed_s", jreal(t - c->started));
+    put(o, "step", col_text(s, 2));
+    put(o, "kind", col_text(s, 3));
+    put(o, "text", sqlite3_column_type(s, 4) == SQLITE_NULL ? json_string("") : col_text(s, 4));
+    if (!copy) put(o, "data", col_json(s, 5, json_object()));
+    size_t before = out->len;
+    int bad = !o || json_dump_callback(o, dump_cb, out, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0;
+    json_decref(o);
+    if (bad) {
+        out->len = before;
+        return fail(c->r, "%s: out of memory", c->r->path);
+    }
+    if (copy) {   /* the stored text itself, without a parse: "…"} becomes "…","data":TEXT} */
+        out->len--;
+        buf_adds(out, ",\"data\":");
+        buf_addn(out, data, n);
+        buf_addc(out, '}');
+    }
+    return 1;
+}
+
+void rec_cursor_close(rec_cursor *c)
+{
+    if (!c) return;
+    json_decref(c->ev);
+    sqlite3_finalize(c->s);
+    rb_free(c);
+}
+
+int rec_event_count(recorder *r, int64_t run_id, int64_t *n)
+{
+    if (rec_flush(r) < 0) return -1;
+    sqlite3_stmt *s = r->st[ST_EVENT_COUNT];
+    sqlite3_bind_int64(s, 1, run_id);
+    return query_int(r, s, "cannot count the events", n) < 0 ? -1 : 0;
 }

@@ -128,45 +128,94 @@ static recorder *open_existing_db(const char *db, const char *cmd)
     return r;
 }
 
-/* The run object and its events for spec; exit status EXIT_OK or why not (message printed). */
+/* The run object and (when events is not NULL) its events for spec; exit status EXIT_OK
+ * or why not (message printed). */
 static int load_run(recorder *r, const char *spec, json_t **run, json_t **events)
 {
     int64_t id;
-    *run = *events = NULL;
+    *run = NULL;
+    if (events) *events = NULL;
     if (rec_find_run(r, spec, &id) != 0) {
         fprintf(stderr, "runbook report: %s\n", rec_error(r));
         return EXIT_USAGE;
     }
     *run = rec_run_json(r, id);
-    *events = *run ? rec_events_json(r, id) : NULL;
-    if (!*run || !*events) {
+    json_t *evs = *run && events ? rec_events_json(r, id) : NULL;
+    if (!*run || (events && !evs)) {
         fprintf(stderr, "runbook report: %s\n", rec_error(r));
         json_decref(*run);
-        json_decref(*events);
-        *run = *events = NULL;
+        json_decref(evs);
+        *run = NULL;
         return EXIT_DB;
     }
+    if (events) *events = evs;
     return EXIT_OK;
 }
 
-/* `report --format json`: cli.md's {run, events, action_items}; consumes run and events. */
-static void report_json(json_t *run, json_t *events)
+/* The events of run id as the elements of a JSON array, one per line, streamed from the
+ * record (kinds: only those; NULL: all).  0, or -1 after a read error. */
+static int stream_events(recorder *r, int64_t id, const char *const *kinds, int as_items, FILE *out)
 {
-    json_t *items = json_array();
-    size_t i;
+    rec_cursor *c = rec_cursor_open(r, id, 0, kinds);
+    if (!c) return -1;
+    rb_buf line;
+    buf_init(&line);
+    int rc, n = 0;
     json_t *ev;
-    json_array_foreach(events, i, ev) {
-        if (strcmp(jstr(ev, "kind"), "action_item") == 0) {
+    while ((rc = as_items ? rec_cursor_next(c, &ev) : rec_cursor_next_text(c, &line)) == 1) {
+        if (as_items) {   /* an action item: its text, owner and due, and the event's seq */
             json_t *d = json_object_get(ev, "data");
-            json_array_append_new(items, json_pack("{s:O?, s:O?, s:O?, s:O}", "text", json_object_get(d, "text"), "owner",
-                                                   json_object_get(d, "owner"), "due", json_object_get(d, "due"),
-                                                   "seq", json_object_get(ev, "seq")));
+            json_t *item = json_pack("{s:O?, s:O?, s:O?, s:O}", "text", json_object_get(d, "text"), "owner",
+                                     json_object_get(d, "owner"), "due", json_object_get(d, "due"), "seq",
+                                     json_object_get(ev, "seq"));
+            char *s = item ? json_dumps(item, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+            buf_adds(&line, s ? s : "null");
+            free(s);
+            json_decref(item);
         }
+        fputs(n++ ? ",\n    " : "\n    ", out);
+        fwrite(line.data, 1, line.len, out);
+        buf_reset(&line);
     }
+    fputs(n ? "\n  ]" : "]", out);
+    buf_free(&line);
+    rec_cursor_close(c);
+    return rc < 0 ? -1 : 0;
+}
+
+/* `report --format json`: cli.md's {run, events, action_items}, written as it is read (one
+ * event per line, each event's stored data copied through), so memory does not grow with
+ * the run.  Consumes run.  An exit status. */
+static int report_json(recorder *r, json_t *run)
+{
+    static const char *const items[] = {"action_item", NULL};
+    int64_t id = json_integer_value(json_object_get(run, "id"));
     json_object_del(run, "source");
-    json_t *doc = json_pack("{s:o, s:o, s:o}", "run", run, "events", events, "action_items", items);
-    print_json(doc);
-    json_decref(doc);
+    char *head = json_dumps(run, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(run);
+    if (!head) return EXIT_DB;
+    printf("{\n  \"run\": ");
+    for (const char *p = head; *p; p++) {   /* the run object, indented one level */
+        putchar(*p);
+        if (*p == '\n') fputs("  ", stdout);
+    }
+    free(head);
+    printf(",\n  \"events\": [");
+    int rc = stream_events(r, id, NULL, 0, stdout);
+    if (rc == 0) {
+        printf(",\n  \"action_items\": [");
+        rc = stream_events(r, id, items, 1, stdout);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "runbook report: %s\n", rec_error(r));
+        return EXIT_DB;
+    }
+    printf("\n}\n");
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "runbook report: cannot write the report\n");
+        return EXIT_FAILED;
+    }
+    return EXIT_OK;
 }
 
 /* ------------------------------------------------------------------ the Markdown draft */
@@ -1071,13 +1120,16 @@ int cmd_report(int argc, char **argv)
     recorder *r = open_existing_db(db, "report");
     if (!r) return EXIT_DB;
     json_t *run, *events;
-    int rc = load_run(r, pos[0], &run, &events);
+    int rc;
+    if (strcmp(fmt, "json") == 0) {
+        rc = load_run(r, pos[0], &run, NULL);
+        if (rc == EXIT_OK) rc = report_json(r, run); /* consumes run */
+        rec_close(r);
+        return rc;
+    }
+    rc = load_run(r, pos[0], &run, &events);
     rec_close(r);
     if (rc != EXIT_OK) return rc;
-    if (strcmp(fmt, "json") == 0) {
-        report_json(run, events); /* consumes both */
-        return EXIT_OK;
-    }
     rc = report_md(run, events);
     json_decref(run);
     json_decref(events);

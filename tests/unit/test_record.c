@@ -565,6 +565,41 @@ static void check_events(json_t *ev)
           "record: data may be any JSON value");
 }
 
+/* The cursors give what rec_events_json gives: as objects, as text (data copied through
+ * or, for garbage, converted the same way), filtered by kind and after a seq. */
+static void check_cursors(recorder *r, int64_t run, json_t *all)
+{
+    rec_cursor *c = rec_cursor_open(r, run, 0, NULL);
+    json_t *e;
+    size_t i = 0;
+    int same = c != NULL;
+    while (c && rec_cursor_next(c, &e) == 1) same &= json_equal(e, json_array_get(all, i++));
+    rec_cursor_close(c);
+    CHECK(same && i == json_array_size(all), "record: a cursor reads the events rec_events_json has (%zu)", i);
+    c = rec_cursor_open(r, run, 0, NULL);
+    rb_buf b;
+    buf_init(&b);
+    i = 0;
+    same = c != NULL;
+    while (c && rec_cursor_next_text(c, &b) == 1) {
+        json_t *parsed = json_loadb(b.data, b.len, 0, NULL);
+        same &= parsed && json_equal(parsed, json_array_get(all, i++));
+        json_decref(parsed);
+        buf_reset(&b);
+    }
+    buf_free(&b);
+    rec_cursor_close(c);
+    CHECK(same && i == json_array_size(all), "record: a cursor's text parses to the same events, garbage included");
+    static const char *const kinds[] = {"note", "sh.end", NULL};
+    c = rec_cursor_open(r, run, 3, kinds);
+    int n = 0, ok = c != NULL;
+    while (c && rec_cursor_next(c, &e) == 1) ok &= streq(jstr(e, "kind"), "note") && ++n;
+    rec_cursor_close(c);
+    int64_t count = 0;
+    CHECK(ok && n == 2, "record: a cursor after seq 3 over notes and sh.end sees the two notes (%d)", n);
+    CHECK(rec_event_count(r, run, &count) == 0 && count == 5, "record: the run has 5 events (%lld)", (long long)count);
+}
+
 static void test_events_json(const char *tmpdir)
 {
     char path[PATH_BUF];
@@ -575,8 +610,10 @@ static void test_events_json(const char *tmpdir)
     add_garbage_events(path, run);
     json_t *ev = rec_events_json(r, run);
     check_events(ev);
+    check_cursors(r, run, ev);
     json_decref(ev);
     CHECK(rec_events_json(r, 424242) == NULL, "record: events of a missing run is NULL");
+    CHECK(rec_cursor_open(r, 424242, 0, NULL) == NULL, "record: a cursor over a missing run is NULL");
     CHECK(raw_int(path, "SELECT count(*) FROM events WHERE json_valid(data) AND kind = 'sh.end'") == 1,
           "record: stored data is JSON that sqlite3's json functions read");
     rec_close(r);
