@@ -123,9 +123,23 @@ int rec_cursor_next(rec_cursor *c, json_t **ev);
  * copied through without a parse when it is valid JSON (else as rec_events_json has it):
  * 1, 0 at the end, -1 on error. */
 int rec_cursor_next_text(rec_cursor *c, rb_buf *out);
+/* Move to the next event without building it (1, 0 at the end, -1 on error), then read
+ * the cheap columns, or build the object only when it is wanted (borrowed; NULL when there
+ * is no current event or out of memory). */
+int rec_cursor_step(rec_cursor *c);
+const char *rec_cursor_kind(const rec_cursor *c);   /* "" when none */
+const char *rec_cursor_text(const rec_cursor *c);   /* "" when none */
+int64_t rec_cursor_seq(const rec_cursor *c);
+double rec_cursor_elapsed(const rec_cursor *c);     /* t - the run's start */
+json_t *rec_cursor_event(rec_cursor *c);
+/* Start again from the events after seq `after` (a lookup reused for many starts). */
+int rec_cursor_seek(rec_cursor *c, int64_t after);
 void rec_cursor_close(rec_cursor *c);
 /* How many events the run has. */
 int rec_event_count(recorder *r, int64_t run_id, int64_t *n);
+/* The time of the run's last event (by seq) since the run's start: 1 with *t set, 0 when it
+ * has none, -1. */
+int rec_event_last_elapsed(recorder *r, int64_t run_id, double *t);
 
 /* SHA-256 (FIPS 180-4) of len bytes at data as 64 lowercase hex digits plus a NUL: the
  * digest stored with each run's source, exposed so replay can tell whether a file changed. */

@@ -154,6 +154,8 @@ enum {
     X(ST_RUN_STARTED, "SELECT started_at FROM runs WHERE id = ?1")                           \
     X(ST_LAST_EVENT_T, "SELECT max(t) FROM events WHERE run_id = ?1")                        \
     X(ST_EVENT_COUNT, "SELECT count(*) FROM events WHERE run_id = ?1")                        \
+    X(ST_EVENT_LAST_T, "SELECT e.t - r.started_at FROM events e JOIN runs r ON r.id = e.run_id " \
+      "WHERE e.run_id = ?1 ORDER BY e.seq DESC LIMIT 1")                                     \
     X(ST_EVENTS,                                                                             \
       "SELECT seq, t, step, kind, text, data FROM events WHERE run_id = ?1 ORDER BY seq")
 
@@ -1230,7 +1232,8 @@ struct rec_cursor {
     recorder *r;
     sqlite3_stmt *s;     /* its own statement: cursors nest with lookups and other reads */
     double started;      /* the run's start, for elapsed_s */
-    json_t *ev;          /* the current event (rec_cursor_next), owned */
+    json_t *ev;          /* the current event as an object once built, owned */
+    int row;             /* there is a current row */
 };
 
 /* seq, t, step, kind, text, data, and whether data is JSON the reader can copy through
@@ -1270,23 +1273,54 @@ rec_cursor *rec_cursor_open(recorder *r, int64_t run_id, int64_t after, const ch
     return c;
 }
 
-static int cursor_step(rec_cursor *c)
+int rec_cursor_step(rec_cursor *c)
 {
     json_decref(c->ev);
     c->ev = NULL;
+    c->row = 0;
     int rc = sqlite3_step(c->s);
-    if (rc == SQLITE_ROW) return 1;
+    if (rc == SQLITE_ROW) return c->row = 1;
     if (rc != SQLITE_DONE) db_fail(c->r, "cannot read the events");
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+int rec_cursor_seek(rec_cursor *c, int64_t after)
+{
+    json_decref(c->ev);
+    c->ev = NULL;
+    c->row = 0;
+    sqlite3_reset(c->s);
+    sqlite3_bind_int64(c->s, 2, after);
+    return 0;
+}
+
+static const char *cursor_col(const rec_cursor *c, int col)
+{
+    const char *t = c->row ? (const char *)sqlite3_column_text(c->s, col) : NULL;
+    return t ? t : "";
+}
+
+const char *rec_cursor_kind(const rec_cursor *c) { return cursor_col(c, 3); }
+const char *rec_cursor_text(const rec_cursor *c) { return cursor_col(c, 4); }
+int64_t rec_cursor_seq(const rec_cursor *c) { return c->row ? sqlite3_column_int64(c->s, 0) : 0; }
+
+double rec_cursor_elapsed(const rec_cursor *c)
+{
+    return c->row ? sqlite3_column_double(c->s, 1) - c->started : NAN;
+}
+
+json_t *rec_cursor_event(rec_cursor *c)
+{
+    if (!c->row) return NULL;
+    if (!c->ev) c->ev = event_row_json(c->s, c->started);
+    if (!c->ev) fail(c->r, "%s: out of memory", c->r->path);
+    return c->ev;
+}
+
 int rec_cursor_next(rec_cursor *c, json_t **ev)
 {
-    int rc = cursor_step(c);
-    if (rc == 1) {
-        c->ev = event_row_json(c->s, c->started);
-        if (!c->ev) rc = fail(c->r, "%s: out of memory", c->r->path);
-    }
+    int rc = rec_cursor_step(c);
+    if (rc == 1 && !rec_cursor_event(c)) rc = -1;
     *ev = rc == 1 ? c->ev : NULL;
     return rc;
 }
@@ -1313,7 +1347,7 @@ static int data_copyable(sqlite3_stmt *s, const char **text, size_t *n)
 
 int rec_cursor_next_text(rec_cursor *c, rb_buf *out)
 {
-    int rc = cursor_step(c);
+    int rc = rec_cursor_step(c);
     if (rc != 1) return rc;
     sqlite3_stmt *s = c->s;
     const char *data;
@@ -1358,4 +1392,12 @@ int rec_event_count(recorder *r, int64_t run_id, int64_t *n)
     sqlite3_stmt *s = r->st[ST_EVENT_COUNT];
     sqlite3_bind_int64(s, 1, run_id);
     return query_int(r, s, "cannot count the events", n) < 0 ? -1 : 0;
+}
+
+int rec_event_last_elapsed(recorder *r, int64_t run_id, double *t)
+{
+    if (rec_flush(r) < 0) return -1;
+    sqlite3_stmt *s = r->st[ST_EVENT_LAST_T];
+    sqlite3_bind_int64(s, 1, run_id);
+    return query_real(r, s, "cannot read the events", t);
 }
