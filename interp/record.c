@@ -1,9 +1,9 @@
 /*
- * record.c — the recorder: runs and events in SQLite, read back as JSON.
+ * record.c — the recorder: runs and events in SQLite (reading back: record_read.c).
  *
- * Owns every sqlite3_* call in runbook, the schema and its forward migrations (a list of
- * steps keyed by PRAGMA user_version), the incident id counter, and stale-run detection (a
- * "running" run whose process is gone).  Durability is the point of this file, and it is
+ * With record_read.c, owns every sqlite3_* call in runbook: here the schema and its forward
+ * migrations (a list of steps keyed by PRAGMA user_version), the incident id counter, and
+ * stale-run detection (a "running" run whose process is gone).  Durability is the point of this file, and it is
  * decided here, from the event's kind (docs/recording.md, "When an event is committed"):
  *
  *   - An event of a durable kind (the start of an outside action: sh.start, http.request,
@@ -47,6 +47,7 @@
 #include <sqlite3.h>
 #include "clock.h"
 #include "record.h"
+#include "record_int.h"
 #include "util.h"
 
 enum { BUSY_MS = 10000 };
@@ -108,95 +109,13 @@ static const struct migration {
 };
 enum { SCHEMA_LATEST = 1 };
 
-/* ---- prepared statements: all of them, once per connection ---- */
-
-#define RUN_COLS                                                                       \
-    "id, incident, runbook_path, title, status, severity, started_at, ended_at, clock, " \
-    "mode, acknowledged_at, resolved_at, respond_within_s, resolve_within_s, sha256, "   \
-    "params, user, host, pid"
-enum {
-    C_ID, C_INCIDENT, C_PATH, C_TITLE, C_STATUS, C_SEVERITY, C_STARTED, C_ENDED, C_CLOCK,
-    C_MODE, C_ACK, C_RESOLVED, C_RESPOND, C_RESOLVE, C_SHA, C_PARAMS, C_USER, C_HOST, C_PID,
-    C_SOURCE
-};
-
-#define STATEMENTS(X)                                                                        \
-    X(ST_BEGIN, "BEGIN IMMEDIATE")                                                           \
-    X(ST_COMMIT, "COMMIT")                                                                   \
-    X(ST_ROLLBACK, "ROLLBACK")                                                               \
-    X(ST_INCIDENT_COUNT,                                                                     \
-      "SELECT count(DISTINCT incident) FROM runs WHERE incident >= ?1 AND incident < ?2")    \
-    X(ST_INCIDENT_EXISTS, "SELECT 1 FROM runs WHERE incident = ?1 LIMIT 1")                  \
-    X(ST_RUN_INSERT,                                                                         \
-      "INSERT INTO runs (incident, runbook_path, title, severity, status, clock, mode, "      \
-      "source, sha256, params, user, host, pid, started_at, respond_within_s, "              \
-      "resolve_within_s) VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7, ?8, ?9, ?10, ?11, "  \
-      "?12, ?13, ?14, ?15)")                                                                 \
-    X(ST_EVENT_SEQ, "SELECT coalesce(max(seq), 0) + 1 FROM events WHERE run_id = ?1")        \
-    X(ST_EVENT_INSERT,                                                                       \
-      "INSERT INTO events (run_id, seq, t, step, kind, text, data) "                         \
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                                 \
-    X(ST_RUN_UPDATE,                                                                         \
-      "UPDATE runs SET severity = coalesce(?2, severity), title = coalesce(?3, title), "     \
-      "acknowledged_at = coalesce(?4, acknowledged_at), "                                    \
-      "resolved_at = coalesce(?5, resolved_at) WHERE id = ?1")                               \
-    X(ST_RUN_PARAMS, "UPDATE runs SET params = ?2 WHERE id = ?1")                            \
-    X(ST_RUN_END, "UPDATE runs SET status = ?2, ended_at = ?3 WHERE id = ?1")                \
-    X(ST_RUN_RESUME,                                                                         \
-      "UPDATE runs SET status = 'running', ended_at = NULL, pid = ?2, host = ?3 "            \
-      "WHERE id = ?1")                                                                       \
-    X(ST_RUN_OWNER, "SELECT status, host, pid FROM runs WHERE id = ?1")                      \
-    X(ST_LAST, "SELECT id FROM runs ORDER BY id DESC LIMIT 1")                               \
-    X(ST_RUN_EXISTS, "SELECT id FROM runs WHERE id = ?1")                                    \
-    X(ST_BY_INCIDENT, "SELECT id FROM runs WHERE incident = ?1 ORDER BY id DESC LIMIT 1")    \
-    X(ST_RUN_GET, "SELECT " RUN_COLS ", source FROM runs WHERE id = ?1")                     \
-    X(ST_RUN_LIST, "SELECT " RUN_COLS ", NULL FROM runs ORDER BY id DESC")                   \
-    X(ST_RUN_STARTED, "SELECT started_at FROM runs WHERE id = ?1")                           \
-    X(ST_LAST_EVENT_T, "SELECT max(t) FROM events WHERE run_id = ?1")                        \
-    X(ST_EVENT_COUNT, "SELECT count(*) FROM events WHERE run_id = ?1")                        \
-    X(ST_EVENT_LAST_T, "SELECT e.t - r.started_at FROM events e JOIN runs r ON r.id = e.run_id " \
-      "WHERE e.run_id = ?1 ORDER BY e.seq DESC LIMIT 1")                                     \
-    X(ST_EVENTS,                                                                             \
-      "SELECT seq, t, step, kind, text, data FROM events WHERE run_id = ?1 ORDER BY seq")
-
-#define ST_ENUM(name, sql) name,
-enum { STATEMENTS(ST_ENUM) ST_COUNT };
-#undef ST_ENUM
 #define ST_SQL(name, sql) sql,
 static const char *const statement_sql[ST_COUNT] = { STATEMENTS(ST_SQL) };
 #undef ST_SQL
 
-/* An event waiting for the next commit: its row but the seq (numbered inside the
- * transaction, so two processes may append to one run), strings packed after the struct. */
-typedef struct pending_event {
-    int64_t run_id;
-    double t;
-    const char *step, *kind, *text, *data;   /* into chars; step and data may be NULL */
-    char chars[];
-} pending_event;
-
-struct recorder {
-    sqlite3 *db;
-    sqlite3_stmt *st[ST_COUNT];
-    char *path;
-    char *user;
-    char host[256];
-    char msg[1024];
-    long events_added;      /* this connection's events, for RUNBOOK_FAIL_RECORD */
-    long fail_at;           /* debug switch: the Nth event add fails (0: never) */
-    pending_event **pend;   /* events accepted but not yet committed, in seq order */
-    size_t npend, cappend;
-    double pend_since;      /* clock_monotonic() when the oldest pending one came */
-    double last_add;        /* clock_monotonic() of the previous rec_event_add */
-    int64_t known_run;      /* a run id seen to exist (runs are never deleted) */
-    int64_t last_seq;       /* the seq the last committed event got */
-    int every_event;        /* commit each event (a REPL run) */
-};
-
 /* ---- messages ---- */
 
-__attribute__((format(printf, 2, 3)))
-static int fail(recorder *r, const char *fmt, ...)
+int rec_fail(recorder *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -206,18 +125,18 @@ static int fail(recorder *r, const char *fmt, ...)
 }
 
 /* The connection's last error as a message for people; always -1. */
-static int db_fail(recorder *r, const char *what)
+int rec_db_fail(recorder *r, const char *what)
 {
     int code = sqlite3_extended_errcode(r->db) & 0xff;
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-        return fail(r, "%s: %s: the database is locked by another process (gave up after "
+        return rec_fail(r, "%s: %s: the database is locked by another process (gave up after "
                     "waiting up to %d s)", r->path, what, BUSY_MS / 1000);
     if (code == SQLITE_NOTADB)
-        return fail(r, "%s: not a runbook recording database (the file is not SQLite)", r->path);
+        return rec_fail(r, "%s: not a runbook recording database (the file is not SQLite)", r->path);
     if (code == SQLITE_CORRUPT)
-        return fail(r, "%s: %s: the database is corrupt (%s); check it with "
+        return rec_fail(r, "%s: %s: the database is corrupt (%s); check it with "
                     "sqlite3 FILE 'PRAGMA integrity_check'", r->path, what, sqlite3_errmsg(r->db));
-    return fail(r, "%s: %s: %s", r->path, what, sqlite3_errmsg(r->db));
+    return rec_fail(r, "%s: %s: %s", r->path, what, sqlite3_errmsg(r->db));
 }
 
 const char *rec_error(const recorder *r)
@@ -229,20 +148,20 @@ const char *rec_error(const recorder *r)
 
 /* Times we can store and format: years 1970 to 9999 (a hand-edited or corrupt value
  * outside them must not reach gmtime). */
-static int time_ok(double t)
+int rec_time_ok(double t)
 {
     return isfinite(t) && t >= 0 && t < 253402300800.0;
 }
 
 /* ---- statement helpers: every use ends with the statement reset ---- */
 
-static void finish(sqlite3_stmt *s)
+void rec_finish(sqlite3_stmt *s)
 {
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
+void rec_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     if (v) sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
     else sqlite3_bind_null(s, i);
@@ -255,42 +174,42 @@ static void bind_opt_real(sqlite3_stmt *s, int i, double v)
     else sqlite3_bind_null(s, i);
 }
 
-/* Step once: 1 with a row (the caller reads it, then finish()es), 0 when done, -1 on error
+/* Step once: 1 with a row (the caller reads it, then rec_finish()es), 0 when done, -1 on error
  * (both reset). */
-static int step_row(recorder *r, sqlite3_stmt *s, const char *what)
+int rec_step_row(recorder *r, sqlite3_stmt *s, const char *what)
 {
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) return 1;
-    if (rc != SQLITE_DONE) db_fail(r, what);
-    finish(s);
+    if (rc != SQLITE_DONE) rec_db_fail(r, what);
+    rec_finish(s);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int exec_stmt(recorder *r, sqlite3_stmt *s, const char *what)
 {
-    int rc = step_row(r, s, what);
-    if (rc == 1) finish(s);
+    int rc = rec_step_row(r, s, what);
+    if (rc == 1) rec_finish(s);
     return rc < 0 ? -1 : 0;
 }
 
 /* A one-integer query: 1 with *out set, 0 when there is no row (or it is NULL), -1. */
-static int query_int(recorder *r, sqlite3_stmt *s, const char *what, int64_t *out)
+int rec_query_int(recorder *r, sqlite3_stmt *s, const char *what, int64_t *out)
 {
-    int rc = step_row(r, s, what);
+    int rc = rec_step_row(r, s, what);
     if (rc != 1) return rc;
     int null = sqlite3_column_type(s, 0) == SQLITE_NULL;
     *out = sqlite3_column_int64(s, 0);
-    finish(s);
+    rec_finish(s);
     return null ? 0 : 1;
 }
 
-static int query_real(recorder *r, sqlite3_stmt *s, const char *what, double *out)
+int rec_query_real(recorder *r, sqlite3_stmt *s, const char *what, double *out)
 {
-    int rc = step_row(r, s, what);
+    int rc = rec_step_row(r, s, what);
     if (rc != 1) return rc;
     int null = sqlite3_column_type(s, 0) == SQLITE_NULL;
     *out = sqlite3_column_double(s, 0);
-    finish(s);
+    rec_finish(s);
     return null ? 0 : 1;
 }
 
@@ -298,7 +217,7 @@ static void tx_abort(recorder *r)
 {
     if (!sqlite3_get_autocommit(r->db)) {
         sqlite3_step(r->st[ST_ROLLBACK]);
-        finish(r->st[ST_ROLLBACK]);
+        rec_finish(r->st[ST_ROLLBACK]);
     }
 }
 
@@ -326,7 +245,7 @@ static int tx_end(recorder *r, int rc)
 static int exec_sql(recorder *r, const char *sql, const char *what)
 {
     if (sqlite3_exec(r->db, sql, NULL, NULL, NULL) == SQLITE_OK) return 0;
-    return db_fail(r, what);
+    return rec_db_fail(r, what);
 }
 
 /* ---- opening: directories, the file, the connection, the schema ---- */
@@ -340,7 +259,7 @@ static int make_parents(recorder *r)
         if (*p != '/') continue;
         *p = '\0';
         if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-            rc = fail(r, "%s: cannot create directory %s: %s", r->path, dir, strerror(errno));
+            rc = rec_fail(r, "%s: cannot create directory %s: %s", r->path, dir, strerror(errno));
         *p = '/';
     }
     rb_free(dir);
@@ -359,7 +278,7 @@ static int check_dir_writable(recorder *r)
     else *slash = '\0';
     int rc = 0;
     if (faccessat(AT_FDCWD, d, W_OK | X_OK, AT_EACCESS) < 0)
-        rc = fail(r, "%s: directory %s is not writable (%s); the recording database needs it",
+        rc = rec_fail(r, "%s: directory %s is not writable (%s); the recording database needs it",
                   r->path, d, strerror(errno));
     rb_free(dir);
     return rc;
@@ -374,11 +293,11 @@ static int create_file(recorder *r)
         int rc = fchmod(fd, 0600);
         int e = errno;
         close(fd);
-        if (rc < 0) return fail(r, "%s: cannot set mode 0600: %s", r->path, strerror(e));
+        if (rc < 0) return rec_fail(r, "%s: cannot set mode 0600: %s", r->path, strerror(e));
         return 0;
     }
     if (errno == EEXIST) fd = open(r->path, O_RDWR | O_CLOEXEC);
-    if (fd < 0) return fail(r, "%s: cannot open for writing: %s", r->path, strerror(errno));
+    if (fd < 0) return rec_fail(r, "%s: cannot open for writing: %s", r->path, strerror(errno));
     close(fd);
     return 0;
 }
@@ -386,12 +305,12 @@ static int create_file(recorder *r)
 static int connect_db(recorder *r)
 {
     if (sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
-        return r->db ? db_fail(r, "cannot open")
-                     : fail(r, "%s: cannot open: out of memory", r->path);
+        return r->db ? rec_db_fail(r, "cannot open")
+                     : rec_fail(r, "%s: cannot open: out of memory", r->path);
     sqlite3_extended_result_codes(r->db, 1);
     sqlite3_busy_timeout(r->db, BUSY_MS);
     if (sqlite3_db_readonly(r->db, "main") == 1)
-        return fail(r, "%s: the database is read-only", r->path);
+        return rec_fail(r, "%s: the database is read-only", r->path);
     return 0;
 }
 
@@ -401,15 +320,15 @@ static int try_wal(recorder *r)
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(r->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK) {
         int busy = (sqlite3_errcode(r->db) & 0xff) == SQLITE_BUSY;
-        return busy ? 0 : db_fail(r, "cannot set WAL mode");
+        return busy ? 0 : rec_db_fail(r, "cannot set WAL mode");
     }
     int rc = sqlite3_step(s);
     const char *mode = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
     int out = mode && sqlite3_stricmp(mode, "wal") == 0 ? 1 : -1;
     if (rc == SQLITE_BUSY) out = 0;
-    else if (rc != SQLITE_ROW) db_fail(r, "cannot set WAL mode");
+    else if (rc != SQLITE_ROW) rec_db_fail(r, "cannot set WAL mode");
     else if (out < 0)
-        fail(r, "%s: cannot set WAL mode (the file system may not support it)", r->path);
+        rec_fail(r, "%s: cannot set WAL mode (the file system may not support it)", r->path);
     sqlite3_finalize(s);
     return out;
 }
@@ -425,7 +344,7 @@ static int enable_wal(recorder *r)
     int rc;
     while ((rc = try_wal(r)) == 0) {
         if (clock_monotonic() > give_up)
-            return fail(r, "%s: cannot set WAL mode: the database stayed locked by another "
+            return rec_fail(r, "%s: cannot set WAL mode: the database stayed locked by another "
                         "process for more than %d s", r->path, BUSY_MS / 1000);
         sqlite3_sleep(5);
     }
@@ -458,17 +377,17 @@ static int user_version(recorder *r, int *out)
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(r->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-        return db_fail(r, "cannot read the schema version");
+        return rec_db_fail(r, "cannot read the schema version");
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) *out = sqlite3_column_int(s, 0);
-    else db_fail(r, "cannot read the schema version");
+    else rec_db_fail(r, "cannot read the schema version");
     sqlite3_finalize(s);
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
 static int refuse_newer(recorder *r, int version)
 {
-    return fail(r, "%s: database schema version %d is newer than this runbook understands "
+    return rec_fail(r, "%s: database schema version %d is newer than this runbook understands "
                 "(it knows up to %d); upgrade runbook", r->path, version, SCHEMA_LATEST);
 }
 
@@ -507,7 +426,7 @@ static int prepare_all(recorder *r)
     for (int i = 0; i < ST_COUNT; i++)
         if (sqlite3_prepare_v3(r->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->st[i],
                                NULL) != SQLITE_OK)
-            return db_fail(r, "cannot prepare statements (is the schema damaged?)");
+            return rec_db_fail(r, "cannot prepare statements (is the schema damaged?)");
     return 0;
 }
 
@@ -529,7 +448,7 @@ static void identify(recorder *r)
 
 static int open_steps(recorder *r)
 {
-    if (!r->path[0]) return fail(r, "no recording database path given");
+    if (!r->path[0]) return rec_fail(r, "no recording database path given");
     if (make_parents(r) < 0 || check_dir_writable(r) < 0 || create_file(r) < 0 ||
         connect_db(r) < 0 || configure(r) < 0 || migrate(r) < 0 || prepare_all(r) < 0)
         return -1;
@@ -585,7 +504,7 @@ char *rec_default_path(void)
 
 /* ---- writing ---- */
 
-static int dump_cb(const char *buffer, size_t size, void *data)
+int rec_dump_cb(const char *buffer, size_t size, void *data)
 {
     buf_addn(data, buffer, size);
     return 0;
@@ -594,8 +513,8 @@ static int dump_cb(const char *buffer, size_t size, void *data)
 /* JSON as compact text into b (through our allocator); -1 for a value jansson refuses. */
 static int json_text(recorder *r, json_t *j, rb_buf *b)
 {
-    if (json_dump_callback(j, dump_cb, b, JSON_COMPACT | JSON_ENCODE_ANY) == 0) return 0;
-    return fail(r, "%s: cannot serialise JSON data", r->path);
+    if (json_dump_callback(j, rec_dump_cb, b, JSON_COMPACT | JSON_ENCODE_ANY) == 0) return 0;
+    return rec_fail(r, "%s: cannot serialise JSON data", r->path);
 }
 
 /* The params column: the object as JSON, {} when there is none. */
@@ -662,17 +581,17 @@ static int write_pending(recorder *r)
         const pending_event *p = r->pend[i];
         if (i == 0 || p->run_id != run) {
             sqlite3_bind_int64(r->st[ST_EVENT_SEQ], 1, p->run_id);
-            if (query_int(r, r->st[ST_EVENT_SEQ], "cannot number the event", &next) < 0) return -1;
+            if (rec_query_int(r, r->st[ST_EVENT_SEQ], "cannot number the event", &next) < 0) return -1;
             run = p->run_id;
         }
         r->last_seq = next;
         sqlite3_bind_int64(s, 1, p->run_id);
         sqlite3_bind_int64(s, 2, next++);
         sqlite3_bind_double(s, 3, p->t);
-        bind_text(s, 4, p->step);
-        bind_text(s, 5, p->kind);
-        bind_text(s, 6, p->text);
-        bind_text(s, 7, p->data);
+        rec_bind_text(s, 4, p->step);
+        rec_bind_text(s, 5, p->kind);
+        rec_bind_text(s, 6, p->text);
+        rec_bind_text(s, 7, p->data);
         if (exec_stmt(r, s, "cannot record the event") < 0) return -1;
     }
     return 0;
@@ -706,8 +625,8 @@ static int check_run(recorder *r, int64_t run_id)
     int64_t id;
     sqlite3_stmt *s = r->st[ST_RUN_EXISTS];
     sqlite3_bind_int64(s, 1, run_id);
-    int rc = query_int(r, s, "cannot look up the run", &id);
-    if (rc == 0) return fail(r, "%s: cannot record the event: no run %lld", r->path, (long long)run_id);
+    int rc = rec_query_int(r, s, "cannot look up the run", &id);
+    if (rc == 0) return rec_fail(r, "%s: cannot record the event: no run %lld", r->path, (long long)run_id);
     if (rc < 0) return -1;
     r->known_run = run_id;
     return 0;
@@ -726,11 +645,11 @@ static int commit_due(recorder *r, const char *kind, int want_seq)
 
 int rec_event_add(recorder *r, int64_t run_id, const rec_event *ev, int64_t *seq_out)
 {
-    if (!ev || !ev->kind) return fail(r, "%s: an event needs a kind", r->path);
+    if (!ev || !ev->kind) return rec_fail(r, "%s: an event needs a kind", r->path);
     /* RUNBOOK_FAIL_RECORD=N: the Nth event fails as a full disk would (tests of exit 3). */
     if (r->fail_at > 0 && ++r->events_added >= r->fail_at)
-        return fail(r, "%s: database or disk is full (injected by RUNBOOK_FAIL_RECORD)", r->path);
-    if (!time_ok(ev->t)) return fail(r, "%s: an event's time is out of range (%g)", r->path, ev->t);
+        return rec_fail(r, "%s: database or disk is full (injected by RUNBOOK_FAIL_RECORD)", r->path);
+    if (!rec_time_ok(ev->t)) return rec_fail(r, "%s: an event's time is out of range (%g)", r->path, ev->t);
     rb_buf data;
     buf_init(&data);
     int rc = ev->data ? json_text(r, ev->data, &data) : 0;
@@ -750,20 +669,20 @@ static int make_incident(recorder *r, double started_at, char **out)
 {
     time_t secs = (time_t)floor(started_at);
     struct tm tm;
-    if (!gmtime_r(&secs, &tm)) return fail(r, "%s: start time out of range", r->path);
+    if (!gmtime_r(&secs, &tm)) return rec_fail(r, "%s: start time out of range", r->path);
     char lo[48], hi[48], id[80];
     snprintf(lo, sizeof lo, "INC-%04d-%02d%02d-", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
     snprintf(hi, sizeof hi, "INC-%04d-%02d%02d.", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
     sqlite3_stmt *s = r->st[ST_INCIDENT_COUNT];
-    bind_text(s, 1, lo);
-    bind_text(s, 2, hi);
+    rec_bind_text(s, 1, lo);
+    rec_bind_text(s, 2, hi);
     int64_t n = 0, taken = 0;
-    if (query_int(r, s, "cannot count today's incidents", &n) < 0) return -1;
+    if (rec_query_int(r, s, "cannot count today's incidents", &n) < 0) return -1;
     int rc;
     do {
         snprintf(id, sizeof id, "%s%03lld", lo, (long long)++n);
-        bind_text(r->st[ST_INCIDENT_EXISTS], 1, id);
-        rc = query_int(r, r->st[ST_INCIDENT_EXISTS], "cannot look up incidents", &taken);
+        rec_bind_text(r->st[ST_INCIDENT_EXISTS], 1, id);
+        rc = rec_query_int(r, r->st[ST_INCIDENT_EXISTS], "cannot look up incidents", &taken);
     } while (rc == 1);
     if (rc < 0) return -1;
     *out = rb_xstrdup(id);
@@ -774,17 +693,17 @@ static void bind_run(recorder *r, const rec_run_info *in, const char *incident,
                      const char *sha, const char *params)
 {
     sqlite3_stmt *s = r->st[ST_RUN_INSERT];
-    bind_text(s, 1, incident);
-    bind_text(s, 2, in->runbook_path);
-    bind_text(s, 3, in->title);
-    bind_text(s, 4, in->severity);
-    bind_text(s, 5, in->clock);
-    bind_text(s, 6, in->mode);
-    bind_text(s, 7, in->source);
-    bind_text(s, 8, sha);
-    bind_text(s, 9, params);
-    bind_text(s, 10, r->user);
-    bind_text(s, 11, r->host);
+    rec_bind_text(s, 1, incident);
+    rec_bind_text(s, 2, in->runbook_path);
+    rec_bind_text(s, 3, in->title);
+    rec_bind_text(s, 4, in->severity);
+    rec_bind_text(s, 5, in->clock);
+    rec_bind_text(s, 6, in->mode);
+    rec_bind_text(s, 7, in->source);
+    rec_bind_text(s, 8, sha);
+    rec_bind_text(s, 9, params);
+    rec_bind_text(s, 10, r->user);
+    rec_bind_text(s, 11, r->host);
     sqlite3_bind_int64(s, 12, (sqlite3_int64)getpid());
     sqlite3_bind_double(s, 13, in->started_at);
     bind_opt_real(s, 14, in->respond_within_s);
@@ -807,9 +726,9 @@ static int insert_run(recorder *r, const rec_run_info *in, const char *params, i
 static int check_run_info(recorder *r, const rec_run_info *in)
 {
     if (!in || !in->runbook_path || !in->source || !in->clock || !in->mode)
-        return fail(r, "%s: a run needs its runbook path, source, clock and mode", r->path);
-    if (!time_ok(in->started_at))
-        return fail(r, "%s: a run's start time is out of range (%g)", r->path, in->started_at);
+        return rec_fail(r, "%s: a run needs its runbook path, source, clock and mode", r->path);
+    if (!rec_time_ok(in->started_at))
+        return rec_fail(r, "%s: a run's start time is out of range (%g)", r->path, in->started_at);
     return 0;
 }
 
@@ -856,7 +775,7 @@ static int op_update_run(recorder *r, void *arg)
     const struct run_update *u = arg;
     if (exec_stmt(r, u->s, u->what) < 0) return -1;
     if (sqlite3_changes(r->db) == 0)
-        return fail(r, "%s: %s: no run %lld", r->path, u->what, (long long)u->run_id);
+        return rec_fail(r, "%s: %s: no run %lld", r->path, u->what, (long long)u->run_id);
     return 0;
 }
 
@@ -866,7 +785,7 @@ static int update_run(recorder *r, sqlite3_stmt *s, int64_t run_id, const char *
 {
     struct run_update u = { s, run_id, what };
     int rc = commit_with(r, op_update_run, &u);
-    finish(s);
+    rec_finish(s);
     return rc;
 }
 
@@ -875,8 +794,8 @@ int rec_run_update(recorder *r, int64_t run_id, const char *severity, const char
 {
     sqlite3_stmt *s = r->st[ST_RUN_UPDATE];
     sqlite3_bind_int64(s, 1, run_id);
-    bind_text(s, 2, severity);
-    bind_text(s, 3, title);
+    rec_bind_text(s, 2, severity);
+    rec_bind_text(s, 3, title);
     bind_opt_real(s, 4, acknowledged_at);
     bind_opt_real(s, 5, resolved_at);
     return update_run(r, s, run_id, "cannot update the run");
@@ -890,7 +809,7 @@ int rec_run_set_params(recorder *r, int64_t run_id, json_t *params)
     if (rc == 0) {
         sqlite3_stmt *s = r->st[ST_RUN_PARAMS];
         sqlite3_bind_int64(s, 1, run_id);
-        bind_text(s, 2, buf_cstr(&text));
+        rec_bind_text(s, 2, buf_cstr(&text));
         rc = update_run(r, s, run_id, "cannot record the params");
     }
     buf_free(&text);
@@ -908,12 +827,12 @@ static int valid_end_status(const char *status)
 int rec_run_end(recorder *r, int64_t run_id, const char *status, double ended_at)
 {
     if (!valid_end_status(status))
-        return fail(r, "%s: a run cannot end as \"%s\"", r->path, status ? status : "(null)");
-    if (!time_ok(ended_at))
-        return fail(r, "%s: an end time is out of range (%g)", r->path, ended_at);
+        return rec_fail(r, "%s: a run cannot end as \"%s\"", r->path, status ? status : "(null)");
+    if (!rec_time_ok(ended_at))
+        return rec_fail(r, "%s: an end time is out of range (%g)", r->path, ended_at);
     sqlite3_stmt *s = r->st[ST_RUN_END];
     sqlite3_bind_int64(s, 1, run_id);
-    bind_text(s, 2, status);
+    rec_bind_text(s, 2, status);
     sqlite3_bind_double(s, 3, ended_at);
     return update_run(r, s, run_id, "cannot end the run");
 }
@@ -937,7 +856,7 @@ static int pid_alive(pid_t pid)
 
 /* A "running" run recorded by a process on this host that no longer exists.  On another
  * host we cannot tell, so the run is believed. */
-static int owner_gone(const recorder *r, const char *host, int64_t pid)
+int rec_owner_gone(const recorder *r, const char *host, int64_t pid)
 {
     if (!host || strcmp(host, r->host) != 0 || pid <= 0 || pid > INT32_MAX) return 0;
     if ((pid_t)pid == getpid()) return 0;
@@ -955,22 +874,22 @@ static int claim_run(recorder *r, int64_t run_id)
 {
     sqlite3_stmt *s = r->st[ST_RUN_OWNER];
     sqlite3_bind_int64(s, 1, run_id);
-    int rc = step_row(r, s, "cannot read the run");
-    if (rc == 0) return fail(r, "%s: no run %lld", r->path, (long long)run_id);
+    int rc = rec_step_row(r, s, "cannot read the run");
+    if (rc == 0) return rec_fail(r, "%s: no run %lld", r->path, (long long)run_id);
     if (rc < 0) return -1;
     const char *status = (const char *)sqlite3_column_text(s, 0);
     const char *host = (const char *)sqlite3_column_text(s, 1);
     int64_t pid = sqlite3_column_int64(s, 2);
     int busy = status && strcmp(status, "running") == 0 && (pid_t)pid != getpid() &&
                owner_alive_here(r, host, pid);
-    finish(s);
+    rec_finish(s);
     if (busy)
-        return fail(r, "%s: run %lld is still running (pid %lld on %s)", r->path,
+        return rec_fail(r, "%s: run %lld is still running (pid %lld on %s)", r->path,
                     (long long)run_id, (long long)pid, r->host);
     s = r->st[ST_RUN_RESUME];
     sqlite3_bind_int64(s, 1, run_id);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)getpid());
-    bind_text(s, 3, r->host);
+    rec_bind_text(s, 3, r->host);
     struct run_update u = { s, run_id, "cannot resume the run" };
     return op_update_run(r, &u);
 }
@@ -985,419 +904,3 @@ int rec_run_resume(recorder *r, int64_t run_id)
     return commit_with(r, op_claim_run, &run_id);
 }
 
-/* ---- reading back ---- */
-
-static int is_digits(const char *s)
-{
-    if (!*s) return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9') return 0;
-    return 1;
-}
-
-/* A run id, when spec is all digits and such a run exists: 1, 0, or -1 on error. */
-static int find_by_id(recorder *r, const char *spec, int64_t *run_id)
-{
-    errno = 0;
-    long long id = strtoll(spec, NULL, 10);
-    if (errno == ERANGE) return 0;
-    sqlite3_stmt *s = r->st[ST_RUN_EXISTS];
-    sqlite3_bind_int64(s, 1, id);
-    return query_int(r, s, "cannot look up the run", run_id);
-}
-
-int rec_find_run(recorder *r, const char *spec, int64_t *run_id)
-{
-    if (rec_flush(r) < 0) return -1;
-    if (!spec || !*spec) return fail(r, "%s: no run given", r->path);
-    int rc;
-    if (strcmp(spec, "last") == 0) {
-        rc = query_int(r, r->st[ST_LAST], "cannot look up the last run", run_id);
-        return rc == 1 ? 0 : rc < 0 ? -1 : fail(r, "%s: no runs recorded yet", r->path);
-    }
-    rc = is_digits(spec) ? find_by_id(r, spec, run_id) : 0;
-    if (rc == 0) {
-        bind_text(r->st[ST_BY_INCIDENT], 1, spec);
-        rc = query_int(r, r->st[ST_BY_INCIDENT], "cannot look up the incident", run_id);
-    }
-    if (rc == 0) return fail(r, "%s: no run or incident \"%s\"", r->path, spec);
-    return rc < 0 ? -1 : 0;
-}
-
-/* A JSON string from stored bytes; invalid UTF-8 (a hand-edited row, a binary capture)
- * becomes U+FFFD rather than a missing field. */
-static json_t *jstr(const char *s, size_t n)
-{
-    json_t *j = json_stringn(s, n);
-    if (j) return j;
-    rb_buf b;
-    buf_init(&b);
-    buf_add_utf8(&b, s, n);
-    j = json_stringn(buf_cstr(&b), b.len);
-    buf_free(&b);
-    return j;
-}
-
-static json_t *col_text(sqlite3_stmt *s, int c)
-{
-    if (sqlite3_column_type(s, c) == SQLITE_NULL) return json_null();
-    const char *t = (const char *)sqlite3_column_text(s, c);
-    return t ? jstr(t, (size_t)sqlite3_column_bytes(s, c)) : json_null();
-}
-
-static json_t *col_int(sqlite3_stmt *s, int c)
-{
-    if (sqlite3_column_type(s, c) == SQLITE_NULL) return json_null();
-    return json_integer(sqlite3_column_int64(s, c));
-}
-
-static double round_ms(double x) { return round(x * 1000) / 1000; }
-
-static json_t *jreal(double x)
-{
-    return isfinite(x) ? json_real(round_ms(x)) : json_null();
-}
-
-static json_t *col_real(sqlite3_stmt *s, int c)
-{
-    if (sqlite3_column_type(s, c) == SQLITE_NULL) return json_null();
-    return jreal(sqlite3_column_double(s, c));
-}
-
-static json_t *jtime(double t)
-{
-    char buf[40];
-    if (!time_ok(t)) return json_null();
-    clock_iso(t, buf, sizeof buf);
-    return json_string(buf);
-}
-
-static json_t *col_time(sqlite3_stmt *s, int c)
-{
-    if (sqlite3_column_type(s, c) == SQLITE_NULL) return json_null();
-    return jtime(sqlite3_column_double(s, c));
-}
-
-/* Stored JSON text parsed back; text that does not parse is returned as a string. */
-static json_t *col_json(sqlite3_stmt *s, int c, json_t *if_null)
-{
-    if (sqlite3_column_type(s, c) == SQLITE_NULL) return if_null;
-    json_decref(if_null);
-    const char *t = (const char *)sqlite3_column_text(s, c);
-    size_t n = (size_t)sqlite3_column_bytes(s, c);
-    json_error_t e;
-    json_t *j = t ? json_loadb(t, n, JSON_DECODE_ANY, &e) : NULL;
-    return j ? j : t ? jstr(t, n) : json_null();
-}
-
-/* Never NULL in the object: a value jansson could not build becomes null. */
-static void put(json_t *o, const char *key, json_t *v)
-{
-    json_object_set_new(o, key, v ? v : json_null());
-}
-
-/* Where the duration ends: the end, else now while the owner is alive (and "now" means
- * something: real time, or this very process's clock), else the last recorded event. */
-static double duration_end(recorder *r, sqlite3_stmt *s, int alive)
-{
-    if (sqlite3_column_type(s, C_ENDED) != SQLITE_NULL) return sqlite3_column_double(s, C_ENDED);
-    const char *clock = (const char *)sqlite3_column_text(s, C_CLOCK);
-    int own = (pid_t)sqlite3_column_int64(s, C_PID) == getpid();
-    if (alive && (own || (clock && strcmp(clock, "real") == 0))) return clock_now();
-    double last;
-    sqlite3_stmt *q = r->st[ST_LAST_EVENT_T];
-    sqlite3_bind_int64(q, 1, sqlite3_column_int64(s, C_ID));
-    if (query_real(r, q, "cannot read the run's events", &last) == 1) return last;
-    return sqlite3_column_double(s, C_STARTED);
-}
-
-/* The status people should see: "interrupted" for a "running" run whose process is gone. */
-static const char *shown_status(recorder *r, sqlite3_stmt *s, int *alive)
-{
-    const char *status = (const char *)sqlite3_column_text(s, C_STATUS);
-    *alive = 0;
-    if (!status || strcmp(status, "running") != 0) return status;
-    const char *host = (const char *)sqlite3_column_text(s, C_HOST);
-    if (owner_gone(r, host, sqlite3_column_int64(s, C_PID))) return "interrupted";
-    *alive = 1;
-    return status;
-}
-
-static void put_times(recorder *r, json_t *o, sqlite3_stmt *s, int alive)
-{
-    double started = sqlite3_column_double(s, C_STARTED);
-    put(o, "started_at", col_time(s, C_STARTED));
-    put(o, "ended_at", col_time(s, C_ENDED));
-    put(o, "duration_s", jreal(duration_end(r, s, alive) - started));
-    put(o, "acknowledged_at", col_time(s, C_ACK));
-    put(o, "resolved_at", col_time(s, C_RESOLVED));
-    put(o, "respond_within_s", col_real(s, C_RESPOND));
-    put(o, "resolve_within_s", col_real(s, C_RESOLVE));
-}
-
-/* The current row of ST_RUN_GET or ST_RUN_LIST as cli.md's run object plus extras. */
-static json_t *run_row_json(recorder *r, sqlite3_stmt *s, int with_source)
-{
-    json_t *o = json_object();
-    if (!o) return NULL;
-    int alive;
-    const char *status = shown_status(r, s, &alive);
-    put(o, "id", json_integer(sqlite3_column_int64(s, C_ID)));
-    put(o, "incident", col_text(s, C_INCIDENT));
-    put(o, "runbook", col_text(s, C_PATH));
-    put(o, "title", col_text(s, C_TITLE));
-    put(o, "status", status ? jstr(status, strlen(status)) : json_null());
-    put(o, "severity", col_text(s, C_SEVERITY));
-    put_times(r, o, s, alive);
-    put(o, "clock", col_text(s, C_CLOCK));
-    put(o, "mode", col_text(s, C_MODE));
-    put(o, "sha256", col_text(s, C_SHA));
-    put(o, "params", col_json(s, C_PARAMS, json_object()));
-    put(o, "user", col_text(s, C_USER));
-    put(o, "host", col_text(s, C_HOST));
-    put(o, "pid", col_int(s, C_PID));
-    if (with_source) put(o, "source", col_text(s, C_SOURCE));
-    return o;
-}
-
-json_t *rec_run_json(recorder *r, int64_t run_id)
-{
-    if (rec_flush(r) < 0) return NULL;
-    sqlite3_stmt *s = r->st[ST_RUN_GET];
-    sqlite3_bind_int64(s, 1, run_id);
-    int rc = step_row(r, s, "cannot read the run");
-    if (rc == 0) fail(r, "%s: no run %lld", r->path, (long long)run_id);
-    if (rc != 1) return NULL;
-    json_t *o = run_row_json(r, s, 1);
-    finish(s);
-    if (!o) fail(r, "%s: out of memory", r->path);
-    return o;
-}
-
-json_t *rec_runs_json(recorder *r)
-{
-    if (rec_flush(r) < 0) return NULL;
-    json_t *a = json_array();
-    sqlite3_stmt *s = r->st[ST_RUN_LIST];
-    int rc;
-    if (!a) {
-        fail(r, "%s: out of memory", r->path);
-        return NULL;
-    }
-    while ((rc = step_row(r, s, "cannot list the runs")) == 1)
-        json_array_append_new(a, run_row_json(r, s, 0));
-    if (rc == 0) return a;
-    json_decref(a);
-    return NULL;
-}
-
-static json_t *event_row_json(sqlite3_stmt *s, double started)
-{
-    json_t *o = json_object();
-    if (!o) return NULL;
-    double t = sqlite3_column_double(s, 1);
-    put(o, "seq", json_integer(sqlite3_column_int64(s, 0)));
-    put(o, "t", jtime(t));
-    put(o, "elapsed_s", jreal(t - started));
-    put(o, "step", col_text(s, 2));
-    put(o, "kind", col_text(s, 3));
-    put(o, "text", sqlite3_column_type(s, 4) == SQLITE_NULL ? json_string("") : col_text(s, 4));
-    put(o, "data", col_json(s, 5, json_object()));
-    return o;
-}
-
-json_t *rec_events_json(recorder *r, int64_t run_id)
-{
-    if (rec_flush(r) < 0) return NULL;
-    double started;
-    sqlite3_stmt *s = r->st[ST_RUN_STARTED];
-    sqlite3_bind_int64(s, 1, run_id);
-    int rc = query_real(r, s, "cannot read the run", &started);
-    if (rc == 0) fail(r, "%s: no run %lld", r->path, (long long)run_id);
-    json_t *a = rc == 1 ? json_array() : NULL;
-    if (rc == 1 && !a) fail(r, "%s: out of memory", r->path);
-    if (!a) return NULL;
-    s = r->st[ST_EVENTS];
-    sqlite3_bind_int64(s, 1, run_id);
-    while ((rc = step_row(r, s, "cannot read the events")) == 1)
-        json_array_append_new(a, event_row_json(s, started));
-    if (rc == 0) return a;
-    json_decref(a);
-    return NULL;
-}
-
-/* ---- reading back one event at a time ---- */
-
-struct rec_cursor {
-    recorder *r;
-    sqlite3_stmt *s;     /* its own statement: cursors nest with lookups and other reads */
-    double started;      /* the run's start, for elapsed_s */
-    json_t *ev;          /* the current event as an object once built, owned */
-    int row;             /* there is a current row */
-};
-
-/* seq, t, step, kind, text, data, and whether data is JSON the reader can copy through
- * as it is (valid JSON, in valid UTF-8). */
-#define CURSOR_SQL "SELECT seq, t, step, kind, text, data, json_valid(data) FROM events " \
-                   "WHERE run_id = ?1 AND seq > ?2"
-
-rec_cursor *rec_cursor_open(recorder *r, int64_t run_id, int64_t after, const char *const *kinds)
-{
-    if (rec_flush(r) < 0) return NULL;
-    double started;
-    sqlite3_stmt *q = r->st[ST_RUN_STARTED];
-    sqlite3_bind_int64(q, 1, run_id);
-    int rc = query_real(r, q, "cannot read the run", &started);
-    if (rc == 0) fail(r, "%s: no run %lld", r->path, (long long)run_id);
-    if (rc != 1) return NULL;
-    rb_buf sql;
-    buf_init(&sql);
-    buf_adds(&sql, CURSOR_SQL);
-    size_t nk = 0;
-    while (kinds && kinds[nk]) buf_adds(&sql, nk++ ? ", ?" : " AND kind IN (?");
-    buf_adds(&sql, nk ? ") ORDER BY seq" : " ORDER BY seq");
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(r->db, buf_cstr(&sql), -1, &s, NULL) != SQLITE_OK) {
-        db_fail(r, "cannot read the events");
-        buf_free(&sql);
-        return NULL;
-    }
-    buf_free(&sql);
-    sqlite3_bind_int64(s, 1, run_id);
-    sqlite3_bind_int64(s, 2, after);
-    for (size_t i = 0; i < nk; i++) bind_text(s, 3 + (int)i, kinds[i]);
-    rec_cursor *c = rb_xcalloc(1, sizeof *c);
-    c->r = r;
-    c->s = s;
-    c->started = started;
-    return c;
-}
-
-int rec_cursor_step(rec_cursor *c)
-{
-    json_decref(c->ev);
-    c->ev = NULL;
-    c->row = 0;
-    int rc = sqlite3_step(c->s);
-    if (rc == SQLITE_ROW) return c->row = 1;
-    if (rc != SQLITE_DONE) db_fail(c->r, "cannot read the events");
-    return rc == SQLITE_DONE ? 0 : -1;
-}
-
-int rec_cursor_seek(rec_cursor *c, int64_t after)
-{
-    json_decref(c->ev);
-    c->ev = NULL;
-    c->row = 0;
-    sqlite3_reset(c->s);
-    sqlite3_bind_int64(c->s, 2, after);
-    return 0;
-}
-
-static const char *cursor_col(const rec_cursor *c, int col)
-{
-    const char *t = c->row ? (const char *)sqlite3_column_text(c->s, col) : NULL;
-    return t ? t : "";
-}
-
-const char *rec_cursor_kind(const rec_cursor *c) { return cursor_col(c, 3); }
-const char *rec_cursor_text(const rec_cursor *c) { return cursor_col(c, 4); }
-int64_t rec_cursor_seq(const rec_cursor *c) { return c->row ? sqlite3_column_int64(c->s, 0) : 0; }
-
-double rec_cursor_elapsed(const rec_cursor *c)
-{
-    return c->row ? sqlite3_column_double(c->s, 1) - c->started : NAN;
-}
-
-json_t *rec_cursor_event(rec_cursor *c)
-{
-    if (!c->row) return NULL;
-    if (!c->ev) c->ev = event_row_json(c->s, c->started);
-    if (!c->ev) fail(c->r, "%s: out of memory", c->r->path);
-    return c->ev;
-}
-
-int rec_cursor_next(rec_cursor *c, json_t **ev)
-{
-    int rc = rec_cursor_step(c);
-    if (rc == 1 && !rec_cursor_event(c)) rc = -1;
-    *ev = rc == 1 ? c->ev : NULL;
-    return rc;
-}
-
-/* The data column as it may be copied into JSON output: valid JSON in valid UTF-8. */
-static int data_copyable(sqlite3_stmt *s, const char **text, size_t *n)
-{
-    if (sqlite3_column_type(s, 5) == SQLITE_NULL || sqlite3_column_int(s, 6) != 1) return 0;
-    *text = (const char *)sqlite3_column_text(s, 5);
-    *n = (size_t)sqlite3_column_bytes(s, 5);
-    if (!*text) return 0;
-    const unsigned char *u = (const unsigned char *)*text;
-    for (size_t i = 0; i < *n;) {
-        if (u[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t k = utf8_seq(u + i, *n - i);
-        if (k == 0) return 0;
-        i += k;
-    }
-    return 1;
-}
-
-int rec_cursor_next_text(rec_cursor *c, rb_buf *out)
-{
-    int rc = rec_cursor_step(c);
-    if (rc != 1) return rc;
-    sqlite3_stmt *s = c->s;
-    const char *data;
-    size_t n;
-    int copy = data_copyable(s, &data, &n);
-    json_t *o = json_object();
-    double t = sqlite3_column_double(s, 1);
-    put(o, "seq", json_integer(sqlite3_column_int64(s, 0)));
-    put(o, "t", jtime(t));
-    put(o, "elapsed_s", jreal(t - c->started));
-    put(o, "step", col_text(s, 2));
-    put(o, "kind", col_text(s, 3));
-    put(o, "text", sqlite3_column_type(s, 4) == SQLITE_NULL ? json_string("") : col_text(s, 4));
-    if (!copy) put(o, "data", col_json(s, 5, json_object()));
-    size_t before = out->len;
-    int bad = !o || json_dump_callback(o, dump_cb, out, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0;
-    json_decref(o);
-    if (bad) {
-        out->len = before;
-        return fail(c->r, "%s: out of memory", c->r->path);
-    }
-    if (copy) {   /* the stored text itself, without a parse: "…"} becomes "…","data":TEXT} */
-        out->len--;
-        buf_adds(out, ",\"data\":");
-        buf_addn(out, data, n);
-        buf_addc(out, '}');
-    }
-    return 1;
-}
-
-void rec_cursor_close(rec_cursor *c)
-{
-    if (!c) return;
-    json_decref(c->ev);
-    sqlite3_finalize(c->s);
-    rb_free(c);
-}
-
-int rec_event_count(recorder *r, int64_t run_id, int64_t *n)
-{
-    if (rec_flush(r) < 0) return -1;
-    sqlite3_stmt *s = r->st[ST_EVENT_COUNT];
-    sqlite3_bind_int64(s, 1, run_id);
-    return query_int(r, s, "cannot count the events", n) < 0 ? -1 : 0;
-}
-
-int rec_event_last_elapsed(recorder *r, int64_t run_id, double *t)
-{
-    if (rec_flush(r) < 0) return -1;
-    sqlite3_stmt *s = r->st[ST_EVENT_LAST_T];
-    sqlite3_bind_int64(s, 1, run_id);
-    return query_real(r, s, "cannot read the events", t);
-}
