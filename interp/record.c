@@ -370,6 +370,10 @@ static int configure(recorder *r)
         exec_sql(r, "PRAGMA synchronous = NORMAL", "cannot set synchronous mode") < 0)
         return -1;
     sqlite3_wal_hook(r->db, on_wal_commit, NULL);
+    /* Keep the -wal file when the last connection closes (after its checkpoint), so the next
+     * run neither recreates it nor syncs the directory for it. */
+    int persist = 1;
+    sqlite3_file_control(r->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
     return 0;
 }
 
