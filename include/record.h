@@ -132,6 +132,10 @@ const char *rec_cursor_text(const rec_cursor *c);   /* "" when none */
 int64_t rec_cursor_seq(const rec_cursor *c);
 double rec_cursor_elapsed(const rec_cursor *c);     /* t - the run's start */
 json_t *rec_cursor_event(rec_cursor *c);
+/* Only events of these kinds (NULL-terminated, borrowed for the cursor's life) get their
+ * data in rec_cursor_event/rec_cursor_next; the others get {} (a reader that shows only
+ * their text saves the parse).  NULL: all, the default. */
+void rec_cursor_data_kinds(rec_cursor *c, const char *const *kinds);
 /* Start again from the events after seq `after` (a lookup reused for many starts). */
 int rec_cursor_seek(rec_cursor *c, int64_t after);
 void rec_cursor_close(rec_cursor *c);

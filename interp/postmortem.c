@@ -118,6 +118,12 @@ static void walk_kinds(const char *const *kinds, const char **all, size_t max)
     all[n] = NULL;
 }
 
+/* The kinds whose data a section reads; any other event is shown by its text alone. */
+static const char *const data_kinds[] = {
+    "run.start", "run.end", "params", "prompt", "answer", "sh.start", "sh.end", "http.request",
+    "http.response", "state", "step.end", "action_item", "decision", NULL,
+};
+
 /* kinds: NULL-terminated, or NULL for every event.  want: which of them to hand out. */
 static int walk_open(walk *w, pm *p, const char *const *kinds, int (*want)(const char *, const char *), int ends)
 {
@@ -129,6 +135,7 @@ static int walk_open(walk *w, pm *p, const char *const *kinds, int (*want)(const
     if (kinds) walk_kinds(kinds, all, sizeof all / sizeof *all);
     w->c = rec_cursor_open(p->rec, p->id, 0, kinds ? all : NULL);
     if (!w->c) p->failed = 1;
+    else rec_cursor_data_kinds(w->c, data_kinds);
     return w->c ? 0 : -1;
 }
 

@@ -104,6 +104,37 @@ static json_t *jtime(double t)
     return json_string(buf);
 }
 
+/* The ISO text of the last whole second formatted: events come many to a second, and only
+ * their milliseconds differ (clock_iso's rounding, done once per second). */
+typedef struct iso_cache {
+    double sec;
+    char text[40];
+} iso_cache;
+
+static json_t *jtime_cached(double t, iso_cache *cache)
+{
+    if (!rec_time_ok(t)) return json_null();
+    double whole = floor(t);
+    long long ms = llround((t - whole) * 1000);
+    if (ms >= 1000) {
+        whole += 1;
+        ms -= 1000;
+    }
+    if (cache->sec != whole) {
+        clock_iso(whole, cache->text, sizeof cache->text);
+        cache->sec = whole;
+    }
+    char buf[40];
+    memcpy(buf, cache->text, sizeof buf);
+    size_t n = strlen(buf);   /* …SS.000Z */
+    if (n >= 5) {
+        buf[n - 4] = (char)('0' + ms / 100);
+        buf[n - 3] = (char)('0' + ms / 10 % 10);
+        buf[n - 2] = (char)('0' + ms % 10);
+    }
+    return json_string_nocheck(buf);
+}
+
 static json_t *col_time(sqlite3_stmt *s, int c)
 {
     if (sqlite3_column_type(s, c) == SQLITE_NULL) return json_null();
@@ -223,24 +254,32 @@ json_t *rec_runs_json(recorder *r)
     return NULL;
 }
 
-static json_t *event_row_json(sqlite3_stmt *s, double started)
+static int kind_listed(const char *const *kinds, const char *kind)
+{
+    for (size_t i = 0; kinds[i]; i++)
+        if (strcmp(kinds[i], kind) == 0) return 1;
+    return 0;
+}
+
+static json_t *event_row_json(sqlite3_stmt *s, double started, iso_cache *cache, int with_data)
 {
     json_t *o = json_object();
     if (!o) return NULL;
     double t = sqlite3_column_double(s, 1);
     put(o, "seq", json_integer(sqlite3_column_int64(s, 0)));
-    put(o, "t", jtime(t));
+    put(o, "t", jtime_cached(t, cache));
     put(o, "elapsed_s", jreal(t - started));
     put(o, "step", col_text(s, 2));
     put(o, "kind", col_text(s, 3));
     put(o, "text", sqlite3_column_type(s, 4) == SQLITE_NULL ? json_string("") : col_text(s, 4));
-    put(o, "data", col_json(s, 5, json_object()));
+    put(o, "data", with_data ? col_json(s, 5, json_object()) : json_object());
     return o;
 }
 
 json_t *rec_events_json(recorder *r, int64_t run_id)
 {
     if (rec_flush(r) < 0) return NULL;
+    iso_cache cache = { -1, "" };
     double started;
     sqlite3_stmt *s = r->st[ST_RUN_STARTED];
     sqlite3_bind_int64(s, 1, run_id);
@@ -252,7 +291,7 @@ json_t *rec_events_json(recorder *r, int64_t run_id)
     s = r->st[ST_EVENTS];
     sqlite3_bind_int64(s, 1, run_id);
     while ((rc = rec_step_row(r, s, "cannot read the events")) == 1)
-        json_array_append_new(a, event_row_json(s, started));
+        json_array_append_new(a, event_row_json(s, started, &cache, 1));
     if (rc == 0) return a;
     json_decref(a);
     return NULL;
@@ -265,6 +304,8 @@ struct rec_cursor {
     sqlite3_stmt *s;     /* its own statement: cursors nest with lookups and other reads */
     double started;      /* the run's start, for elapsed_s */
     json_t *ev;          /* the current event as an object once built, owned */
+    iso_cache iso;
+    const char *const *data_kinds;   /* only these kinds get their data parsed; NULL: all */
     int row;             /* there is a current row */
 };
 
@@ -299,6 +340,7 @@ rec_cursor *rec_cursor_open(recorder *r, int64_t run_id, int64_t after, const ch
     sqlite3_bind_int64(s, 2, after);
     for (size_t i = 0; i < nk; i++) rec_bind_text(s, 3 + (int)i, kinds[i]);
     rec_cursor *c = rb_xcalloc(1, sizeof *c);
+    c->iso.sec = -1;
     c->r = r;
     c->s = s;
     c->started = started;
@@ -344,7 +386,9 @@ double rec_cursor_elapsed(const rec_cursor *c)
 json_t *rec_cursor_event(rec_cursor *c)
 {
     if (!c->row) return NULL;
-    if (!c->ev) c->ev = event_row_json(c->s, c->started);
+    if (!c->ev)
+        c->ev = event_row_json(c->s, c->started, &c->iso,
+                               !c->data_kinds || kind_listed(c->data_kinds, rec_cursor_kind(c)));
     if (!c->ev) rec_fail(c->r, "%s: out of memory", c->r->path);
     return c->ev;
 }
@@ -388,7 +432,7 @@ int rec_cursor_next_text(rec_cursor *c, rb_buf *out)
     json_t *o = json_object();
     double t = sqlite3_column_double(s, 1);
     put(o, "seq", json_integer(sqlite3_column_int64(s, 0)));
-    put(o, "t", jtime(t));
+    put(o, "t", jtime_cached(t, &c->iso));
     put(o, "elapsed_s", jreal(t - c->started));
     put(o, "step", col_text(s, 2));
     put(o, "kind", col_text(s, 3));
@@ -432,4 +476,9 @@ int rec_event_last_elapsed(recorder *r, int64_t run_id, double *t)
     sqlite3_stmt *s = r->st[ST_EVENT_LAST_T];
     sqlite3_bind_int64(s, 1, run_id);
     return rec_query_real(r, s, "cannot read the events", t);
+}
+
+void rec_cursor_data_kinds(rec_cursor *c, const char *const *kinds)
+{
+    c->data_kinds = kinds;
 }

@@ -349,21 +349,28 @@ static void ev_labelled(json_t *ev)
     putchar('\n');
 }
 
+/* The kinds whose line shows more than the event's text: the only ones whose data is read. */
+static const char *const data_kinds[] = {
+    "run.start", "run.end", "params", "action_item", "step.end", "prompt", "answer",
+    "sh.start", "sh.end", "http.request", "http.response", NULL,
+};
+
 static void print_event(const replay *r, json_t *ev)
 {
-    int phase = is_kind(ev, "phase.start"), step = is_kind(ev, "step.start");
+    const char *k = kind_of(ev);
+    int phase = !strcmp(k, "phase.start"), step = !strcmp(k, "step.start");
     if (phase || step) putchar('\n');
     put_prefix(ev);
     if (phase) ev_heading(r, ev, "=== phase");
     else if (step) ev_heading(r, ev, "--- step");
-    else if (is_kind(ev, "step.end")) ev_step_end(r, ev);
-    else if (is_kind(ev, "prompt")) ev_prompt(ev);
-    else if (is_kind(ev, "answer")) ev_answer(r, ev);
-    else if (is_kind(ev, "sh.start")) ev_sh_start(r, ev);
-    else if (is_kind(ev, "sh.end")) ev_sh_end(r, ev);
-    else if (is_kind(ev, "http.request")) ev_http(ev, 0);
-    else if (is_kind(ev, "http.response")) ev_http(ev, 1);
-    else if (is_kind(ev, "state")) {
+    else if (!strcmp(k, "step.end")) ev_step_end(r, ev);
+    else if (!strcmp(k, "prompt")) ev_prompt(ev);
+    else if (!strcmp(k, "answer")) ev_answer(r, ev);
+    else if (!strcmp(k, "sh.start")) ev_sh_start(r, ev);
+    else if (!strcmp(k, "sh.end")) ev_sh_end(r, ev);
+    else if (!strcmp(k, "http.request")) ev_http(ev, 0);
+    else if (!strcmp(k, "http.response")) ev_http(ev, 1);
+    else if (!strcmp(k, "state")) {
         fputs("* ", stdout);
         put_text(sget(ev, "text"));
         putchar('\n');
@@ -405,10 +412,11 @@ static void print_header(const replay *r)
 static void remember(replay *r, json_t *ev)
 {
     double t;
-    if (is_kind(ev, "rollback.start")) r->in_rollback = 1;
-    else if (is_kind(ev, "rollback.end") || is_kind(ev, "step.start") || is_kind(ev, "step.end")) r->in_rollback = 0;
-    if (is_kind(ev, "sh.start")) r->sh_start_at = nget(ev, "elapsed_s", &t) == 0 ? t : NAN;
-    else if (is_kind(ev, "sh.end")) r->sh_start_at = NAN;
+    const char *k = kind_of(ev);
+    if (!strcmp(k, "rollback.start")) r->in_rollback = 1;
+    else if (!strcmp(k, "rollback.end") || !strcmp(k, "step.start") || !strcmp(k, "step.end")) r->in_rollback = 0;
+    if (!strcmp(k, "sh.start")) r->sh_start_at = nget(ev, "elapsed_s", &t) == 0 ? t : NAN;
+    else if (!strcmp(k, "sh.end")) r->sh_start_at = NAN;
 }
 
 static int play(replay *r)
@@ -419,6 +427,7 @@ static int play(replay *r)
     json_t *ev;
     print_header(r);
     rec_cursor *c = rec_cursor_open(r->rec, r->id, 0, NULL);
+    if (c) rec_cursor_data_kinds(c, data_kinds);
     while (c && (rc = rec_cursor_next(c, &ev)) == 1) {
         double t = NAN;
         nget(ev, "elapsed_s", &t);
@@ -430,7 +439,7 @@ static int play(replay *r)
         if (isfinite(t)) prev = t;
         print_event(r, ev);
         remember(r, ev);
-        ended = is_kind(ev, "run.end");
+        ended = !strcmp(kind_of(ev), "run.end");
         i++;
     }
     rec_cursor_close(c);
