@@ -99,7 +99,8 @@ clean:
 
 -include $(wildcard $(BUILD)/*.d)
 
-# Benchmarks against the physical limits (not part of check): bench/run.sh.
+# Benchmarks against the physical limits (not part of check): bench/run.sh;
+# bench/compare.sh A.json B.json shows two results side by side.
 bench: runbook $(BUILD)/bench/timeit $(BUILD)/bench/sqlbase
 	RUNBOOK=$(CURDIR)/runbook BENCH_DIR=$(CURDIR)/$(BUILD)/bench sh bench/run.sh
 $(BUILD)/bench/%: bench/%.c | $(DEPS_OK)
