@@ -11,11 +11,11 @@
  *     repl.input; a wait on people or time: prompt, wait, wait.end; the end: run.end) is
  *     committed, with every event before it, before rec_event_add returns.
  *   - Any other event is pure (step.start, note, state, …: the runbook alone decides it, so
- *     a resume regenerates it identically) and may wait in memory for the next commit: at
- *     the next durable event, any run-row change, rec_flush, rec_close or a read, after
- *     REC_BATCH_MAX events or REC_MAX_AGE seconds, and at once when it comes after a quiet
- *     spell of REC_IDLE (so nothing lingers unwritten while the run waits).  A REPL run
- *     commits every event.
+ *     a resume regenerates it identically).  After a quiet spell of REC_IDLE it is committed
+ *     at once; in a burst it waits in memory for the next commit: the next durable event,
+ *     any run-row change, rec_flush, rec_close or a read, the REC_BATCH_MAXth waiting
+ *     event, or the first event REC_MAX_AGE seconds after it.  A REPL run commits every
+ *     event.
  *
  * So a process killed at any moment, SIGKILL included, leaves a database that passes
  * integrity_check and holds a prefix of the run that reaches at least its last durable
