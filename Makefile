@@ -22,14 +22,14 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CPPFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Iinclude -Igrammar -I$(BUILD) $(PKG_CFLAGS) \
                -DRUNBOOK_STDLIB_DIR='"$(STDLIBDIR)"' -DRUNBOOK_SRC_DIR='"$(CURDIR)"' -MMD -MP
-LDLIBS_ALL   = $(PKG_LIBS) -lm
+LDLIBS_ALL   = $(filter-out -lcurl,$(PKG_LIBS)) -lm -ldl   # libcurl: dlopen (http.c)
 
 SRCS   = $(wildcard interp/*.c)
 OBJS   = $(SRCS:interp/%.c=$(BUILD)/%.o) $(BUILD)/lexer.o $(BUILD)/parser.o
 STDLIB = $(sort $(wildcard stdlib/*.rb))
 DEPS_OK = $(BUILD)/.deps-ok
 
-.PHONY: all check asan demo install clean deps fuzz
+.PHONY: all check asan demo install clean deps fuzz bench
 .DELETE_ON_ERROR:
 
 all: runbook
@@ -111,3 +111,11 @@ fuzz: | $(DEPS_OK)
 	    mkdir -p $(BUILD)/fuzz-corpus && \
 	    $(BUILD)/fuzz_shctx -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(BUILD)/fuzz-corpus fuzz/corpus/shctx; \
 	else echo "make fuzz: clang's libFuzzer runtime is missing; nothing fuzzed"; fi
+
+# Benchmarks against the physical limits (not part of check): bench/run.sh;
+# bench/compare.sh A.json B.json shows two results side by side.
+bench: runbook $(BUILD)/bench/timeit $(BUILD)/bench/sqlbase
+	RUNBOOK=$(CURDIR)/runbook BENCH_DIR=$(CURDIR)/$(BUILD)/bench sh bench/run.sh
+$(BUILD)/bench/%: bench/%.c | $(DEPS_OK)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) -O2 $(PKG_CFLAGS) -o $@ $< -lsqlite3

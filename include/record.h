@@ -1,8 +1,9 @@
 /*
  * record.h — the recorder: the only module that talks to SQLite.
  *
- * Every action of a run is an event appended to the `events` table before the interpreter
- * moves on; a run is a row of `runs`.  The schema is documented in docs/recording.md and
+ * Every action of a run is an event appended to the `events` table; what the interpreter
+ * is about to do outside, and what came back from outside, is committed before it moves on
+ * (pure events ride along with the next commit); a run is a row of `runs`.  The schema is documented in docs/recording.md and
  * versioned with PRAGMA user_version (migrated forward on open).  The database is opened in
  * WAL mode with a busy timeout, so two runbook processes can record into one file at once;
  * the file is created with mode 0600.  All statements are prepared once per connection.
@@ -18,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
+#include "util.h"
 
 typedef struct recorder recorder;
 
@@ -70,9 +72,13 @@ int rec_run_start(recorder *r, const rec_run_info *info, int64_t *run_id, char *
  * on this host (two processes must not append to one run). */
 int rec_run_resume(recorder *r, int64_t run_id);
 
-/* One event.  seq is assigned by the recorder (1, 2, … per run) and returned in *seq_out
- * (may be NULL).  step may be NULL; data may be NULL (borrowed; serialised compactly).
- * Each event is committed on its own before this returns. */
+/* One event.  seq is assigned by the recorder (1, 2, … per run, inside the committing
+ * transaction) and returned in *seq_out (may be NULL; when given, the event is committed
+ * at once).  step may be NULL; data may be NULL (borrowed; serialised compactly).
+ * An event of a durable kind (the start of an outside action, an answer from outside, a
+ * wait, run.end: docs/recording.md) is committed, with every event before it, before this
+ * returns; a pure one (step.start, note, state, …) may wait in memory for the next commit,
+ * so a write failure may surface at a later call, always before a durable event returns. */
 typedef struct rec_event {
     double t;                    /* epoch seconds on the run's clock */
     const char *step;            /* step id or NULL */
@@ -81,6 +87,10 @@ typedef struct rec_event {
     json_t *data;
 } rec_event;
 int rec_event_add(recorder *r, int64_t run_id, const rec_event *ev, int64_t *seq_out);
+
+/* Commit the events waiting in memory now (also done by every run-row change, every read,
+ * and rec_close).  0 when there were none. */
+int rec_flush(recorder *r);
 
 /* Update run fields as the run goes (each NULL/negative argument leaves the field alone). */
 int rec_run_update(recorder *r, int64_t run_id, const char *severity, const char *title,
@@ -111,6 +121,41 @@ json_t *rec_runs_json(recorder *r);
 /* The events of a run in seq order, each {"seq","t","elapsed_s","step","kind","text","data"}
  * with t as ISO-8601 (cli.md's event shape).  NULL on error. */
 json_t *rec_events_json(recorder *r, int64_t run_id);
+
+/* Reading a run's events one at a time, in seq order, in constant memory (report, replay).
+ * Only events with seq > after, and (when kinds is a NULL-terminated list) of those kinds.
+ * NULL on error (rec_error).  A cursor has its own statement: other reads, and other
+ * cursors, may run while it is open. */
+typedef struct rec_cursor rec_cursor;
+rec_cursor *rec_cursor_open(recorder *r, int64_t run_id, int64_t after, const char *const *kinds);
+/* The next event as rec_events_json's object, in *ev (borrowed until the next call or the
+ * close): 1, or 0 at the end, or -1 on error (rec_error). */
+int rec_cursor_next(rec_cursor *c, json_t **ev);
+/* The next event appended to out as the same object's compact JSON text, the stored data
+ * copied through without a parse when it is valid JSON (else as rec_events_json has it):
+ * 1, 0 at the end, -1 on error. */
+int rec_cursor_next_text(rec_cursor *c, rb_buf *out);
+/* Move to the next event without building it (1, 0 at the end, -1 on error), then read
+ * the cheap columns, or build the object only when it is wanted (borrowed; NULL when there
+ * is no current event or out of memory). */
+int rec_cursor_step(rec_cursor *c);
+const char *rec_cursor_kind(const rec_cursor *c);   /* "" when none */
+const char *rec_cursor_text(const rec_cursor *c);   /* "" when none */
+int64_t rec_cursor_seq(const rec_cursor *c);
+double rec_cursor_elapsed(const rec_cursor *c);     /* t - the run's start */
+json_t *rec_cursor_event(rec_cursor *c);
+/* Only events of these kinds (NULL-terminated, borrowed for the cursor's life) get their
+ * data in rec_cursor_event/rec_cursor_next; the others get {} (a reader that shows only
+ * their text saves the parse).  NULL: all, the default. */
+void rec_cursor_data_kinds(rec_cursor *c, const char *const *kinds);
+/* Start again from the events after seq `after` (a lookup reused for many starts). */
+int rec_cursor_seek(rec_cursor *c, int64_t after);
+void rec_cursor_close(rec_cursor *c);
+/* How many events the run has. */
+int rec_event_count(recorder *r, int64_t run_id, int64_t *n);
+/* The time of the run's last event (by seq) since the run's start: 1 with *t set, 0 when it
+ * has none, -1. */
+int rec_event_last_elapsed(recorder *r, int64_t run_id, double *t);
 
 /* SHA-256 (FIPS 180-4) of len bytes at data as 64 lowercase hex digits plus a NUL: the
  * digest stored with each run's source, exposed so replay can tell whether a file changed. */

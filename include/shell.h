@@ -55,12 +55,15 @@ typedef struct sh_proc sh_proc;
 
 /* Start cmd.  Returns NULL when fork/pipe fail (res->spawn_failed set, reason in res->err). */
 sh_proc *sh_start(const char *cmd, const sh_opts *opts, sh_result *res);
-/* The pipe fds still open (0, 1 or 2 of them) for poll(); returns how many were written. */
+/* The fds to poll() for POLLIN (0, 1 or 2 of them); returns how many were written.  Where
+ * the kernel has pidfds this is one epoll fd that is ready on output, on EOF and on the
+ * child's exit, so a caller never needs a tick to notice the end. */
 int sh_fds(const sh_proc *p, int fds[2]);
 /* Read what is available, enforce the timeout, reap the child.  Returns 1 when the
  * process has ended and both pipes are drained, else 0.  Never blocks for long. */
 int sh_handle(sh_proc *p);
-/* The deadline (monotonic seconds) by which sh_handle must be called again, or -1. */
+/* The deadline (monotonic seconds) by which sh_handle must be called again, or -1 when only
+ * the fds of sh_fds can move the command on (wait on them without a timeout). */
 double sh_next_deadline(const sh_proc *p);
 /* Ask the process group to stop (Ctrl-C): SIGTERM now, SIGKILL after the grace period. */
 void sh_interrupt(sh_proc *p);

@@ -22,8 +22,13 @@
  * and NULs become U+FFFD) so they can go into JSON, and reset on each status line so that
  * after redirects only the final response's headers remain.
  *
- * libcurl's global state is initialised once, on first use, behind the one mutable global
- * of this file (curl_ready); http_global_cleanup releases it at exit.
+ * libcurl is not linked: it is loaded with dlopen("libcurl.so.4") at the first request or
+ * e-mail (curl_load), so a run that makes none never loads its TLS and auth stack (a third
+ * of the shared libraries a process would map at startup).  Every curl_* name below is a
+ * macro for a pointer in one table filled by dlsym, so the code reads as plain libcurl; a
+ * missing library is a clear error for that request, not a failure to start.  Its global
+ * state is initialised once, on first use, behind curl_ready; http_global_cleanup releases
+ * it at exit.
  *
  * This file must never read the clock other than through clock.h, install signal handlers
  * (CURLOPT_NOSIGNAL is always set), print anything, or block anywhere but in http_poll,
@@ -33,9 +38,12 @@
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <dlfcn.h>
+#define CURL_DISABLE_TYPECHECK   /* its macros would hide the table's pointers below */
 #include <curl/curl.h>
 #include "clock.h"
 #include "http.h"
@@ -79,11 +87,94 @@ static const CURLcode permanent_errors[] = {
     CURLE_ABORTED_BY_CALLBACK, CURLE_WRITE_ERROR, CURLE_READ_ERROR, CURLE_BAD_CONTENT_ENCODING,
 };
 
+/* ---- libcurl, loaded on first use ---- */
+
+#define CURL_FUNCS(X)                                                                       \
+    X(CURLcode, curl_global_init, (long))                                                   \
+    X(void, curl_global_cleanup, (void))                                                    \
+    X(CURL *, curl_easy_init, (void))                                                       \
+    X(CURLcode, curl_easy_setopt, (CURL *, CURLoption, ...))                                \
+    X(CURLcode, curl_easy_getinfo, (CURL *, CURLINFO, ...))                                 \
+    X(CURLcode, curl_easy_perform, (CURL *))                                                \
+    X(void, curl_easy_cleanup, (CURL *))                                                    \
+    X(const char *, curl_easy_strerror, (CURLcode))                                         \
+    X(CURLM *, curl_multi_init, (void))                                                     \
+    X(CURLMcode, curl_multi_add_handle, (CURLM *, CURL *))                                  \
+    X(CURLMcode, curl_multi_remove_handle, (CURLM *, CURL *))                               \
+    X(CURLMcode, curl_multi_poll, (CURLM *, struct curl_waitfd *, unsigned, int, int *))    \
+    X(CURLMcode, curl_multi_perform, (CURLM *, int *))                                      \
+    X(CURLMsg *, curl_multi_info_read, (CURLM *, int *))                                    \
+    X(const char *, curl_multi_strerror, (CURLMcode))                                       \
+    X(CURLMcode, curl_multi_cleanup, (CURLM *))                                             \
+    X(struct curl_slist *, curl_slist_append, (struct curl_slist *, const char *))          \
+    X(void, curl_slist_free_all, (struct curl_slist *))                                     \
+    X(CURLU *, curl_url, (void))                                                            \
+    X(CURLUcode, curl_url_set, (CURLU *, CURLUPart, const char *, unsigned int))            \
+    X(CURLUcode, curl_url_get, (const CURLU *, CURLUPart, char **, unsigned int))           \
+    X(void, curl_url_cleanup, (CURLU *))                                                    \
+    X(void, curl_free, (void *))
+
+#define CURL_FIELD(ret, name, args) ret(*name) args;
+static struct { CURL_FUNCS(CURL_FIELD) } curl_api;
+#undef CURL_FIELD
+static int curl_loaded;           /* 1: every pointer of curl_api is set */
+static char curl_load_error[160]; /* why it could not be loaded */
 static int curl_ready;            /* curl_global_init has succeeded (see the top comment) */
 
-static int global_init(void)
+/* Load libcurl once; a failed attempt is remembered with its reason and not repeated. */
+static int curl_load(void)
 {
+    if (curl_loaded || curl_load_error[0]) return curl_loaded ? 0 : -1;
+    const char *name = getenv("RUNBOOK_LIBCURL");   /* a test switch: another file to load */
+    void *lib = dlopen(name && *name ? name : "libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    void *fn = NULL;
+#define CURL_SYM(ret, name, args) \
+    if (lib && (fn = dlsym(lib, #name)) != NULL) memcpy(&curl_api.name, &fn, sizeof fn); \
+    else if (lib) snprintf(curl_load_error, sizeof curl_load_error, "libcurl.so.4 has no %s (too old)", #name);
+    CURL_FUNCS(CURL_SYM)
+#undef CURL_SYM
+    if (!lib) snprintf(curl_load_error, sizeof curl_load_error, "%s", dlerror());
+    if (curl_load_error[0]) return -1;
+    curl_loaded = 1;
+    return 0;
+}
+
+/* From here on, curl_* calls go through the table. */
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#define curl_global_init curl_api.curl_global_init
+#define curl_global_cleanup curl_api.curl_global_cleanup
+#define curl_easy_init curl_api.curl_easy_init
+#define curl_easy_setopt curl_api.curl_easy_setopt
+#define curl_easy_getinfo curl_api.curl_easy_getinfo
+#define curl_easy_perform curl_api.curl_easy_perform
+#define curl_easy_cleanup curl_api.curl_easy_cleanup
+#define curl_easy_strerror curl_api.curl_easy_strerror
+#define curl_multi_init curl_api.curl_multi_init
+#define curl_multi_add_handle curl_api.curl_multi_add_handle
+#define curl_multi_remove_handle curl_api.curl_multi_remove_handle
+#define curl_multi_poll curl_api.curl_multi_poll
+#define curl_multi_perform curl_api.curl_multi_perform
+#define curl_multi_info_read curl_api.curl_multi_info_read
+#define curl_multi_strerror curl_api.curl_multi_strerror
+#define curl_multi_cleanup curl_api.curl_multi_cleanup
+#define curl_slist_append curl_api.curl_slist_append
+#define curl_slist_free_all(l) ((l) ? curl_api.curl_slist_free_all(l) : (void)0)
+#define curl_url curl_api.curl_url
+#define curl_url_set curl_api.curl_url_set
+#define curl_url_get curl_api.curl_url_get
+#define curl_url_cleanup curl_api.curl_url_cleanup
+#define curl_free(p) ((p) ? curl_api.curl_free(p) : (void)0)
+
+/* Load and initialise libcurl; -1 with the reason for people in msg. */
+static int global_init_msg(char *msg, size_t n)
+{
+    if (curl_load() < 0) {
+        snprintf(msg, n, "HTTP and e-mail need libcurl, which could not be loaded: %s", curl_load_error);
+        return -1;
+    }
     if (!curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK) curl_ready = 1;
+    if (!curl_ready) snprintf(msg, n, "libcurl could not be initialised");
     return curl_ready ? 0 : -1;
 }
 
@@ -434,7 +525,13 @@ http_call *http_start(const http_req *req, http_res *res)
         finish_with(c, problem);
         return c;
     }
-    if (global_init() < 0 || !(c->multi = curl_multi_init()) || !(c->easy = curl_easy_init())) {
+    char why[256];
+    if (global_init_msg(why, sizeof why) < 0) {
+        set_error(res, why);
+        call_free(c);
+        return NULL;
+    }
+    if (!(c->multi = curl_multi_init()) || !(c->easy = curl_easy_init())) {
         set_error(res, "libcurl could not be initialised");
         call_free(c);
         return NULL;
@@ -742,10 +839,7 @@ int http_send_mail(const char *url, const char *from, const char *const *to, con
         snprintf(err, 256, "%s", problem);
         return -1;
     }
-    if (global_init() < 0) {
-        snprintf(err, 256, "libcurl could not be initialised");
-        return -1;
-    }
+    if (global_init_msg(err, 256) < 0) return -1;
     mail_job j;
     memset(&j, 0, sizeof j);
     buf_init(&j.message);

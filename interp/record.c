@@ -1,15 +1,32 @@
 /*
- * record.c — the recorder: runs and events in SQLite, read back as JSON.
+ * record.c — the recorder: runs and events in SQLite (reading back: record_read.c).
  *
- * Owns every sqlite3_* call in runbook, the schema and its forward migrations (a list of
- * steps keyed by PRAGMA user_version), the incident id counter, the SHA-256 of recorded
- * sources, and stale-run detection (a "running" run whose process is gone).  Durability
- * is the point of this file: each event is its own BEGIN IMMEDIATE … COMMIT, in WAL mode,
- * so a process killed at any moment leaves a database that passes integrity_check and
- * holds every event whose rec_event_add() returned; the busy timeout lets two processes
- * record into one file at once.  The layout is documented for users in docs/recording.md;
- * change the two together.  Which file may be opened, and whether it is still the one at
- * its path before each commit, is dbfile.c's (called from the open path and tx_commit).
+ * With record_read.c, owns every sqlite3_* call in runbook: here the schema and its forward
+ * migrations (a list of steps keyed by PRAGMA user_version), the incident id counter, and
+ * stale-run detection (a "running" run whose process is gone).  Durability is the point of this file, and it is
+ * decided here, from the event's kind (docs/recording.md, "When an event is committed"):
+ *
+ *   - An event of a durable kind (the start of an outside action: sh.start, http.request,
+ *     mail.send; an answer from outside: sh.end, http.response, mail.sent, answer,
+ *     repl.input; a wait on people or time: prompt, wait, wait.end; the end: run.end) is
+ *     committed, with every event before it, before rec_event_add returns.
+ *   - Any other event is pure (step.start, note, state, …: the runbook alone decides it, so
+ *     a resume regenerates it identically).  After a quiet spell of REC_IDLE it is committed
+ *     at once; in a burst it waits in memory for the next commit: the next durable event,
+ *     any run-row change, rec_flush, rec_close or a read, the REC_BATCH_MAXth waiting
+ *     event, or the first event REC_MAX_AGE seconds after it.  A REPL run commits every
+ *     event.
+ *
+ * So a process killed at any moment, SIGKILL included, leaves a database that passes
+ * integrity_check and holds a prefix of the run that reaches at least its last durable
+ * event; what may be missing is a tail of pure events.  Transactions are short (BEGIN
+ * IMMEDIATE, the buffered rows, COMMIT): no write lock is held while the interpreter waits,
+ * so other processes (a second responder, report, runs) never wait on this one for long.
+ * The WAL is checkpointed (passively) when it passes REC_WAL_PAGES and when the recorder is
+ * closed, not every 1,000 pages on the hot path.  The layout is documented for users in
+ * docs/recording.md; change the two together.  Which file may be opened, and whether it is
+ * still the one at its path before each commit, is dbfile.c's (called from the open path
+ * and tx_commit).
  *
  * It must never print, never exit (except rb_x* on out of memory), never let a malformed
  * row — garbage JSON, invalid UTF-8, a foreign file — crash a reader, and never leave a
@@ -33,9 +50,20 @@
 #include "clock.h"
 #include "dbfile.h"
 #include "record.h"
+#include "record_int.h"
 #include "util.h"
 
 enum { BUSY_MS = 10000 };
+enum { REC_BATCH_MAX = 1024 };      /* pure events held in memory at most */
+enum { REC_WAL_PAGES = 8192 };      /* checkpoint when the WAL passes this many pages */
+#define REC_MAX_AGE 0.1             /* seconds a pure event may wait for its commit */
+#define REC_IDLE 0.02               /* a pure event after this long a pause commits at once */
+
+/* Kinds committed before rec_event_add returns (see the top comment). */
+static const char *const durable_kinds[] = {
+    "sh.start", "sh.end", "http.request", "http.response", "mail.send", "mail.sent",
+    "prompt", "answer", "repl.input", "wait", "wait.end", "run.end",
+};
 
 /* ---- the schema, one migration step per user_version ---- */
 
@@ -84,78 +112,13 @@ static const struct migration {
 };
 enum { SCHEMA_LATEST = 1 };
 
-/* ---- prepared statements: all of them, once per connection ---- */
-
-#define RUN_COLS                                                                       \
-    "id, incident, runbook_path, title, status, severity, started_at, ended_at, clock, " \
-    "mode, acknowledged_at, resolved_at, respond_within_s, resolve_within_s, sha256, "   \
-    "params, user, host, pid"
-enum {
-    C_ID, C_INCIDENT, C_PATH, C_TITLE, C_STATUS, C_SEVERITY, C_STARTED, C_ENDED, C_CLOCK,
-    C_MODE, C_ACK, C_RESOLVED, C_RESPOND, C_RESOLVE, C_SHA, C_PARAMS, C_USER, C_HOST, C_PID,
-    C_SOURCE
-};
-
-#define STATEMENTS(X)                                                                        \
-    X(ST_BEGIN, "BEGIN IMMEDIATE")                                                           \
-    X(ST_COMMIT, "COMMIT")                                                                   \
-    X(ST_ROLLBACK, "ROLLBACK")                                                               \
-    X(ST_INCIDENT_COUNT,                                                                     \
-      "SELECT count(DISTINCT incident) FROM runs WHERE incident >= ?1 AND incident < ?2")    \
-    X(ST_INCIDENT_EXISTS, "SELECT 1 FROM runs WHERE incident = ?1 LIMIT 1")                  \
-    X(ST_RUN_INSERT,                                                                         \
-      "INSERT INTO runs (incident, runbook_path, title, severity, status, clock, mode, "      \
-      "source, sha256, params, user, host, pid, started_at, respond_within_s, "              \
-      "resolve_within_s) VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7, ?8, ?9, ?10, ?11, "  \
-      "?12, ?13, ?14, ?15)")                                                                 \
-    X(ST_EVENT_SEQ, "SELECT coalesce(max(seq), 0) + 1 FROM events WHERE run_id = ?1")        \
-    X(ST_EVENT_INSERT,                                                                       \
-      "INSERT INTO events (run_id, seq, t, step, kind, text, data) "                         \
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")                                                 \
-    X(ST_RUN_UPDATE,                                                                         \
-      "UPDATE runs SET severity = coalesce(?2, severity), title = coalesce(?3, title), "     \
-      "acknowledged_at = coalesce(?4, acknowledged_at), "                                    \
-      "resolved_at = coalesce(?5, resolved_at) WHERE id = ?1")                               \
-    X(ST_RUN_PARAMS, "UPDATE runs SET params = ?2 WHERE id = ?1")                            \
-    X(ST_RUN_END, "UPDATE runs SET status = ?2, ended_at = ?3 WHERE id = ?1")                \
-    X(ST_RUN_RESUME,                                                                         \
-      "UPDATE runs SET status = 'running', ended_at = NULL, pid = ?2, host = ?3 "            \
-      "WHERE id = ?1")                                                                       \
-    X(ST_RUN_OWNER, "SELECT status, host, pid FROM runs WHERE id = ?1")                      \
-    X(ST_LAST, "SELECT id FROM runs ORDER BY id DESC LIMIT 1")                               \
-    X(ST_RUN_EXISTS, "SELECT id FROM runs WHERE id = ?1")                                    \
-    X(ST_BY_INCIDENT, "SELECT id FROM runs WHERE incident = ?1 ORDER BY id DESC LIMIT 1")    \
-    X(ST_RUN_GET, "SELECT " RUN_COLS ", source FROM runs WHERE id = ?1")                     \
-    X(ST_RUN_LIST, "SELECT " RUN_COLS ", NULL FROM runs ORDER BY id DESC")                   \
-    X(ST_RUN_STARTED, "SELECT started_at FROM runs WHERE id = ?1")                           \
-    X(ST_LAST_EVENT_T, "SELECT max(t) FROM events WHERE run_id = ?1")                        \
-    X(ST_EVENTS,                                                                             \
-      "SELECT seq, t, step, kind, text, data FROM events WHERE run_id = ?1 ORDER BY seq")
-
-#define ST_ENUM(name, sql) name,
-enum { STATEMENTS(ST_ENUM) ST_COUNT };
-#undef ST_ENUM
 #define ST_SQL(name, sql) sql,
 static const char *const statement_sql[ST_COUNT] = { STATEMENTS(ST_SQL) };
 #undef ST_SQL
 
-struct recorder {
-    sqlite3 *db;
-    sqlite3_stmt *st[ST_COUNT];
-    char *path;
-    char *user;
-    char host[256];
-    char msg[1024];
-    long events_added;      /* this connection's events, for RUNBOOK_FAIL_RECORD */
-    long fail_at;           /* debug switch: the Nth event add fails (0: never) */
-    rec_mode mode;          /* create, existing, or read-only (rec_open_mode) */
-    db_ident id;            /* the file opened, compared with the path before each commit */
-};
-
 /* ---- messages ---- */
 
-__attribute__((format(printf, 2, 3)))
-static int fail(recorder *r, const char *fmt, ...)
+int rec_fail(recorder *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -165,21 +128,21 @@ static int fail(recorder *r, const char *fmt, ...)
 }
 
 /* The connection's last error as a message for people; always -1. */
-static int db_fail(recorder *r, const char *what)
+int rec_db_fail(recorder *r, const char *what)
 {
     int code = sqlite3_extended_errcode(r->db) & 0xff;
     if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-        return fail(r, "%s: %s: the database is locked by another process (gave up after "
+        return rec_fail(r, "%s: %s: the database is locked by another process (gave up after "
                     "waiting up to %d s)", r->path, what, BUSY_MS / 1000);
     if (code == SQLITE_NOTADB)
-        return fail(r, "%s: not a runbook recording database (the file is not SQLite)", r->path);
+        return rec_fail(r, "%s: not a runbook recording database (the file is not SQLite)", r->path);
     if (code == SQLITE_READONLY)
-        return fail(r, "%s: %s: the database cannot be written (%s): a read-only file system or file?",
-                    r->path, what, sqlite3_errmsg(r->db));
+        return rec_fail(r, "%s: %s: the database cannot be written (%s): a read-only file system or file?",
+                        r->path, what, sqlite3_errmsg(r->db));
     if (code == SQLITE_CORRUPT)
-        return fail(r, "%s: %s: the database is corrupt (%s); check it with "
+        return rec_fail(r, "%s: %s: the database is corrupt (%s); check it with "
                     "sqlite3 FILE 'PRAGMA integrity_check'", r->path, what, sqlite3_errmsg(r->db));
-    return fail(r, "%s: %s: %s", r->path, what, sqlite3_errmsg(r->db));
+    return rec_fail(r, "%s: %s: %s", r->path, what, sqlite3_errmsg(r->db));
 }
 
 const char *rec_error(const recorder *r)
@@ -187,92 +150,24 @@ const char *rec_error(const recorder *r)
     return r && r->msg[0] ? r->msg : "no error";
 }
 
-/* ---- SHA-256 (FIPS 180-4) ---- */
-
-static const uint32_t sha256_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-static const uint32_t sha256_h0[8] = {
-    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-};
-
-static uint32_t ror32(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
-
-/* The message schedule of one 64-byte block (big-endian words). */
-static void sha256_schedule(const unsigned char *p, uint32_t w[64])
-{
-    for (int i = 0; i < 16; i++)
-        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-               (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
-    for (int i = 16; i < 64; i++) {
-        uint32_t s0 = ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-}
-
-static void sha256_block(uint32_t h[8], const unsigned char *p)
-{
-    uint32_t w[64], v[8];
-    sha256_schedule(p, w);
-    memcpy(v, h, sizeof v);
-    for (int i = 0; i < 64; i++) {
-        uint32_t s1 = ror32(v[4], 6) ^ ror32(v[4], 11) ^ ror32(v[4], 25);
-        uint32_t ch = (v[4] & v[5]) ^ (~v[4] & v[6]);
-        uint32_t t1 = v[7] + s1 + ch + sha256_k[i] + w[i];
-        uint32_t s0 = ror32(v[0], 2) ^ ror32(v[0], 13) ^ ror32(v[0], 22);
-        uint32_t maj = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
-        memmove(v + 1, v, 7 * sizeof *v);
-        v[4] += t1;
-        v[0] = t1 + s0 + maj;
-    }
-    for (int i = 0; i < 8; i++) h[i] += v[i];
-}
-
-void rec_sha256_hex(const void *data, size_t len, char hex[65])
-{
-    const unsigned char *p = data;
-    uint32_t h[8];
-    memcpy(h, sha256_h0, sizeof h);
-    size_t full = len / 64, rest = len % 64;
-    for (size_t i = 0; i < full; i++) sha256_block(h, p + 64 * i);
-    /* Padding: 0x80, zeros, then the length in bits as a big-endian 64-bit number. */
-    unsigned char tail[128] = { 0 };
-    if (rest) memcpy(tail, p + 64 * full, rest);
-    tail[rest] = 0x80;
-    size_t tlen = rest + 9 <= 64 ? 64 : 128;
-    uint64_t bits = (uint64_t)len * 8;
-    for (int k = 0; k < 8; k++) tail[tlen - 1 - k] = (unsigned char)(bits >> (8 * k));
-    sha256_block(h, tail);
-    if (tlen == 128) sha256_block(h, tail + 64);
-    for (int i = 0; i < 8; i++) snprintf(hex + 8 * i, 9, "%08x", (unsigned)h[i]);
-}
-
 /* ---- small helpers ---- */
 
 /* Times we can store and format: years 1970 to 9999 (a hand-edited or corrupt value
  * outside them must not reach gmtime). */
-static int time_ok(double t)
+int rec_time_ok(double t)
 {
     return isfinite(t) && t >= 0 && t < 253402300800.0;
 }
 
 /* ---- statement helpers: every use ends with the statement reset ---- */
 
-static void finish(sqlite3_stmt *s)
+void rec_finish(sqlite3_stmt *s)
 {
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
+void rec_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     if (v) sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
     else sqlite3_bind_null(s, i);
@@ -285,42 +180,42 @@ static void bind_opt_real(sqlite3_stmt *s, int i, double v)
     else sqlite3_bind_null(s, i);
 }
 
-/* Step once: 1 with a row (the caller reads it, then finish()es), 0 when done, -1 on error
+/* Step once: 1 with a row (the caller reads it, then rec_finish()es), 0 when done, -1 on error
  * (both reset). */
-static int step_row(recorder *r, sqlite3_stmt *s, const char *what)
+int rec_step_row(recorder *r, sqlite3_stmt *s, const char *what)
 {
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) return 1;
-    if (rc != SQLITE_DONE) db_fail(r, what);
-    finish(s);
+    if (rc != SQLITE_DONE) rec_db_fail(r, what);
+    rec_finish(s);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int exec_stmt(recorder *r, sqlite3_stmt *s, const char *what)
 {
-    int rc = step_row(r, s, what);
-    if (rc == 1) finish(s);
+    int rc = rec_step_row(r, s, what);
+    if (rc == 1) rec_finish(s);
     return rc < 0 ? -1 : 0;
 }
 
 /* A one-integer query: 1 with *out set, 0 when there is no row (or it is NULL), -1. */
-static int query_int(recorder *r, sqlite3_stmt *s, const char *what, int64_t *out)
+int rec_query_int(recorder *r, sqlite3_stmt *s, const char *what, int64_t *out)
 {
-    int rc = step_row(r, s, what);
+    int rc = rec_step_row(r, s, what);
     if (rc != 1) return rc;
     int null = sqlite3_column_type(s, 0) == SQLITE_NULL;
     *out = sqlite3_column_int64(s, 0);
-    finish(s);
+    rec_finish(s);
     return null ? 0 : 1;
 }
 
-static int query_real(recorder *r, sqlite3_stmt *s, const char *what, double *out)
+int rec_query_real(recorder *r, sqlite3_stmt *s, const char *what, double *out)
 {
-    int rc = step_row(r, s, what);
+    int rc = rec_step_row(r, s, what);
     if (rc != 1) return rc;
     int null = sqlite3_column_type(s, 0) == SQLITE_NULL;
     *out = sqlite3_column_double(s, 0);
-    finish(s);
+    rec_finish(s);
     return null ? 0 : 1;
 }
 
@@ -328,7 +223,7 @@ static void tx_abort(recorder *r)
 {
     if (!sqlite3_get_autocommit(r->db)) {
         sqlite3_step(r->st[ST_ROLLBACK]);
-        finish(r->st[ST_ROLLBACK]);
+        rec_finish(r->st[ST_ROLLBACK]);
     }
 }
 
@@ -367,7 +262,7 @@ static int tx_end(recorder *r, int rc)
 static int exec_sql(recorder *r, const char *sql, const char *what)
 {
     if (sqlite3_exec(r->db, sql, NULL, NULL, NULL) == SQLITE_OK) return 0;
-    return db_fail(r, what);
+    return rec_db_fail(r, what);
 }
 
 /* ---- opening: directories, the file, the connection, the schema ---- */
@@ -382,13 +277,13 @@ static int connect_db(recorder *r)
     int rc = sqlite3_open_v2(uri ? uri : r->path, &r->db, flags | (uri ? SQLITE_OPEN_URI : 0), NULL);
     rb_free(uri);
     if (rc != SQLITE_OK)
-        return r->db ? db_fail(r, "cannot open")
-                     : fail(r, "%s: cannot open: out of memory", r->path);
+        return r->db ? rec_db_fail(r, "cannot open")
+                     : rec_fail(r, "%s: cannot open: out of memory", r->path);
     sqlite3_extended_result_codes(r->db, 1);
     sqlite3_busy_timeout(r->db, BUSY_MS);
     if (dbfile_same(r->path, &r->id, r->msg, sizeof r->msg) < 0) return -1;
     if (r->mode != REC_READONLY && sqlite3_db_readonly(r->db, "main") == 1)
-        return fail(r, "%s: the database is read-only", r->path);
+        return rec_fail(r, "%s: the database is read-only", r->path);
     return 0;
 }
 
@@ -398,15 +293,15 @@ static int try_wal(recorder *r)
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(r->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK) {
         int busy = (sqlite3_errcode(r->db) & 0xff) == SQLITE_BUSY;
-        return busy ? 0 : db_fail(r, "cannot set WAL mode");
+        return busy ? 0 : rec_db_fail(r, "cannot set WAL mode");
     }
     int rc = sqlite3_step(s);
     const char *mode = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
     int out = mode && sqlite3_stricmp(mode, "wal") == 0 ? 1 : -1;
     if (rc == SQLITE_BUSY) out = 0;
-    else if (rc != SQLITE_ROW) db_fail(r, "cannot set WAL mode");
+    else if (rc != SQLITE_ROW) rec_db_fail(r, "cannot set WAL mode");
     else if (out < 0)
-        fail(r, "%s: cannot set WAL mode (the file system may not support it)", r->path);
+        rec_fail(r, "%s: cannot set WAL mode (the file system may not support it)", r->path);
     sqlite3_finalize(s);
     return out;
 }
@@ -422,11 +317,20 @@ static int enable_wal(recorder *r)
     int rc;
     while ((rc = try_wal(r)) == 0) {
         if (clock_monotonic() > give_up)
-            return fail(r, "%s: cannot set WAL mode: the database stayed locked by another "
+            return rec_fail(r, "%s: cannot set WAL mode: the database stayed locked by another "
                         "process for more than %d s", r->path, BUSY_MS / 1000);
         sqlite3_sleep(5);
     }
     return rc < 0 ? -1 : 0;
+}
+
+/* Checkpoint from a size, off the hot path: SQLite's own autocheckpoint (every 1,000
+ * pages, with an fsync each time) is replaced by this hook. */
+static int on_wal_commit(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    (void)arg;
+    if (pages >= REC_WAL_PAGES) sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
 }
 
 static int configure(recorder *r)
@@ -438,6 +342,14 @@ static int configure(recorder *r)
         enable_wal(r) < 0 ||
         exec_sql(r, "PRAGMA synchronous = NORMAL", "cannot set synchronous mode") < 0)
         return -1;
+    sqlite3_wal_hook(r->db, on_wal_commit, NULL);
+    /* Keep the -wal file when the last connection closes (after its checkpoint), so the next
+     * run neither recreates it nor syncs the directory for it. */
+    int persist = 1;
+    sqlite3_file_control(r->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    /* …but emptied when it is reset: the first connection of the next process reads all
+     * of a kept WAL to rebuild its index (a one-step run read 7.8 MB before this). */
+    if (exec_sql(r, "PRAGMA journal_size_limit = 0", "cannot set the WAL size limit") < 0) return -1;
     return 0;
 }
 
@@ -445,17 +357,17 @@ static int user_version(recorder *r, int *out)
 {
     sqlite3_stmt *s = NULL;
     if (sqlite3_prepare_v2(r->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
-        return db_fail(r, "cannot read the schema version");
+        return rec_db_fail(r, "cannot read the schema version");
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) *out = sqlite3_column_int(s, 0);
-    else db_fail(r, "cannot read the schema version");
+    else rec_db_fail(r, "cannot read the schema version");
     sqlite3_finalize(s);
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
 static int refuse_newer(recorder *r, int version)
 {
-    return fail(r, "%s: database schema version %d is newer than this runbook understands "
+    return rec_fail(r, "%s: database schema version %d is newer than this runbook understands "
                 "(it knows up to %d); upgrade runbook", r->path, version, SCHEMA_LATEST);
 }
 
@@ -494,7 +406,7 @@ static int prepare_all(recorder *r)
     for (int i = 0; i < ST_COUNT; i++)
         if (sqlite3_prepare_v3(r->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->st[i],
                                NULL) != SQLITE_OK)
-            return db_fail(r, "cannot prepare statements (is the schema damaged?)");
+            return rec_db_fail(r, "cannot prepare statements (is the schema damaged?)");
     return 0;
 }
 
@@ -521,7 +433,7 @@ static int check_schema(recorder *r)
     if (user_version(r, &v) < 0) return -1;
     if (v > SCHEMA_LATEST) return refuse_newer(r, v);
     if (v == 0)
-        return fail(r, "%s: not a runbook recording database (it holds no runbook schema)", r->path);
+        return rec_fail(r, "%s: not a runbook recording database (it holds no runbook schema)", r->path);
     return 0;
 }
 
@@ -555,6 +467,9 @@ recorder *rec_open_mode(const char *path, rec_mode mode, char **err)
 void rec_close(recorder *r)
 {
     if (!r) return;
+    rec_flush(r);   /* a failure here has no one left to tell: the run already ended */
+    rb_free(r->pend);
+    if (r->db) sqlite3_wal_checkpoint_v2(r->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     for (int i = 0; i < ST_COUNT; i++) sqlite3_finalize(r->st[i]);
     sqlite3_close(r->db);
     rb_free(r->path);
@@ -584,7 +499,7 @@ char *rec_default_path(void)
 
 /* ---- writing ---- */
 
-static int dump_cb(const char *buffer, size_t size, void *data)
+int rec_dump_cb(const char *buffer, size_t size, void *data)
 {
     buf_addn(data, buffer, size);
     return 0;
@@ -593,8 +508,8 @@ static int dump_cb(const char *buffer, size_t size, void *data)
 /* JSON as compact text into b (through our allocator); -1 for a value jansson refuses. */
 static int json_text(recorder *r, json_t *j, rb_buf *b)
 {
-    if (json_dump_callback(j, dump_cb, b, JSON_COMPACT | JSON_ENCODE_ANY) == 0) return 0;
-    return fail(r, "%s: cannot serialise JSON data", r->path);
+    if (json_dump_callback(j, rec_dump_cb, b, JSON_COMPACT | JSON_ENCODE_ANY) == 0) return 0;
+    return rec_fail(r, "%s: cannot serialise JSON data", r->path);
 }
 
 /* The params column: the object as JSON, {} when there is none. */
@@ -605,26 +520,164 @@ static int params_text(recorder *r, json_t *params, rb_buf *b)
     return 0;
 }
 
+/* ---- events: buffered in memory, committed by durability need ---- */
+
+static int durable_kind(const char *kind)
+{
+    for (size_t i = 0; i < sizeof durable_kinds / sizeof *durable_kinds; i++)
+        if (strcmp(kind, durable_kinds[i]) == 0) return 1;
+    return 0;
+}
+
+static void pending_clear(recorder *r)
+{
+    for (size_t i = 0; i < r->npend; i++) rb_free(r->pend[i]);
+    r->npend = 0;
+}
+
+static const char *pack(char **at, const char *s)
+{
+    if (!s) return NULL;
+    size_t n = strlen(s) + 1;
+    memcpy(*at, s, n);
+    const char *out = *at;
+    *at += n;
+    return out;
+}
+
+static void pending_push(recorder *r, int64_t run_id, const rec_event *ev, const char *data)
+{
+    const char *text = ev->text ? ev->text : "";
+    size_t n = strlen(ev->kind) + strlen(text) + 2 + (ev->step ? strlen(ev->step) + 1 : 0) +
+               (data ? strlen(data) + 1 : 0);
+    pending_event *p = rb_xmalloc(sizeof *p + n);
+    char *at = p->chars;
+    p->run_id = run_id;
+    p->t = ev->t;
+    p->kind = pack(&at, ev->kind);
+    p->text = pack(&at, text);
+    p->step = pack(&at, ev->step);
+    p->data = pack(&at, data);
+    if (r->npend == r->cappend) {
+        r->cappend = r->cappend ? 2 * r->cappend : 64;
+        r->pend = rb_xrealloc(r->pend, r->cappend * sizeof *r->pend);
+    }
+    if (r->npend == 0) r->pend_since = clock_monotonic();
+    r->pend[r->npend++] = p;
+}
+
+/* Inside the transaction: the rows waiting in memory, in order, each run's numbered on
+ * from its last seq (read once per run and transaction: the write lock is ours). */
+static int write_pending(recorder *r)
+{
+    sqlite3_stmt *s = r->st[ST_EVENT_INSERT];
+    int64_t run = 0, next = 0;
+    for (size_t i = 0; i < r->npend; i++) {
+        const pending_event *p = r->pend[i];
+        if (i == 0 || p->run_id != run) {
+            sqlite3_bind_int64(r->st[ST_EVENT_SEQ], 1, p->run_id);
+            if (rec_query_int(r, r->st[ST_EVENT_SEQ], "cannot number the event", &next) < 0) return -1;
+            run = p->run_id;
+        }
+        r->last_seq = next;
+        sqlite3_bind_int64(s, 1, p->run_id);
+        sqlite3_bind_int64(s, 2, next++);
+        sqlite3_bind_double(s, 3, p->t);
+        rec_bind_text(s, 4, p->step);
+        rec_bind_text(s, 5, p->kind);
+        rec_bind_text(s, 6, p->text);
+        rec_bind_text(s, 7, p->data);
+        if (exec_stmt(r, s, "cannot record the event") < 0) return -1;
+    }
+    return 0;
+}
+
+/* One short transaction: the pending events, then op (when given).  The pending events
+ * are gone either way (a failure stops the run: rec_error says why). */
+static int commit_with(recorder *r, int (*op)(recorder *, void *), void *arg)
+{
+    if (tx_begin(r) < 0) {
+        pending_clear(r);
+        return -1;
+    }
+    int rc = write_pending(r);
+    if (rc == 0 && op) rc = op(r, arg);
+    rc = tx_end(r, rc);
+    pending_clear(r);
+    return rc;
+}
+
+int rec_flush(recorder *r)
+{
+    if (!r || r->npend == 0) return 0;
+    return commit_with(r, NULL, NULL);
+}
+
+/* An event for a run that does not exist fails at once, not at a later commit. */
+static int check_run(recorder *r, int64_t run_id)
+{
+    if (run_id == r->known_run) return 0;
+    int64_t id;
+    sqlite3_stmt *s = r->st[ST_RUN_EXISTS];
+    sqlite3_bind_int64(s, 1, run_id);
+    int rc = rec_query_int(r, s, "cannot look up the run", &id);
+    if (rc == 0) return rec_fail(r, "%s: cannot record the event: no run %lld", r->path, (long long)run_id);
+    if (rc < 0) return -1;
+    r->known_run = run_id;
+    return 0;
+}
+
+/* Commit now: a durable kind, a full or old buffer, a REPL, or the first event after a
+ * pause (and when the caller wants the seq, which is given inside the transaction). */
+static int commit_due(recorder *r, const char *kind, int want_seq)
+{
+    double now = clock_monotonic();
+    int idle = now - r->last_add >= REC_IDLE;
+    r->last_add = now;
+    return want_seq || r->every_event || durable_kind(kind) || idle || r->npend >= REC_BATCH_MAX ||
+           now - r->pend_since >= REC_MAX_AGE;
+}
+
+int rec_event_add(recorder *r, int64_t run_id, const rec_event *ev, int64_t *seq_out)
+{
+    if (!ev || !ev->kind) return rec_fail(r, "%s: an event needs a kind", r->path);
+    /* RUNBOOK_FAIL_RECORD=N: the Nth event fails as a full disk would (tests of exit 3). */
+    if (r->fail_at > 0 && ++r->events_added >= r->fail_at)
+        return rec_fail(r, "%s: database or disk is full (injected by RUNBOOK_FAIL_RECORD)", r->path);
+    if (!rec_time_ok(ev->t)) return rec_fail(r, "%s: an event's time is out of range (%g)", r->path, ev->t);
+    rb_buf data;
+    buf_init(&data);
+    int rc = ev->data ? json_text(r, ev->data, &data) : 0;
+    if (rc == 0) rc = check_run(r, run_id);
+    if (rc == 0) {
+        pending_push(r, run_id, ev, ev->data ? buf_cstr(&data) : NULL);
+        if (commit_due(r, ev->kind, seq_out != NULL)) rc = commit_with(r, NULL, NULL);
+    }
+    buf_free(&data);
+    if (rc == 0 && seq_out) *seq_out = r->last_seq;
+    return rc;
+}
+
 /* The candidate numbers start at 1 + the distinct incidents already carrying today's
  * prefix; one given by hand (--incident) may have taken a number, so skip taken ones. */
 static int make_incident(recorder *r, double started_at, char **out)
 {
     time_t secs = (time_t)floor(started_at);
     struct tm tm;
-    if (!gmtime_r(&secs, &tm)) return fail(r, "%s: start time out of range", r->path);
+    if (!gmtime_r(&secs, &tm)) return rec_fail(r, "%s: start time out of range", r->path);
     char lo[48], hi[48], id[80];
     snprintf(lo, sizeof lo, "INC-%04d-%02d%02d-", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
     snprintf(hi, sizeof hi, "INC-%04d-%02d%02d.", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
     sqlite3_stmt *s = r->st[ST_INCIDENT_COUNT];
-    bind_text(s, 1, lo);
-    bind_text(s, 2, hi);
+    rec_bind_text(s, 1, lo);
+    rec_bind_text(s, 2, hi);
     int64_t n = 0, taken = 0;
-    if (query_int(r, s, "cannot count today's incidents", &n) < 0) return -1;
+    if (rec_query_int(r, s, "cannot count today's incidents", &n) < 0) return -1;
     int rc;
     do {
         snprintf(id, sizeof id, "%s%03lld", lo, (long long)++n);
-        bind_text(r->st[ST_INCIDENT_EXISTS], 1, id);
-        rc = query_int(r, r->st[ST_INCIDENT_EXISTS], "cannot look up incidents", &taken);
+        rec_bind_text(r->st[ST_INCIDENT_EXISTS], 1, id);
+        rc = rec_query_int(r, r->st[ST_INCIDENT_EXISTS], "cannot look up incidents", &taken);
     } while (rc == 1);
     if (rc < 0) return -1;
     *out = rb_xstrdup(id);
@@ -635,17 +688,17 @@ static void bind_run(recorder *r, const rec_run_info *in, const char *incident,
                      const char *sha, const char *params)
 {
     sqlite3_stmt *s = r->st[ST_RUN_INSERT];
-    bind_text(s, 1, incident);
-    bind_text(s, 2, in->runbook_path);
-    bind_text(s, 3, in->title);
-    bind_text(s, 4, in->severity);
-    bind_text(s, 5, in->clock);
-    bind_text(s, 6, in->mode);
-    bind_text(s, 7, in->source);
-    bind_text(s, 8, sha);
-    bind_text(s, 9, params);
-    bind_text(s, 10, r->user);
-    bind_text(s, 11, r->host);
+    rec_bind_text(s, 1, incident);
+    rec_bind_text(s, 2, in->runbook_path);
+    rec_bind_text(s, 3, in->title);
+    rec_bind_text(s, 4, in->severity);
+    rec_bind_text(s, 5, in->clock);
+    rec_bind_text(s, 6, in->mode);
+    rec_bind_text(s, 7, in->source);
+    rec_bind_text(s, 8, sha);
+    rec_bind_text(s, 9, params);
+    rec_bind_text(s, 10, r->user);
+    rec_bind_text(s, 11, r->host);
     sqlite3_bind_int64(s, 12, (sqlite3_int64)getpid());
     sqlite3_bind_double(s, 13, in->started_at);
     bind_opt_real(s, 14, in->respond_within_s);
@@ -668,10 +721,23 @@ static int insert_run(recorder *r, const rec_run_info *in, const char *params, i
 static int check_run_info(recorder *r, const rec_run_info *in)
 {
     if (!in || !in->runbook_path || !in->source || !in->clock || !in->mode)
-        return fail(r, "%s: a run needs its runbook path, source, clock and mode", r->path);
-    if (!time_ok(in->started_at))
-        return fail(r, "%s: a run's start time is out of range (%g)", r->path, in->started_at);
+        return rec_fail(r, "%s: a run needs its runbook path, source, clock and mode", r->path);
+    if (!rec_time_ok(in->started_at))
+        return rec_fail(r, "%s: a run's start time is out of range (%g)", r->path, in->started_at);
     return 0;
+}
+
+struct run_insert {
+    const rec_run_info *info;
+    const char *params;
+    int64_t *id;
+    char **generated;
+};
+
+static int op_insert_run(recorder *r, void *arg)
+{
+    struct run_insert *ri = arg;
+    return insert_run(r, ri->info, ri->params, ri->id, ri->generated);
 }
 
 int rec_run_start(recorder *r, const rec_run_info *info, int64_t *run_id, char **incident_out)
@@ -683,63 +749,39 @@ int rec_run_start(recorder *r, const rec_run_info *info, int64_t *run_id, char *
     char *generated = NULL;
     int64_t id = 0;
     int rc = params_text(r, info->params, &params);
-    if (rc == 0) rc = tx_begin(r);
-    if (rc == 0) rc = tx_end(r, insert_run(r, info, buf_cstr(&params), &id, &generated));
+    struct run_insert ri = { info, buf_cstr(&params), &id, &generated };
+    if (rc == 0) rc = commit_with(r, op_insert_run, &ri);
     buf_free(&params);
+    if (rc == 0 && strcmp(info->mode, "repl") == 0) r->every_event = 1;
     if (rc == 0 && run_id) *run_id = id;
     if (rc == 0 && incident_out) *incident_out = generated;
     else rb_free(generated);
     return rc;
 }
 
-/* Inside the transaction: the next seq of the run, then the row. */
-static int insert_event(recorder *r, int64_t run_id, const rec_event *ev, const char *data,
-                        int64_t *seq)
+struct run_update {
+    sqlite3_stmt *s;
+    int64_t run_id;
+    const char *what;
+};
+
+static int op_update_run(recorder *r, void *arg)
 {
-    sqlite3_stmt *s = r->st[ST_EVENT_SEQ];
-    sqlite3_bind_int64(s, 1, run_id);
-    if (query_int(r, s, "cannot number the event", seq) < 0) return -1;
-    s = r->st[ST_EVENT_INSERT];
-    sqlite3_bind_int64(s, 1, run_id);
-    sqlite3_bind_int64(s, 2, *seq);
-    sqlite3_bind_double(s, 3, ev->t);
-    bind_text(s, 4, ev->step);
-    bind_text(s, 5, ev->kind);
-    bind_text(s, 6, ev->text ? ev->text : "");
-    bind_text(s, 7, data);
-    return exec_stmt(r, s, "cannot record the event");
+    const struct run_update *u = arg;
+    if (exec_stmt(r, u->s, u->what) < 0) return -1;
+    if (sqlite3_changes(r->db) == 0)
+        return rec_fail(r, "%s: %s: no run %lld", r->path, u->what, (long long)u->run_id);
+    return 0;
 }
 
-int rec_event_add(recorder *r, int64_t run_id, const rec_event *ev, int64_t *seq_out)
-{
-    if (!ev || !ev->kind) return fail(r, "%s: an event needs a kind", r->path);
-    /* RUNBOOK_FAIL_RECORD=N: the Nth event fails as a full disk would (tests of exit 3). */
-    if (r->fail_at > 0 && ++r->events_added >= r->fail_at)
-        return fail(r, "%s: database or disk is full (injected by RUNBOOK_FAIL_RECORD)", r->path);
-    if (!time_ok(ev->t)) return fail(r, "%s: an event's time is out of range (%g)", r->path, ev->t);
-    rb_buf data;
-    buf_init(&data);
-    int64_t seq = 0;
-    int rc = ev->data ? json_text(r, ev->data, &data) : 0;
-    if (rc == 0) rc = tx_begin(r);
-    const char *text = ev->data ? buf_cstr(&data) : NULL;
-    if (rc == 0) rc = tx_end(r, insert_event(r, run_id, ev, text, &seq));
-    buf_free(&data);
-    if (rc == 0 && seq_out) *seq_out = seq;
-    return rc;
-}
-
-/* An UPDATE that must touch exactly the run's row. */
+/* An UPDATE (already bound) that must touch exactly the run's row, committed together
+ * with the events waiting in memory. */
 static int update_run(recorder *r, sqlite3_stmt *s, int64_t run_id, const char *what)
 {
-    if (still_same_file(r) < 0) {
-        finish(s);
-        return -1;
-    }
-    if (exec_stmt(r, s, what) < 0) return -1;
-    if (sqlite3_changes(r->db) == 0)
-        return fail(r, "%s: %s: no run %lld", r->path, what, (long long)run_id);
-    return 0;
+    struct run_update u = { s, run_id, what };
+    int rc = commit_with(r, op_update_run, &u);
+    rec_finish(s);
+    return rc;
 }
 
 int rec_run_update(recorder *r, int64_t run_id, const char *severity, const char *title,
@@ -747,8 +789,8 @@ int rec_run_update(recorder *r, int64_t run_id, const char *severity, const char
 {
     sqlite3_stmt *s = r->st[ST_RUN_UPDATE];
     sqlite3_bind_int64(s, 1, run_id);
-    bind_text(s, 2, severity);
-    bind_text(s, 3, title);
+    rec_bind_text(s, 2, severity);
+    rec_bind_text(s, 3, title);
     bind_opt_real(s, 4, acknowledged_at);
     bind_opt_real(s, 5, resolved_at);
     return update_run(r, s, run_id, "cannot update the run");
@@ -762,7 +804,7 @@ int rec_run_set_params(recorder *r, int64_t run_id, json_t *params)
     if (rc == 0) {
         sqlite3_stmt *s = r->st[ST_RUN_PARAMS];
         sqlite3_bind_int64(s, 1, run_id);
-        bind_text(s, 2, buf_cstr(&text));
+        rec_bind_text(s, 2, buf_cstr(&text));
         rc = update_run(r, s, run_id, "cannot record the params");
     }
     buf_free(&text);
@@ -780,12 +822,12 @@ static int valid_end_status(const char *status)
 int rec_run_end(recorder *r, int64_t run_id, const char *status, double ended_at)
 {
     if (!valid_end_status(status))
-        return fail(r, "%s: a run cannot end as \"%s\"", r->path, status ? status : "(null)");
-    if (!time_ok(ended_at))
-        return fail(r, "%s: an end time is out of range (%g)", r->path, ended_at);
+        return rec_fail(r, "%s: a run cannot end as \"%s\"", r->path, status ? status : "(null)");
+    if (!rec_time_ok(ended_at))
+        return rec_fail(r, "%s: an end time is out of range (%g)", r->path, ended_at);
     sqlite3_stmt *s = r->st[ST_RUN_END];
     sqlite3_bind_int64(s, 1, run_id);
-    bind_text(s, 2, status);
+    rec_bind_text(s, 2, status);
     sqlite3_bind_double(s, 3, ended_at);
     return update_run(r, s, run_id, "cannot end the run");
 }
@@ -809,7 +851,7 @@ static int pid_alive(pid_t pid)
 
 /* A "running" run recorded by a process on this host that no longer exists.  On another
  * host we cannot tell, so the run is believed. */
-static int owner_gone(const recorder *r, const char *host, int64_t pid)
+int rec_owner_gone(const recorder *r, const char *host, int64_t pid)
 {
     if (!host || strcmp(host, r->host) != 0 || pid <= 0 || pid > INT32_MAX) return 0;
     if ((pid_t)pid == getpid()) return 0;
@@ -827,264 +869,33 @@ static int claim_run(recorder *r, int64_t run_id)
 {
     sqlite3_stmt *s = r->st[ST_RUN_OWNER];
     sqlite3_bind_int64(s, 1, run_id);
-    int rc = step_row(r, s, "cannot read the run");
-    if (rc == 0) return fail(r, "%s: no run %lld", r->path, (long long)run_id);
+    int rc = rec_step_row(r, s, "cannot read the run");
+    if (rc == 0) return rec_fail(r, "%s: no run %lld", r->path, (long long)run_id);
     if (rc < 0) return -1;
     const char *status = (const char *)sqlite3_column_text(s, 0);
     const char *host = (const char *)sqlite3_column_text(s, 1);
     int64_t pid = sqlite3_column_int64(s, 2);
     int busy = status && strcmp(status, "running") == 0 && (pid_t)pid != getpid() &&
                owner_alive_here(r, host, pid);
-    finish(s);
+    rec_finish(s);
     if (busy)
-        return fail(r, "%s: run %lld is still running (pid %lld on %s)", r->path,
+        return rec_fail(r, "%s: run %lld is still running (pid %lld on %s)", r->path,
                     (long long)run_id, (long long)pid, r->host);
     s = r->st[ST_RUN_RESUME];
     sqlite3_bind_int64(s, 1, run_id);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)getpid());
-    bind_text(s, 3, r->host);
-    return update_run(r, s, run_id, "cannot resume the run");
+    rec_bind_text(s, 3, r->host);
+    struct run_update u = { s, run_id, "cannot resume the run" };
+    return op_update_run(r, &u);
+}
+
+static int op_claim_run(recorder *r, void *arg)
+{
+    return claim_run(r, *(int64_t *)arg);
 }
 
 int rec_run_resume(recorder *r, int64_t run_id)
 {
-    if (tx_begin(r) < 0) return -1;
-    return tx_end(r, claim_run(r, run_id));
+    return commit_with(r, op_claim_run, &run_id);
 }
 
-/* ---- reading back ---- */
-
-static int is_digits(const char *s)
-{
-    if (!*s) return 0;
-    for (; *s; s++)
-        if (*s < '0' || *s > '9') return 0;
-    return 1;
-}
-
-/* A run id, when spec is all digits and such a run exists: 1, 0, or -1 on error. */
-static int find_by_id(recorder *r, const char *spec, int64_t *run_id)
-{
-    errno = 0;
-    long long id = strtoll(spec, NULL, 10);
-    if (errno == ERANGE) return 0;
-    sqlite3_stmt *s = r->st[ST_RUN_EXISTS];
-    sqlite3_bind_int64(s, 1, id);
-    return query_int(r, s, "cannot look up the run", run_id);
-}
-
-int rec_find_run(recorder *r, const char *spec, int64_t *run_id)
-{
-    if (!spec || !*spec) return fail(r, "%s: no run given", r->path);
-    int rc;
-    if (strcmp(spec, "last") == 0) {
-        rc = query_int(r, r->st[ST_LAST], "cannot look up the last run", run_id);
-        return rc == 1 ? 0 : rc < 0 ? -1 : fail(r, "%s: no runs recorded yet", r->path);
-    }
-    rc = is_digits(spec) ? find_by_id(r, spec, run_id) : 0;
-    if (rc == 0) {
-        bind_text(r->st[ST_BY_INCIDENT], 1, spec);
-        rc = query_int(r, r->st[ST_BY_INCIDENT], "cannot look up the incident", run_id);
-    }
-    if (rc == 0) return fail(r, "%s: no run or incident \"%s\"", r->path, spec);
-    return rc < 0 ? -1 : 0;
-}
-
-/* A JSON string from stored bytes; invalid UTF-8 (a hand-edited row, a binary capture)
- * becomes U+FFFD rather than a missing field. */
-static json_t *jstr(const char *s, size_t n)
-{
-    json_t *j = json_stringn(s, n);
-    if (j) return j;
-    rb_buf b;
-    buf_init(&b);
-    buf_add_utf8(&b, s, n);
-    j = json_stringn(buf_cstr(&b), b.len);
-    buf_free(&b);
-    return j;
-}
-
-static json_t *col_text(sqlite3_stmt *s, int c)
-{
-    if (sqlite3_column_type(s, c) == SQLITE_NULL) return json_null();
-    const char *t = (const char *)sqlite3_column_text(s, c);
-    return t ? jstr(t, (size_t)sqlite3_column_bytes(s, c)) : json_null();
-}
-
-static json_t *col_int(sqlite3_stmt *s, int c)
-{
-    if (sqlite3_column_type(s, c) == SQLITE_NULL) return json_null();
-    return json_integer(sqlite3_column_int64(s, c));
-}
-
-static double round_ms(double x) { return round(x * 1000) / 1000; }
-
-static json_t *jreal(double x)
-{
-    return isfinite(x) ? json_real(round_ms(x)) : json_null();
-}
-
-static json_t *col_real(sqlite3_stmt *s, int c)
-{
-    if (sqlite3_column_type(s, c) == SQLITE_NULL) return json_null();
-    return jreal(sqlite3_column_double(s, c));
-}
-
-static json_t *jtime(double t)
-{
-    char buf[40];
-    if (!time_ok(t)) return json_null();
-    clock_iso(t, buf, sizeof buf);
-    return json_string(buf);
-}
-
-static json_t *col_time(sqlite3_stmt *s, int c)
-{
-    if (sqlite3_column_type(s, c) == SQLITE_NULL) return json_null();
-    return jtime(sqlite3_column_double(s, c));
-}
-
-/* Stored JSON text parsed back; text that does not parse is returned as a string. */
-static json_t *col_json(sqlite3_stmt *s, int c, json_t *if_null)
-{
-    if (sqlite3_column_type(s, c) == SQLITE_NULL) return if_null;
-    json_decref(if_null);
-    const char *t = (const char *)sqlite3_column_text(s, c);
-    size_t n = (size_t)sqlite3_column_bytes(s, c);
-    json_error_t e;
-    json_t *j = t ? json_loadb(t, n, JSON_DECODE_ANY, &e) : NULL;
-    return j ? j : t ? jstr(t, n) : json_null();
-}
-
-/* Never NULL in the object: a value jansson could not build becomes null. */
-static void put(json_t *o, const char *key, json_t *v)
-{
-    json_object_set_new(o, key, v ? v : json_null());
-}
-
-/* Where the duration ends: the end, else now while the owner is alive (and "now" means
- * something: real time, or this very process's clock), else the last recorded event. */
-static double duration_end(recorder *r, sqlite3_stmt *s, int alive)
-{
-    if (sqlite3_column_type(s, C_ENDED) != SQLITE_NULL) return sqlite3_column_double(s, C_ENDED);
-    const char *clock = (const char *)sqlite3_column_text(s, C_CLOCK);
-    int own = (pid_t)sqlite3_column_int64(s, C_PID) == getpid();
-    if (alive && (own || (clock && strcmp(clock, "real") == 0))) return clock_now();
-    double last;
-    sqlite3_stmt *q = r->st[ST_LAST_EVENT_T];
-    sqlite3_bind_int64(q, 1, sqlite3_column_int64(s, C_ID));
-    if (query_real(r, q, "cannot read the run's events", &last) == 1) return last;
-    return sqlite3_column_double(s, C_STARTED);
-}
-
-/* The status people should see: "interrupted" for a "running" run whose process is gone. */
-static const char *shown_status(recorder *r, sqlite3_stmt *s, int *alive)
-{
-    const char *status = (const char *)sqlite3_column_text(s, C_STATUS);
-    *alive = 0;
-    if (!status || strcmp(status, "running") != 0) return status;
-    const char *host = (const char *)sqlite3_column_text(s, C_HOST);
-    if (owner_gone(r, host, sqlite3_column_int64(s, C_PID))) return "interrupted";
-    *alive = 1;
-    return status;
-}
-
-static void put_times(recorder *r, json_t *o, sqlite3_stmt *s, int alive)
-{
-    double started = sqlite3_column_double(s, C_STARTED);
-    put(o, "started_at", col_time(s, C_STARTED));
-    put(o, "ended_at", col_time(s, C_ENDED));
-    put(o, "duration_s", jreal(duration_end(r, s, alive) - started));
-    put(o, "acknowledged_at", col_time(s, C_ACK));
-    put(o, "resolved_at", col_time(s, C_RESOLVED));
-    put(o, "respond_within_s", col_real(s, C_RESPOND));
-    put(o, "resolve_within_s", col_real(s, C_RESOLVE));
-}
-
-/* The current row of ST_RUN_GET or ST_RUN_LIST as cli.md's run object plus extras. */
-static json_t *run_row_json(recorder *r, sqlite3_stmt *s, int with_source)
-{
-    json_t *o = json_object();
-    if (!o) return NULL;
-    int alive;
-    const char *status = shown_status(r, s, &alive);
-    put(o, "id", json_integer(sqlite3_column_int64(s, C_ID)));
-    put(o, "incident", col_text(s, C_INCIDENT));
-    put(o, "runbook", col_text(s, C_PATH));
-    put(o, "title", col_text(s, C_TITLE));
-    put(o, "status", status ? jstr(status, strlen(status)) : json_null());
-    put(o, "severity", col_text(s, C_SEVERITY));
-    put_times(r, o, s, alive);
-    put(o, "clock", col_text(s, C_CLOCK));
-    put(o, "mode", col_text(s, C_MODE));
-    put(o, "sha256", col_text(s, C_SHA));
-    put(o, "params", col_json(s, C_PARAMS, json_object()));
-    put(o, "user", col_text(s, C_USER));
-    put(o, "host", col_text(s, C_HOST));
-    put(o, "pid", col_int(s, C_PID));
-    if (with_source) put(o, "source", col_text(s, C_SOURCE));
-    return o;
-}
-
-json_t *rec_run_json(recorder *r, int64_t run_id)
-{
-    sqlite3_stmt *s = r->st[ST_RUN_GET];
-    sqlite3_bind_int64(s, 1, run_id);
-    int rc = step_row(r, s, "cannot read the run");
-    if (rc == 0) fail(r, "%s: no run %lld", r->path, (long long)run_id);
-    if (rc != 1) return NULL;
-    json_t *o = run_row_json(r, s, 1);
-    finish(s);
-    if (!o) fail(r, "%s: out of memory", r->path);
-    return o;
-}
-
-json_t *rec_runs_json(recorder *r)
-{
-    json_t *a = json_array();
-    sqlite3_stmt *s = r->st[ST_RUN_LIST];
-    int rc;
-    if (!a) {
-        fail(r, "%s: out of memory", r->path);
-        return NULL;
-    }
-    while ((rc = step_row(r, s, "cannot list the runs")) == 1)
-        json_array_append_new(a, run_row_json(r, s, 0));
-    if (rc == 0) return a;
-    json_decref(a);
-    return NULL;
-}
-
-static json_t *event_row_json(sqlite3_stmt *s, double started)
-{
-    json_t *o = json_object();
-    if (!o) return NULL;
-    double t = sqlite3_column_double(s, 1);
-    put(o, "seq", json_integer(sqlite3_column_int64(s, 0)));
-    put(o, "t", jtime(t));
-    put(o, "elapsed_s", jreal(t - started));
-    put(o, "step", col_text(s, 2));
-    put(o, "kind", col_text(s, 3));
-    put(o, "text", sqlite3_column_type(s, 4) == SQLITE_NULL ? json_string("") : col_text(s, 4));
-    put(o, "data", col_json(s, 5, json_object()));
-    return o;
-}
-
-json_t *rec_events_json(recorder *r, int64_t run_id)
-{
-    double started;
-    sqlite3_stmt *s = r->st[ST_RUN_STARTED];
-    sqlite3_bind_int64(s, 1, run_id);
-    int rc = query_real(r, s, "cannot read the run", &started);
-    if (rc == 0) fail(r, "%s: no run %lld", r->path, (long long)run_id);
-    json_t *a = rc == 1 ? json_array() : NULL;
-    if (rc == 1 && !a) fail(r, "%s: out of memory", r->path);
-    if (!a) return NULL;
-    s = r->st[ST_EVENTS];
-    sqlite3_bind_int64(s, 1, run_id);
-    while ((rc = step_row(r, s, "cannot read the events")) == 1)
-        json_array_append_new(a, event_row_json(s, started));
-    if (rc == 0) return a;
-    json_decref(a);
-    return NULL;
-}

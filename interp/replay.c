@@ -32,9 +32,15 @@
 #define OUTPUT_LINES 10   /* recorded stdout/stderr lines shown per stream */
 #define PREFIX_WIDTH 17   /* "HH:MM:SS +MM:SS  " */
 
-/* One replay: the run, its events, and how to pace them. */
+/* One replay: the run, where its events are read from, and how to pace them.  The events
+ * are read one at a time (memory does not grow with the run); what an event's line needs
+ * from around it is kept as it goes by (rollback, sh_start_at) or looked up (sh_ended). */
 typedef struct replay {
-    json_t *run, *events; /* owned */
+    json_t *run;          /* owned */
+    recorder *rec;        /* owned */
+    int64_t id, count;    /* the run and how many events it has */
+    int in_rollback;      /* a rollback.start came after the last step or rollback boundary */
+    double sh_start_at;   /* elapsed_s of the sh.start of the command now ending; NAN: none */
     double speed;         /* > 0: pause gap / speed between events; 0: no pauses */
     int stepping;         /* --step, until standard input ends */
     int color;
@@ -148,29 +154,22 @@ static void put_output(const char *s, const char *mark, int truncated)
     if (truncated) printf("%*s%s … (output truncated when it was recorded)\n", PREFIX_WIDTH + 4, "", mark);
 }
 
-/* How long the command ending at i took on the run's clock: data.duration_s, except on a
- * virtual clock, where it is the span since its sh.start (commands take no virtual time). */
-static int cmd_duration(const replay *r, size_t i, double *d)
+/* How long the command ending with ev took on the run's clock: data.duration_s, except on
+ * a virtual clock, where it is the span since its sh.start (commands take no virtual time). */
+static int cmd_duration(const replay *r, json_t *end, double *d)
 {
-    json_t *end = json_array_get(r->events, i);
-    double t0, t1;
+    double t1;
     if (!r->virtual_clock) return nget(data_of(end), "duration_s", d);
-    for (size_t j = i; j-- > 0;) {
-        json_t *ev = json_array_get(r->events, j);
-        if (is_kind(ev, "sh.end")) return -1;
-        if (!is_kind(ev, "sh.start")) continue;
-        if (nget(ev, "elapsed_s", &t0) != 0 || nget(end, "elapsed_s", &t1) != 0) return -1;
-        *d = t1 - t0;
-        return 0;
-    }
-    return -1;
+    if (isnan(r->sh_start_at) || nget(end, "elapsed_s", &t1) != 0) return -1;
+    *d = t1 - r->sh_start_at;
+    return 0;
 }
 
-static void ev_sh_end(const replay *r, size_t i)
+static void ev_sh_end(const replay *r, json_t *ev)
 {
-    json_t *ev = json_array_get(r->events, i), *d = data_of(ev);
+    json_t *d = data_of(ev);
     double x, dur;
-    int has_dur = cmd_duration(r, i, &dur) == 0;
+    int has_dur = cmd_duration(r, ev, &dur) == 0;
     if (json_is_true(json_object_get(d, "skipped"))) fputs("- not run (dry run)", stdout);
     else if (json_is_true(json_object_get(d, "timed_out")))
         printf("%s✗ timed out%s", sgr(r, "\033[31m"), sgr(r, "\033[0m"));
@@ -186,24 +185,23 @@ static void ev_sh_end(const replay *r, size_t i)
     put_output(dstr(ev, "stderr"), "!", json_is_true(json_object_get(d, "stderr_truncated")));
 }
 
-/* Whether the sh.start at index i has its sh.end (the next sh.* event of the run). */
-static int sh_ended(const replay *r, size_t i)
+/* Whether the sh.start ev has its sh.end (the next sh.* event of the run), looked up. */
+static int sh_ended(const replay *r, json_t *ev)
 {
-    for (size_t j = i + 1; j < json_array_size(r->events); j++) {
-        json_t *ev = json_array_get(r->events, j);
-        if (is_kind(ev, "sh.end")) return 1;
-        if (is_kind(ev, "sh.start")) return 0;
-    }
-    return 0;
+    static const char *const sh[] = {"sh.start", "sh.end", NULL};
+    json_t *next = NULL;
+    rec_cursor *c = rec_cursor_open(r->rec, r->id, json_integer_value(json_object_get(ev, "seq")), sh);
+    int ended = c && rec_cursor_next(c, &next) == 1 && is_kind(next, "sh.end");
+    rec_cursor_close(c);
+    return ended;
 }
 
-static void ev_sh_start(const replay *r, size_t i)
+static void ev_sh_start(const replay *r, json_t *ev)
 {
-    json_t *ev = json_array_get(r->events, i);
     fputs("$ ", stdout);
     put_text(dstr(ev, "command") ? dstr(ev, "command") : sget(ev, "text"));
     putchar('\n');
-    if (!sh_ended(r, i))
+    if (!sh_ended(r, ev))
         printf("%*s(no end recorded: the command was in flight when the record ends)\n", PREFIX_WIDTH + 2, "");
 }
 
@@ -264,23 +262,13 @@ static void ev_heading(const replay *r, json_t *ev, const char *what)
     printf(" %s%s\n", what[0] == '=' ? "===" : "---", sgr(r, "\033[0m"));
 }
 
-/* Whether the step.end at i ends a rollback (rollback.start, the body, step.end, rollback.end). */
-static int ends_rollback(const replay *r, size_t i)
+/* A step.end ends a rollback when it follows a rollback.start with no step or rollback
+ * boundary between (rollback.start, the body, step.end, rollback.end). */
+static void ev_step_end(const replay *r, json_t *ev)
 {
-    for (size_t j = i; j-- > 0;) {
-        json_t *ev = json_array_get(r->events, j);
-        if (is_kind(ev, "rollback.start")) return 1;
-        if (is_kind(ev, "rollback.end") || is_kind(ev, "step.start") || is_kind(ev, "step.end")) return 0;
-    }
-    return 0;
-}
-
-static void ev_step_end(const replay *r, size_t i)
-{
-    json_t *ev = json_array_get(r->events, i);
     const char *o = dstr(ev, "outcome"), *step = sget(ev, "step");
     int ok = o && strcmp(o, "ok") == 0;
-    fputs(ends_rollback(r, i) ? "rollback of " : "step ", stdout);
+    fputs(r->in_rollback ? "rollback of " : "step ", stdout);
     put_text(step ? step : "?");
     printf(": %s", ok ? "" : sgr(r, "\033[31m"));
     put_text(o ? o : sget(ev, "text"));
@@ -361,22 +349,28 @@ static void ev_labelled(json_t *ev)
     putchar('\n');
 }
 
-static void print_event(const replay *r, size_t i)
+/* The kinds whose line shows more than the event's text: the only ones whose data is read. */
+static const char *const data_kinds[] = {
+    "run.start", "run.end", "params", "action_item", "step.end", "prompt", "answer",
+    "sh.start", "sh.end", "http.request", "http.response", NULL,
+};
+
+static void print_event(const replay *r, json_t *ev)
 {
-    json_t *ev = json_array_get(r->events, i);
-    int phase = is_kind(ev, "phase.start"), step = is_kind(ev, "step.start");
+    const char *k = kind_of(ev);
+    int phase = !strcmp(k, "phase.start"), step = !strcmp(k, "step.start");
     if (phase || step) putchar('\n');
     put_prefix(ev);
     if (phase) ev_heading(r, ev, "=== phase");
     else if (step) ev_heading(r, ev, "--- step");
-    else if (is_kind(ev, "step.end")) ev_step_end(r, i);
-    else if (is_kind(ev, "prompt")) ev_prompt(ev);
-    else if (is_kind(ev, "answer")) ev_answer(r, ev);
-    else if (is_kind(ev, "sh.start")) ev_sh_start(r, i);
-    else if (is_kind(ev, "sh.end")) ev_sh_end(r, i);
-    else if (is_kind(ev, "http.request")) ev_http(ev, 0);
-    else if (is_kind(ev, "http.response")) ev_http(ev, 1);
-    else if (is_kind(ev, "state")) {
+    else if (!strcmp(k, "step.end")) ev_step_end(r, ev);
+    else if (!strcmp(k, "prompt")) ev_prompt(ev);
+    else if (!strcmp(k, "answer")) ev_answer(r, ev);
+    else if (!strcmp(k, "sh.start")) ev_sh_start(r, ev);
+    else if (!strcmp(k, "sh.end")) ev_sh_end(r, ev);
+    else if (!strcmp(k, "http.request")) ev_http(ev, 0);
+    else if (!strcmp(k, "http.response")) ev_http(ev, 1);
+    else if (!strcmp(k, "state")) {
         fputs("* ", stdout);
         put_text(sget(ev, "text"));
         putchar('\n');
@@ -411,25 +405,50 @@ static void print_header(const replay *r)
         fputs(", took ", stdout);
         put_duration(d);
     }
-    printf(", %zu events\n\n", json_array_size(r->events));
+    printf(", %lld events\n\n", (long long)r->count);
+}
+
+/* What the next events need to know of this one. */
+static void remember(replay *r, json_t *ev)
+{
+    double t;
+    const char *k = kind_of(ev);
+    if (!strcmp(k, "rollback.start")) r->in_rollback = 1;
+    else if (!strcmp(k, "rollback.end") || !strcmp(k, "step.start") || !strcmp(k, "step.end")) r->in_rollback = 0;
+    if (!strcmp(k, "sh.start")) r->sh_start_at = nget(ev, "elapsed_s", &t) == 0 ? t : NAN;
+    else if (!strcmp(k, "sh.end")) r->sh_start_at = NAN;
 }
 
 static int play(replay *r)
 {
-    size_t n = json_array_size(r->events);
     double prev = NAN;
+    long long i = 0;
+    int ended = 0, rc;
+    json_t *ev;
     print_header(r);
-    for (size_t i = 0; i < n; i++) {
+    rec_cursor *c = rec_cursor_open(r->rec, r->id, 0, NULL);
+    if (c) rec_cursor_data_kinds(c, data_kinds);
+    while (c && (rc = rec_cursor_next(c, &ev)) == 1) {
         double t = NAN;
-        nget(json_array_get(r->events, i), "elapsed_s", &t);
+        nget(ev, "elapsed_s", &t);
         if (i > 0 && !pace(r, t - prev)) {
-            printf("\n(replay stopped after event %zu of %zu)\n", i, n);
+            printf("\n(replay stopped after event %lld of %lld)\n", i, (long long)r->count);
+            rec_cursor_close(c);
             return EXIT_OK;
         }
         if (isfinite(t)) prev = t;
-        print_event(r, i);
+        print_event(r, ev);
+        remember(r, ev);
+        ended = !strcmp(kind_of(ev), "run.end");
+        i++;
     }
-    if (n == 0 || !is_kind(json_array_get(r->events, n - 1), "run.end")) {
+    rec_cursor_close(c);
+    if (!c || rc < 0) {
+        fflush(stdout);
+        fprintf(stderr, "runbook replay: %s\n", rec_error(r->rec));
+        return EXIT_DB;
+    }
+    if (!ended) {
         fputs("\n(the record ends here without a run.end: status ", stdout);
         put_text(sget(r->run, "status") ? sget(r->run, "status") : "?");
         fputs(")\n", stdout);
@@ -486,17 +505,16 @@ static int read_args(int argc, char **argv, replay *r, const char **spec, const 
     return 0;
 }
 
-/* The run and its events into r; an exit status (EXIT_OK, or why not after a message). */
+/* The run, its recorder and its event count into r; an exit status (EXIT_OK, or why not
+ * after a message). */
 static int load(replay *r, const char *spec, const char *db)
 {
-    int64_t id;
-    recorder *rec = cli_open_db_mode(db, REC_READONLY);   /* a missing database is not created */
+    recorder *rec = r->rec = cli_open_db_mode(db, REC_READONLY);   /* a missing database is not created */
     if (!rec) return EXIT_DB;
     int rc = EXIT_OK;
-    if (rec_find_run(rec, spec, &id) != 0) rc = EXIT_USAGE;
-    else if (!(r->run = rec_run_json(rec, id)) || !(r->events = rec_events_json(rec, id))) rc = EXIT_DB;
+    if (rec_find_run(rec, spec, &r->id) != 0) rc = EXIT_USAGE;
+    else if (!(r->run = rec_run_json(rec, r->id)) || rec_event_count(rec, r->id, &r->count) != 0) rc = EXIT_DB;
     if (rc != EXIT_OK) fprintf(stderr, "runbook replay: %s\n", rec_error(rec));
-    rec_close(rec);
     return rc;
 }
 
@@ -532,7 +550,7 @@ int cmd_replay(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--verify") == 0 || strncmp(argv[i], "--verify=", 9) == 0) return verify_args(argc, argv);
-    replay r = {NULL, NULL, 0, 0, cli_color(STDOUT_FILENO), 0, NULL};
+    replay r = {NULL, NULL, 0, 0, 0, NAN, 0, 0, cli_color(STDOUT_FILENO), 0, NULL};
     const char *spec = NULL, *db = getenv("RUNBOOK_DB");
     if (read_args(argc, argv, &r, &spec, &db) != 0) return EXIT_USAGE;
     int rc = load(&r, spec, db);
@@ -542,6 +560,6 @@ int cmd_replay(int argc, char **argv)
         rc = play(&r);
     }
     json_decref(r.run);
-    json_decref(r.events);
+    rec_close(r.rec);
     return rc;
 }

@@ -18,7 +18,15 @@
  * ignores zombies where /proc can tell them apart: orphans wait for init to reap them,
  * which on some systems takes seconds.)
  *
- * Between fork and exec the child only makes async-signal-safe calls (libcurl may have
+ * Nothing here ticks while a command runs: the pipes and a pidfd of the child (readable
+ * when it exits) sit in one epoll set whose fd the caller polls, so the end of a command
+ * wakes the loop at once.  Only where the kernel has no pidfd_open (Linux < 5.3) is the
+ * exit looked for every SH_TICK; the tick also paces the wait for a stopped group to empty.
+ *
+ * A command starts through posix_spawn (a clone that shares the parent's memory until the
+ * exec, so a large interpreter does not pay for copying its page tables); only when that
+ * fails does a fork run the same steps, to report which one failed.  Between fork and exec
+ * the child only makes async-signal-safe calls (libcurl may have
  * threads, and a malloc lock held by one of them would deadlock a child that allocates):
  * the environment is built in the parent and passed to execve, and error messages come
  * from a const table rather than strerror.
@@ -33,8 +41,11 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,13 +56,15 @@ extern char **environ;
 
 #define SH_GRACE 2.0          /* seconds from SIGTERM to SIGKILL */
 #define SH_DRAIN 0.2          /* seconds the pipes may stay open after the child exited */
-#define SH_TICK 0.05          /* how often to look for an exit that no pipe announces */
+#define SH_TICK 0.05          /* how often to look for an exit without a pidfd, or a group's end */
 #define SH_CHUNK 65536        /* bytes per read() */
 #define SH_READS_PER_CALL 16  /* reads per stream per sh_handle, so a flood cannot starve */
 
 struct sh_proc {
     pid_t pid;                /* the child, which is also the process group id */
     int fd[2];                /* read ends for stdout and stderr; -1 once closed */
+    int pidfd;                /* readable once the child exits; -1 when none (or reaped) */
+    int ep;                   /* epoll set of the pipes and the pidfd: the one fd to poll */
     sh_result *res;           /* the caller's, filled in as we go */
     size_t cap;               /* capture limit per stream */
     void (*on_output)(void *ctx, int stream, const char *data, size_t n);
@@ -220,12 +233,50 @@ static void close_pair(int fds[2])
     close(fds[1]);
 }
 
-/* Fork and exec; the child's pid, or -1 with errno set.  Closes the write ends. */
+/* The child_exec setup through posix_spawn, which clones without copying the parent's page
+ * tables (and spares the parent the copy-on-write faults that follow a fork): 0 with *pid
+ * set, else an error number, and then nothing ran. */
+static int spawn_fast(const char *cmd, const char *cwd, char **envp, int out, int err, pid_t *pid)
+{
+    posix_spawnattr_t at;
+    posix_spawn_file_actions_t fa;
+    sigset_t reset, none;
+    sigemptyset(&reset);
+    sigemptyset(&none);
+    for (size_t i = 0; i < sizeof child_reset_signals / sizeof child_reset_signals[0]; i++)
+        sigaddset(&reset, child_reset_signals[i]);
+    if (posix_spawnattr_init(&at) != 0) return ENOMEM;
+    if (posix_spawn_file_actions_init(&fa) != 0) {
+        posix_spawnattr_destroy(&at);
+        return ENOMEM;
+    }
+    int rc = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    if (rc == 0) rc = posix_spawnattr_setpgroup(&at, 0);
+    if (rc == 0) rc = posix_spawnattr_setsigdefault(&at, &reset);
+    if (rc == 0) rc = posix_spawnattr_setsigmask(&at, &none);
+    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
+    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, err, STDERR_FILENO);
+    if (rc == 0) rc = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    if (rc == 0 && cwd) rc = posix_spawn_file_actions_addchdir_np(&fa, cwd);
+    char *argv[] = { "sh", "-c", (char *)cmd, NULL };
+    if (rc == 0) rc = posix_spawn(pid, "/bin/sh", &fa, &at, argv, envp ? envp : environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    return rc;
+}
+
+/* Start the child; its pid, or -1 with errno set.  Closes the write ends.  posix_spawn
+ * first; when it fails (a cwd that does not exist, no /bin/sh), nothing has run, and a
+ * forked child_exec does the same steps again and says on the command's stderr which one
+ * failed, exiting 127 like a shell. */
 static pid_t spawn(const char *cmd, const sh_opts *opts, int out[2], int err[2])
 {
     char **envp = env_build(opts ? opts->env : NULL);
-    pid_t pid = fork();
-    if (pid == 0) child_exec(cmd, opts ? opts->cwd : NULL, envp, out[1], err[1]);
+    pid_t pid;
+    if (spawn_fast(cmd, opts ? opts->cwd : NULL, envp, out[1], err[1], &pid) != 0) {
+        pid = fork();
+        if (pid == 0) child_exec(cmd, opts ? opts->cwd : NULL, envp, out[1], err[1]);
+    }
     int fork_err = errno;
     rb_free(envp);
     close(out[1]);
@@ -233,6 +284,41 @@ static pid_t spawn(const char *cmd, const sh_opts *opts, int out[2], int err[2])
     if (pid > 0) setpgid(pid, pid);   /* EACCES once the child has exec'd: it did it itself */
     errno = fork_err;
     return pid;
+}
+
+/* The child's pidfd, so that its exit wakes the poll; -1 where the kernel has none (Linux
+ * before 5.3), and then the exit is looked for every SH_TICK. */
+static int pidfd_of(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+#else
+    (void)pid;
+    return -1;
+#endif
+}
+
+/* One epoll set for the pipes and the pidfd, so a caller polls one fd for all of them.
+ * Closing a pipe drops it from the set by itself; the pidfd is closed once reaped. */
+static void watch_setup(sh_proc *p)
+{
+    p->pidfd = pidfd_of(p->pid);
+    p->ep = epoll_create1(EPOLL_CLOEXEC);
+    int fds[3] = { p->fd[0], p->fd[1], p->pidfd };
+    for (int i = 0; p->ep >= 0 && i < 3; i++) {
+        struct epoll_event e = { .events = EPOLLIN };
+        e.data.fd = fds[i];
+        if (fds[i] >= 0 && epoll_ctl(p->ep, EPOLL_CTL_ADD, fds[i], &e) < 0) {
+            close(p->ep);   /* no set: the pipes are polled directly, the exit by the tick */
+            p->ep = -1;
+        }
+    }
+    if (p->ep < 0 && p->pidfd >= 0) {
+        close(p->pidfd);
+        p->pidfd = -1;
+    }
 }
 
 sh_proc *sh_start(const char *cmd, const sh_opts *opts, sh_result *res)
@@ -264,6 +350,7 @@ sh_proc *sh_start(const char *cmd, const sh_opts *opts, sh_result *res)
     p->ctx = opts ? opts->ctx : NULL;
     p->start = start;
     p->deadline = opts && opts->timeout > 0 ? start + opts->timeout : -1;
+    watch_setup(p);
     return p;
 }
 
@@ -326,6 +413,10 @@ static void reap(sh_proc *p, double now)
     }
     p->reaped = 1;
     p->drain_until = now + SH_DRAIN;
+    if (p->pidfd >= 0) {   /* it stays readable for ever: out of the set */
+        close(p->pidfd);
+        p->pidfd = -1;
+    }
 }
 
 /* Members of the group that became our children (when we are pid 1 or a subreaper) would
@@ -419,6 +510,10 @@ int sh_handle(sh_proc *p)
 
 int sh_fds(const sh_proc *p, int fds[2])
 {
+    if (p->ep >= 0) {
+        fds[0] = p->ep;
+        return 1;
+    }
     int n = 0;
     for (int i = 0; i < 2; i++)
         if (p->fd[i] >= 0) fds[n++] = p->fd[i];
@@ -435,11 +530,12 @@ double sh_next_deadline(const sh_proc *p)
     if (p->done) return -1;
     double now = clock_monotonic(), d = -1;
     int open = p->fd[0] >= 0 || p->fd[1] >= 0;
-    if (!p->reaped) d = now + SH_TICK;   /* no pipe tells us when the child exits */
+    if (!p->reaped && p->pidfd < 0) d = now + SH_TICK;   /* nothing tells us when it exits */
     if (!p->reaped && !p->stopping && p->deadline >= 0) d = earliest(d, p->deadline);
     if (p->stopping && !p->killed) d = earliest(d, earliest(p->kill_at, now + SH_TICK));
     if (p->reaped && open) d = earliest(d, p->drain_until);
-    return d < 0 ? now : d;   /* nothing pending but not done: look again at once */
+    if (d < 0 && p->reaped && !open) d = now;   /* nothing pending but not done: look again */
+    return d;   /* -1: only the fds of sh_fds can move it on */
 }
 
 void sh_interrupt(sh_proc *p)
@@ -495,6 +591,8 @@ void sh_finish(sh_proc *p)
     stream_close(p, 1);
     buf_addn(&p->res->out, "", 0);   /* never NULL data: always a C string */
     buf_addn(&p->res->err, "", 0);
+    if (p->pidfd >= 0) close(p->pidfd);
+    if (p->ep >= 0) close(p->ep);
     rb_free(p);
 }
 

@@ -330,3 +330,11 @@ if [ $rc -eq 130 ] && ! grep -q 'never reached' "$T/int.out"; then pass "http: C
 else fail "http: Ctrl-C during a request" "exit $rc" "$(tail -n 8 "$T/int.out")"; fi
 s=$("$RUNBOOK" runs --db "$T/int.db" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["status"])')
 [ "$s" = interrupted ] && pass "http: the interrupted request's run is recorded as interrupted" || fail "http: interrupted status" "$s"
+
+# --- libcurl is loaded at the first request, not at startup; without it a request fails clearly
+RUNBOOK_LIBCURL=/nonexistent/libcurl.so.4 URL=$HTTPD/ok run nolib "$HT/fails.rb"
+if [ "$rc" -eq 1 ] && grep -q 'need libcurl, which could not be loaded' "$T/nolib.out" && ! grep -q 'after the request' "$T/nolib.out"
+then pass "http: without libcurl a request fails the step with a clear error"
+else fail "http: without libcurl" "exit $rc" "$(tail -n 8 "$T/nolib.out")"; fi
+if command -v ldd >/dev/null 2>&1 && ! ldd "$RUNBOOK" | grep -q libcurl; then pass "http: the binary does not link libcurl (loaded on first use)"
+else fail "http: libcurl is linked at startup" "$(ldd "$RUNBOOK" | grep curl)"; fi

@@ -565,6 +565,41 @@ static void check_events(json_t *ev)
           "record: data may be any JSON value");
 }
 
+/* The cursors give what rec_events_json gives: as objects, as text (data copied through
+ * or, for garbage, converted the same way), filtered by kind and after a seq. */
+static void check_cursors(recorder *r, int64_t run, json_t *all)
+{
+    rec_cursor *c = rec_cursor_open(r, run, 0, NULL);
+    json_t *e;
+    size_t i = 0;
+    int same = c != NULL;
+    while (c && rec_cursor_next(c, &e) == 1) same &= json_equal(e, json_array_get(all, i++));
+    rec_cursor_close(c);
+    CHECK(same && i == json_array_size(all), "record: a cursor reads the events rec_events_json has (%zu)", i);
+    c = rec_cursor_open(r, run, 0, NULL);
+    rb_buf b;
+    buf_init(&b);
+    i = 0;
+    same = c != NULL;
+    while (c && rec_cursor_next_text(c, &b) == 1) {
+        json_t *parsed = json_loadb(b.data, b.len, 0, NULL);
+        same &= parsed && json_equal(parsed, json_array_get(all, i++));
+        json_decref(parsed);
+        buf_reset(&b);
+    }
+    buf_free(&b);
+    rec_cursor_close(c);
+    CHECK(same && i == json_array_size(all), "record: a cursor's text parses to the same events, garbage included");
+    static const char *const kinds[] = {"note", "sh.end", NULL};
+    c = rec_cursor_open(r, run, 3, kinds);
+    int n = 0, ok = c != NULL;
+    while (c && rec_cursor_next(c, &e) == 1) ok &= streq(jstr(e, "kind"), "note") && ++n;
+    rec_cursor_close(c);
+    int64_t count = 0;
+    CHECK(ok && n == 2, "record: a cursor after seq 3 over notes and sh.end sees the two notes (%d)", n);
+    CHECK(rec_event_count(r, run, &count) == 0 && count == 5, "record: the run has 5 events (%lld)", (long long)count);
+}
+
 static void test_events_json(const char *tmpdir)
 {
     char path[PATH_BUF];
@@ -575,8 +610,10 @@ static void test_events_json(const char *tmpdir)
     add_garbage_events(path, run);
     json_t *ev = rec_events_json(r, run);
     check_events(ev);
+    check_cursors(r, run, ev);
     json_decref(ev);
     CHECK(rec_events_json(r, 424242) == NULL, "record: events of a missing run is NULL");
+    CHECK(rec_cursor_open(r, 424242, 0, NULL) == NULL, "record: a cursor over a missing run is NULL");
     CHECK(raw_int(path, "SELECT count(*) FROM events WHERE json_valid(data) AND kind = 'sh.end'") == 1,
           "record: stored data is JSON that sqlite3's json functions read");
     rec_close(r);
@@ -881,8 +918,36 @@ static void test_crash(const char *tmpdir)
     rec_close(r);
 }
 
+/* The commit rule: a durable event is committed with every event before it before
+ * rec_event_add returns; whatever waits in memory is committed by a run-row change and by
+ * rec_close.  (Another connection counts the rows.) */
+static void test_commit_rule(const char *tmpdir)
+{
+    char path[PATH_BUF];
+    fresh(path, tmpdir, "rec-commit.db");
+    recorder *r = rec_open(path, NULL);
+    int64_t run = r ? start_run(r, t0(), "INC-COMMIT", NULL) : -1;
+    int ok = run > 0;
+    for (int i = 0; ok && i < 50; i++) ok = add(r, run, t0() + i, "s", i % 2 ? "note" : "step.start", NULL, NULL) == 0;
+    ok = ok && add(r, run, t0() + 50, "s", "sh.start", json_pack("{s:s}", "command", "true"), NULL) == 0;
+    CHECK(ok && raw_int(path, "SELECT count(*) FROM events") == 51,
+          "record: a durable event is committed with the 50 pure events before it");
+    CHECK(raw_int(path, "SELECT max(seq) = 51 AND kind = 'sh.start' FROM events") == 1,
+          "record: in order, the durable one last");
+    for (int i = 0; ok && i < 10; i++) ok = add(r, run, t0() + 60 + i, "s", "note", NULL, NULL) == 0;
+    ok = ok && rec_run_update(r, run, "P2", NULL, -1, -1) == 0;
+    CHECK(ok && raw_int(path, "SELECT count(*) FROM events") == 61, "record: a run-row change commits what waits");
+    for (int i = 0; ok && i < 3000; i++) ok = add(r, run, t0() + 70 + i, "s", "note", NULL, NULL) == 0;
+    CHECK(ok && raw_int(path, "SELECT count(*) FROM events") >= 61 + 3000 - 1024,
+          "record: no more than a batch waits in memory");
+    rec_close(r);
+    CHECK(raw_int(path, "SELECT count(*) = 3061 AND min(seq) = 1 AND max(seq) = 3061 FROM events") == 1,
+          "record: closing commits the rest, numbered without gaps");
+}
+
 void test_record(const char *tmpdir)
 {
+    test_commit_rule(tmpdir);
     test_sha256();
     test_open(tmpdir);
     test_open_umask(tmpdir);

@@ -350,8 +350,34 @@ static void test_quote(const char *tmpdir)
     buf_free(&b);
 }
 
+/* The exit wakes the poll: once the pipes are at EOF and the child still runs, there is no
+ * deadline to tick on (-1), and the fds of sh_fds become ready when the child exits. */
+static void test_exit_wakes(void)
+{
+    sh_result r;
+    sh_proc *p = sh_start("exec >/dev/null 2>&1; sleep 0.3; exit 7", NULL, &r);
+    int rounds = 0, no_tick = 1, woke = 1;
+    while (p && !sh_handle(p) && rounds++ < 1000) {
+        int fds[2];
+        struct pollfd pfd[2];
+        int n = sh_fds(p, fds);
+        for (int i = 0; i < n; i++) pfd[i] = (struct pollfd){ fds[i], POLLIN, 0 };
+        double dl = sh_next_deadline(p);
+        if (dl >= 0 && dl - clock_monotonic() < 0.15) no_tick = 0;
+        int ms = dl < 0 ? 30000 : (int)((dl - clock_monotonic()) * 1000) + 1;
+        if (poll(pfd, (nfds_t)n, ms < 0 ? 0 : ms) == 0 && dl < 0) woke = 0;
+    }
+    sh_finish(p);
+    CHECK(r.exit_code == 7, "shell: exit status after a quiet wait (%d)", r.exit_code);
+    CHECK(no_tick, "shell: no short tick while a command runs with its pipes closed");
+    CHECK(woke, "shell: the child's exit wakes the poll on sh_fds (%d rounds)", rounds);
+    CHECK(rounds < 10, "shell: a quiet command takes a few wake-ups, not a tick loop (%d)", rounds);
+    sh_result_free(&r);
+}
+
 void test_shell(const char *tmpdir)
 {
+    test_exit_wakes();
     test_exit_codes();
     test_streams();
     test_capture_cap();

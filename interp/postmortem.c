@@ -1,0 +1,1031 @@
+/*
+ * postmortem.c — `runbook report --format md`: the post-mortem draft, written from the record.
+ *
+ * Laid out like the post-mortem template responders already know: incident summary, a UTC
+ * timeline, decisions, commands run, escalations and notifications, missed deadlines,
+ * MTTA/MTTR against the header's targets, placeholders for what only people can write
+ * (impact, root cause, what went well, lessons), and the action items.
+ *
+ * Each section is one pass over the events it needs, read one at a time through a record
+ * cursor (walk), and the draft goes to stdout as it is written, so memory does not grow with
+ * the run: what an event's line needs from around it is kept as the pass goes by (is it the
+ * finish of the start before it? does this step.end end a rollback?) or looked up (the
+ * finish of a start).  Events a section does not show are skipped on their kind and text,
+ * without building them.
+ *
+ * It reads the record only through record.h and never writes to it, never executes anything
+ * from a runbook, and never tries to recover a redacted secret: the record is shown as it
+ * is, with Markdown escaped so that user text cannot break a table or inject HTML.  The
+ * draft is a function of the record alone (no clock, locale or environment): the same run
+ * gives the same bytes, except that the recorder decides whether a run whose process has
+ * gone is "interrupted".  Stored data that is not what a kind promises (a hand-edited row, a
+ * field missing) is shown as "?" rather than trusted.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "cli.h"
+#include "evjson.h"
+#include "mdtext.h"
+#include "clock.h"
+#include "postmortem.h"
+#include "record.h"
+#include "util.h"
+
+#define CELL_MAX 240 /* bytes of a command, question or answer shown in one table cell */
+#define OUT_CHUNK 65536 /* the draft goes to stdout whenever this much is waiting */
+
+/* One draft being written.  It reads the record section by section, one event at a time
+ * (walk below), and writes as it goes, so memory does not grow with the run. */
+typedef struct pm {
+    recorder *rec;        /* borrowed */
+    int64_t id;
+    json_t *run;          /* borrowed */
+    const char *user;     /* who ran it, from the run row */
+    char date[11];        /* the run's start date YYYY-MM-DD, "" when unknown */
+    int virtual_clock;    /* the run's times are virtual: actions took none of them */
+    int failed;           /* reading the record failed (rec_error says why) */
+    rb_buf *out;
+} pm;
+
+/* An event as a section sees it: with its finishing event (the sh.end, answer or
+ * http.response of a start; NULL when none is recorded), whether it is itself such a
+ * finishing event (shown with its start), and whether a step.end here ends a rollback. */
+typedef struct evx {
+    json_t *ev, *end;
+    int is_end, in_rollback;
+} evx;
+
+/* Commands, questions and HTTP requests happen one at a time in a run, so the next event
+ * of the same family after a start is its finish, if it is of the finishing kind. */
+static const struct {
+    const char *start, *finish;
+} families[] = {{"sh.start", "sh.end"}, {"prompt", "answer"}, {"http.request", "http.response"}};
+#define NFAMILIES (sizeof families / sizeof *families)
+
+/* The family of kind (its index, *start set for its starting kind), or -1. */
+static int family_of(const char *kind, int *start)
+{
+    for (size_t f = 0; f < NFAMILIES; f++) {
+        *start = strcmp(kind, families[f].start) == 0;
+        if (*start || strcmp(kind, families[f].finish) == 0) return (int)f;
+    }
+    return -1;
+}
+
+static void out_flush(const pm *p)
+{
+    fwrite(p->out->data ? p->out->data : "", 1, p->out->len, stdout);
+    buf_reset(p->out);
+}
+
+static void out_maybe_flush(const pm *p)
+{
+    if (p->out->len >= OUT_CHUNK) out_flush(p);
+}
+
+/* ---- walking the record: one pass of a section over the events it needs */
+
+typedef struct walk {
+    pm *p;
+    rec_cursor *c;
+    rec_cursor *look[NFAMILIES];   /* finding a start's finish, opened when first needed */
+    int open[NFAMILIES];           /* the family's last event so far is a start */
+    int in_rollback;               /* a rollback.start since the last step or rollback boundary */
+    int (*want)(const char *kind, const char *text);   /* NULL: every event */
+    int ends;                      /* look up the finish of a start */
+    json_t *end;                   /* the finish handed out last, owned */
+} walk;
+
+/* The kinds a walk over `kinds` must see to know what it tells (finishes, rollbacks). */
+static void walk_kinds(const char *const *kinds, const char **all, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; kinds[i] && n + 6 < max; i++) {
+        int start, f = family_of(kinds[i], &start);
+        all[n++] = kinds[i];
+        if (f >= 0) {
+            all[n++] = families[f].start;
+            all[n++] = families[f].finish;
+        }
+        if (strcmp(kinds[i], "step.end") == 0) {
+            all[n++] = "rollback.start";
+            all[n++] = "rollback.end";
+            all[n++] = "step.start";
+        }
+    }
+    all[n] = NULL;
+}
+
+/* The kinds whose data a section reads; any other event is shown by its text alone. */
+static const char *const data_kinds[] = {
+    "run.start", "run.end", "params", "prompt", "answer", "sh.start", "sh.end", "http.request",
+    "http.response", "state", "step.end", "action_item", "decision", NULL,
+};
+
+/* kinds: NULL-terminated, or NULL for every event.  want: which of them to hand out. */
+static int walk_open(walk *w, pm *p, const char *const *kinds, int (*want)(const char *, const char *), int ends)
+{
+    const char *all[64];
+    memset(w, 0, sizeof *w);
+    w->p = p;
+    w->want = want;
+    w->ends = ends;
+    if (kinds) walk_kinds(kinds, all, sizeof all / sizeof *all);
+    w->c = rec_cursor_open(p->rec, p->id, 0, kinds ? all : NULL);
+    if (!w->c) p->failed = 1;
+    else rec_cursor_data_kinds(w->c, data_kinds);
+    return w->c ? 0 : -1;
+}
+
+static void walk_close(walk *w)
+{
+    rec_cursor_close(w->c);
+    for (size_t f = 0; f < NFAMILIES; f++) rec_cursor_close(w->look[f]);
+    json_decref(w->end);
+}
+
+/* The finish of the start at seq in family f (a new reference), or NULL. */
+static json_t *find_end(walk *w, int f, int64_t seq)
+{
+    if (!w->look[f]) {
+        const char *kinds[] = {families[f].start, families[f].finish, NULL};
+        w->look[f] = rec_cursor_open(w->p->rec, w->p->id, seq, kinds);
+        if (!w->look[f]) {
+            w->p->failed = 1;
+            return NULL;
+        }
+    } else {
+        rec_cursor_seek(w->look[f], seq);
+    }
+    rec_cursor *c = w->look[f];
+    int rc = rec_cursor_step(c);
+    if (rc < 0) w->p->failed = 1;
+    if (rc != 1 || strcmp(rec_cursor_kind(c), families[f].finish) != 0) return NULL;
+    json_t *end = rec_cursor_event(c);
+    if (!end) w->p->failed = 1;
+    return json_incref(end);
+}
+
+/* The next event the walk hands out into *x: 1, or 0 at the end (also after an error,
+ * which marks the draft failed). */
+static int walk_next(walk *w, evx *x)
+{
+    json_decref(w->end);
+    w->end = NULL;
+    int rc;
+    while ((rc = rec_cursor_step(w->c)) == 1) {
+        const char *k = rec_cursor_kind(w->c);
+        int start, f = family_of(k, &start);
+        x->is_end = f >= 0 && !start && w->open[f];
+        x->in_rollback = w->in_rollback;
+        if (f >= 0) w->open[f] = start;
+        if (strcmp(k, "rollback.start") == 0) w->in_rollback = 1;
+        else if (!strcmp(k, "rollback.end") || !strcmp(k, "step.start") || !strcmp(k, "step.end")) w->in_rollback = 0;
+        if (w->want && !w->want(k, rec_cursor_text(w->c))) continue;
+        if (!(x->ev = rec_cursor_event(w->c))) break;
+        x->end = w->end = f >= 0 && start && w->ends ? find_end(w, f, rec_cursor_seq(w->c)) : NULL;
+        return 1;
+    }
+    if (rc != 0) w->p->failed = 1;
+    return 0;
+}
+
+/* Time since the start of the run: +MM:SS, or +H:MM:SS from an hour on. */
+static void fmt_elapsed(rb_buf *b, json_t *ev)
+{
+    double x;
+    if (nget(ev, "elapsed_s", &x) != 0 || !isfinite(x) || fabs(x) > 1e9) {
+        buf_adds(b, "?");
+        return;
+    }
+    long long s = (long long)floor(fabs(x));
+    char sign = x < 0 ? '-' : '+';
+    if (s >= 3600) buf_printf(b, "%c%lld:%02lld:%02lld", sign, s / 3600, s / 60 % 60, s % 60);
+    else buf_printf(b, "%c%02lld:%02lld", sign, s / 60, s % 60);
+}
+
+/* HH:MM:SS of an ISO time, with the date in front when it is not the run's start date. */
+static void fmt_clock(const pm *p, rb_buf *b, const char *iso)
+{
+    if (!iso || strlen(iso) < 19) {
+        buf_adds(b, "?");
+        return;
+    }
+    if (strncmp(iso, p->date, 10) != 0) {
+        buf_addn(b, iso, 10);
+        buf_addc(b, ' ');
+    }
+    buf_addn(b, iso + 11, 8);
+}
+
+/* Who or what gave an answer: the run's user for people, the runbook for defaults. */
+static const char *answered_by(const pm *p, const char *source)
+{
+    if (source && (strcmp(source, "default") == 0 || strcmp(source, "auto") == 0)) return "runbook";
+    return p->user;
+}
+
+static const char *source_label(const char *source)
+{
+    if (!source) return "?";
+    if (strcmp(source, "answers") == 0) return "answers file";
+    if (strcmp(source, "auto") == 0) return "--auto";
+    return source;
+}
+
+/* A JSON value as it reads in a sentence: strings bare, anything else as JSON. */
+static void md_value(rb_buf *b, json_t *v)
+{
+    if (json_is_string(v)) {
+        md_text(b, json_string_value(v), CELL_MAX);
+        return;
+    }
+    char *s = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    md_text(b, s ? s : "?", CELL_MAX);
+    free(s);
+}
+
+/* ---- one line per event: the timeline's wording, reused by the other sections */
+
+static void d_answer_tail(const pm *p, json_t *ans, json_t *asked, rb_buf *b)
+{
+    const char *src = dstr(ans, "source");
+    double t0, t1;
+    buf_adds(b, " → **");
+    md_text(b, dstr(ans, "answer") ? dstr(ans, "answer") : "?", CELL_MAX);
+    buf_adds(b, "**");
+    if (src && (strcmp(src, "default") == 0 || strcmp(src, "auto") == 0)) buf_printf(b, " (%s)", source_label(src));
+    else {
+        buf_adds(b, " (");
+        md_text(b, p->user, 0);
+        buf_printf(b, ", %s)", source_label(src));
+    }
+    if (asked && nget(asked, "elapsed_s", &t0) == 0 && nget(ans, "elapsed_s", &t1) == 0 && t1 - t0 >= 1) {
+        buf_adds(b, ", after ");
+        fmt_duration(b, t1 - t0);
+    }
+}
+
+static void d_question(json_t *ev, rb_buf *b)
+{
+    const char *q = dstr(ev, "question");
+    buf_adds(b, "“");
+    md_text(b, q ? q : sget(ev, "text") ? sget(ev, "text") : "?", CELL_MAX);
+    buf_adds(b, "”");
+}
+
+static void d_prompt(const pm *p, const evx *x, rb_buf *b)
+{
+    buf_adds(b, "Asked ");
+    d_question(x->ev, b);
+    if (!x->end) buf_adds(b, ": **no answer recorded**");
+    else d_answer_tail(p, x->end, x->ev, b);
+}
+
+static void d_answer(const pm *p, const evx *x, rb_buf *b)
+{
+    buf_adds(b, "Answered ");
+    d_question(x->ev, b);
+    d_answer_tail(p, x->ev, NULL, b);
+}
+
+/* The outcome of a command from its sh.end (NULL: none recorded). */
+static void sh_outcome(json_t *end, rb_buf *b)
+{
+    double x;
+    json_t *d = data_of(end);
+    if (!end) buf_adds(b, "**in flight**: no end recorded");
+    else if (json_is_true(json_object_get(d, "skipped"))) buf_adds(b, "not run (dry run)");
+    else if (json_is_true(json_object_get(d, "timed_out"))) buf_adds(b, "**timed out**");
+    else if (nget(d, "exit", &x) != 0) buf_adds(b, "?");
+    else if (x == 0) buf_adds(b, "0");
+    else buf_printf(b, "**%g** ✗", x);
+}
+
+/* How long a command took, on the run's clock: data.duration_s (measured), except in a
+ * virtual-clock run, where commands take no virtual time and the span between the start
+ * and end events is what the run's clock says (so a drill's draft is the same every time). */
+static int cmd_duration(const pm *p, json_t *start, json_t *end, double *d)
+{
+    double t0, t1;
+    if (!p->virtual_clock) return nget(data_of(end), "duration_s", d);
+    if (!start || nget(start, "elapsed_s", &t0) != 0 || nget(end, "elapsed_s", &t1) != 0) return -1;
+    *d = t1 - t0;
+    return 0;
+}
+
+static void d_sh(const pm *p, const evx *x, rb_buf *b)
+{
+    json_t *ev = x->ev, *end = x->end, *ed = data_of(end);
+    const char *cmd = dstr(ev, "command") ? dstr(ev, "command") : sget(ev, "text");
+    double d;
+    if (!end || json_is_true(json_object_get(ed, "skipped"))) {
+        buf_adds(b, end ? "Not run (dry run): " : "Started ");
+        md_code(b, cmd ? cmd : "?", CELL_MAX, 1);
+        if (!end) buf_adds(b, ": **no end recorded** (in flight when the record ends)");
+        return;
+    }
+    int timed_out = json_is_true(json_object_get(ed, "timed_out"));
+    buf_adds(b, "Ran ");
+    md_code(b, cmd ? cmd : "?", CELL_MAX, 1);
+    buf_adds(b, timed_out ? " → " : " → exit ");
+    sh_outcome(end, b);
+    if (cmd_duration(p, ev, end, &d) == 0) {
+        buf_adds(b, timed_out ? " after " : " in ");
+        fmt_duration(b, d);
+    }
+}
+
+static void d_sh_end(const pm *p, const evx *x, rb_buf *b)
+{
+    json_t *ev = x->ev;
+    (void)p;
+    buf_adds(b, "Command ");
+    md_code(b, dstr(ev, "command") ? dstr(ev, "command") : "?", CELL_MAX, 1);
+    buf_adds(b, " ended → exit ");
+    sh_outcome(ev, b);
+}
+
+static void http_line(json_t *ev, rb_buf *b)
+{
+    const char *m = dstr(ev, "method"), *u = dstr(ev, "url");
+    md_text(b, m ? m : "HTTP", 16);
+    buf_addc(b, ' ');
+    md_code(b, u ? u : "?", CELL_MAX, 1);
+}
+
+static void http_status(json_t *res, rb_buf *b)
+{
+    double st;
+    buf_adds(b, " → ");
+    if (nget(data_of(res), "status", &st) != 0) buf_adds(b, "?");
+    else if (st >= 200 && st < 300) buf_printf(b, "%g", st);
+    else buf_printf(b, "**%g** ✗", st);
+}
+
+static void d_http(const pm *p, const evx *x, rb_buf *b)
+{
+    (void)p;
+    http_line(x->ev, b);
+    if (!x->end) buf_adds(b, ": **no response recorded**");
+    else http_status(x->end, b);
+}
+
+static void d_http_response(const pm *p, const evx *x, rb_buf *b)
+{
+    (void)p;
+    buf_adds(b, "Response to ");
+    http_line(x->ev, b);
+    http_status(x->ev, b);
+}
+
+static void d_state(const pm *p, const evx *x, rb_buf *b)
+{
+    json_t *d = data_of(x->ev);
+    (void)p;
+    const char *f = sget(d, "field");
+    if (f && (strcmp(f, "acknowledged") == 0 || strcmp(f, "resolved") == 0) && json_is_true(json_object_get(d, "to"))) {
+        buf_printf(b, "**Incident %s**", f);
+        return;
+    }
+    buf_adds(b, "State: ");
+    md_text(b, f ? f : "?", 64);
+    buf_addc(b, ' ');
+    md_value(b, json_object_get(d, "from"));
+    buf_adds(b, " → ");
+    md_value(b, json_object_get(d, "to"));
+}
+
+static void d_params(const pm *p, const evx *x, rb_buf *b)
+{
+    json_t *d = data_of(x->ev), *v;
+    (void)p;
+    const char *k;
+    int first = 1;
+    buf_adds(b, "Parameters:");
+    json_object_foreach(d, k, v) {
+        buf_adds(b, first ? " " : ", ");
+        md_text(b, k, 64);
+        buf_adds(b, " = ");
+        char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+        md_text(b, s ? s : "?", CELL_MAX);
+        free(s);
+        first = 0;
+    }
+    if (first) buf_adds(b, " none");
+}
+
+static void d_run_start(const pm *p, const evx *x, rb_buf *b)
+{
+    const char *sev = dstr(x->ev, "severity"), *host = sget(p->run, "host");
+    buf_adds(b, "**Run started** by ");
+    md_text(b, p->user, 0);
+    if (host) {
+        buf_adds(b, " on ");
+        md_text(b, host, 0);
+    }
+    if (sev) {
+        buf_adds(b, ", severity ");
+        md_text(b, sev, 16);
+    }
+}
+
+static void d_run_end(const pm *p, const evx *x, rb_buf *b)
+{
+    const char *st = dstr(x->ev, "status");
+    (void)p;
+    buf_adds(b, "**Run ended**: ");
+    md_text(b, st ? st : sget(x->ev, "text") ? sget(x->ev, "text") : "?", 64);
+}
+
+/* A step.end ends a rollback when it follows a rollback.start of the same rollback (the
+ * recorder writes rollback.start, the body's events, step.end, rollback.end): x->in_rollback. */
+static void d_step_end(const pm *p, const evx *x, rb_buf *b)
+{
+    const char *o = dstr(x->ev, "outcome");
+    int ok = o && strcmp(o, "ok") == 0;
+    (void)p;
+    buf_adds(b, x->in_rollback ? "Rollback ended: " : "Step ended: ");
+    if (!ok) buf_adds(b, "**");
+    md_text(b, o ? o : "?", 64);
+    if (!ok) buf_adds(b, "**");
+}
+
+static void d_action_item(const pm *p, const evx *x, rb_buf *b)
+{
+    json_t *ev = x->ev;
+    (void)p;
+    const char *t = dstr(ev, "text"), *owner = dstr(ev, "owner"), *due = dstr(ev, "due");
+    buf_adds(b, "Action item: ");
+    md_text(b, t ? t : sget(ev, "text") ? sget(ev, "text") : "?", CELL_MAX);
+    if (owner) {
+        buf_adds(b, " (owner ");
+        md_text(b, owner, 64);
+    }
+    if (due) {
+        buf_adds(b, owner ? ", due " : " (due ");
+        md_text(b, due, 64);
+    }
+    if (owner || due) buf_addc(b, ')');
+}
+
+/* The recorder's text already says what was missed ("response target missed: …"). */
+static void d_missed(const pm *p, const evx *x, rb_buf *b)
+{
+    const char *t = sget(x->ev, "text");
+    (void)p;
+    buf_adds(b, "**Missed**: ");
+    md_text(b, t && *t ? t : "a deadline", CELL_MAX);
+}
+
+typedef void (*describe_fn)(const pm *p, const evx *x, rb_buf *b);
+static const struct {
+    const char *kind;
+    describe_fn fn;
+} describers[] = {
+    {"run.start", d_run_start}, {"run.end", d_run_end},     {"params", d_params},
+    {"prompt", d_prompt},       {"answer", d_answer},       {"sh.start", d_sh},
+    {"sh.end", d_sh_end},       {"http.request", d_http},   {"http.response", d_http_response},
+    {"state", d_state},         {"step.end", d_step_end},   {"action_item", d_action_item},
+    {"deadline.missed", d_missed},
+};
+
+/* Kinds shown as "Label: text" (a timeline entry is the text alone: it was written for this). */
+static const struct {
+    const char *kind, *label;
+} labels[] = {
+    {"phase.start", "Phase started"},
+    {"step.start", "Step started"},
+    {"step.retry", "Step retried"},
+    {"rollback.start", "Rolling back"},
+    {"rollback.end", "Rolled back"},
+    {"note", "Note"},
+    {"warn", "**Warning**"},
+    {"error", "**Error**"},
+    {"timeline", NULL},
+    {"timer", "Timer"},
+    {"escalation", "**Escalation**"},
+    {"escalation.skipped", "Escalation skipped"},
+    {"decision", "Decision"},
+    {"wait", "Waiting"},
+    {"wait.end", "Wait ended"},
+};
+
+/* The sentence for an event.  0 when it is a finishing event shown with its start. */
+static int describe(const pm *p, const evx *x, rb_buf *b)
+{
+    json_t *ev = x->ev;
+    const char *k = kind_of(ev), *text = sget(ev, "text");
+    if (x->is_end) return 0;
+    for (size_t f = 0; f < sizeof describers / sizeof *describers; f++) {
+        if (strcmp(k, describers[f].kind) == 0) {
+            describers[f].fn(p, x, b);
+            return 1;
+        }
+    }
+    size_t f = 0;
+    while (f < sizeof labels / sizeof *labels && strcmp(k, labels[f].kind) != 0) f++;
+    if (f == sizeof labels / sizeof *labels) {
+        md_code(b, *k ? k : "?", 64, 1); /* a kind this build does not know: shown as recorded */
+        buf_adds(b, ": ");
+    } else if (labels[f].label) {
+        buf_printf(b, "%s: ", labels[f].label);
+    }
+    md_text(b, text ? text : "", CELL_MAX * 2);
+    return 1;
+}
+
+/* ---- the sections */
+
+static void put_step_cell(const pm *p, json_t *ev)
+{
+    const char *s = sget(ev, "step");
+    if (s) md_code(p->out, s, 64, 1);
+}
+
+/* "| time | step |" of a row. */
+static void row_start(const pm *p, json_t *ev)
+{
+    buf_adds(p->out, "| ");
+    fmt_clock(p, p->out, sget(ev, "t"));
+    buf_adds(p->out, " | ");
+    put_step_cell(p, ev);
+    buf_adds(p->out, " | ");
+}
+
+static void none_recorded(const pm *p, int rows)
+{
+    if (rows == 0) buf_adds(p->out, "_None recorded._\n");
+}
+
+static void sec_timeline(pm *p)
+{
+    rb_buf line;
+    buf_init(&line);
+    buf_adds(p->out, "\n## Timeline (UTC)\n\n| Time | Elapsed | Step | Event |\n| --- | --- | --- | --- |\n");
+    walk w;
+    evx x;
+    if (walk_open(&w, p, NULL, NULL, 1) != 0) return;
+    while (walk_next(&w, &x)) {
+        json_t *ev = x.ev;
+        buf_reset(&line);
+        if (!describe(p, &x, &line)) continue;
+        buf_adds(p->out, "| ");
+        fmt_clock(p, p->out, sget(ev, "t"));
+        buf_adds(p->out, " | ");
+        fmt_elapsed(p->out, ev);
+        buf_adds(p->out, " | ");
+        put_step_cell(p, ev);
+        buf_adds(p->out, " | ");
+        buf_addn(p->out, line.data ? line.data : "", line.len);
+        buf_adds(p->out, " |\n");
+        out_maybe_flush(p);
+    }
+    walk_close(&w);
+    buf_free(&line);
+}
+
+static int is_decision_prompt(json_t *ev)
+{
+    const char *k = dstr(ev, "kind");
+    return is_kind(ev, "prompt") && k && (strcmp(k, "choose") == 0 || strcmp(k, "confirm") == 0);
+}
+
+/* "| Answer | By | Source |" of a decision, from its answer event (NULL: unanswered). */
+static void decision_tail(const pm *p, json_t *ans)
+{
+    const char *a = dstr(ans, "answer"), *src = dstr(ans, "source"), *choice = dstr(ans, "choice");
+    if (!ans) {
+        buf_adds(p->out, "_no answer recorded_ | | |\n");
+        return;
+    }
+    buf_adds(p->out, "**");
+    md_text(p->out, a ? a : choice ? choice : "?", CELL_MAX);
+    buf_adds(p->out, "** | ");
+    md_text(p->out, answered_by(p, src), 0);
+    buf_printf(p->out, " | %s |\n", source_label(src));
+}
+
+static int is_prompt_or_decision(const char *kind, const char *text)
+{
+    (void)text;
+    return strcmp(kind, "prompt") == 0 || strcmp(kind, "decision") == 0;
+}
+
+static void sec_decisions(pm *p)
+{
+    static const char *const kinds[] = {"prompt", "decision", NULL};
+    int rows = 0;
+    walk w;
+    evx x;
+    buf_adds(p->out, "\n## Decisions\n\n");
+    if (walk_open(&w, p, kinds, is_prompt_or_decision, 1) != 0) return;
+    while (walk_next(&w, &x)) {
+        json_t *ev = x.ev;
+        if (!is_decision_prompt(ev) && !is_kind(ev, "decision")) continue;
+        if (rows++ == 0)
+            buf_adds(p->out, "| Time | Step | Question | Answer | By | Source |\n"
+                             "| --- | --- | --- | --- | --- | --- |\n");
+        row_start(p, ev);
+        if (is_kind(ev, "decision")) {
+            buf_adds(p->out, "_(the runbook decided)_ | ");
+            decision_tail(p, ev);
+            continue;
+        }
+        d_question(ev, p->out);
+        buf_adds(p->out, " | ");
+        decision_tail(p, x.end);
+        out_maybe_flush(p);
+    }
+    walk_close(&w);
+    none_recorded(p, rows);
+}
+
+static void command_row(const pm *p, json_t *start, json_t *end, int *failed)
+{
+    json_t *ev = start ? start : end;
+    const char *cmd = dstr(ev, "command");
+    double d, x;
+    row_start(p, ev);
+    md_code(p->out, cmd ? cmd : "?", CELL_MAX, 1);
+    buf_adds(p->out, " | ");
+    sh_outcome(end, p->out);
+    buf_adds(p->out, " | ");
+    if (end && cmd_duration(p, start, end, &d) == 0) fmt_duration(p->out, d);
+    else buf_adds(p->out, "—");
+    buf_adds(p->out, " |\n");
+    json_t *ed = data_of(end);
+    if (end && !json_is_true(json_object_get(ed, "skipped")) &&
+        (json_is_true(json_object_get(ed, "timed_out")) || (nget(ed, "exit", &x) == 0 && x != 0)))
+        (*failed)++;
+}
+
+static void sec_commands(pm *p)
+{
+    static const char *const kinds[] = {"sh.start", "sh.end", NULL};
+    int rows = 0, failed = 0, inflight = 0;
+    walk w;
+    evx x;
+    buf_adds(p->out, "\n## Commands run\n\n");
+    if (walk_open(&w, p, kinds, NULL, 1) != 0) return;
+    while (walk_next(&w, &x)) {
+        json_t *ev = x.ev;
+        int start = is_kind(ev, "sh.start");
+        if (!start && !(is_kind(ev, "sh.end") && !x.is_end)) continue;
+        if (rows++ == 0)
+            buf_adds(p->out, "| Time | Step | Command | Exit | Duration |\n| --- | --- | --- | --- | --- |\n");
+        json_t *end = !start ? ev : x.end;
+        if (!end) inflight++;
+        command_row(p, start ? ev : NULL, end, &failed);
+        out_maybe_flush(p);
+    }
+    walk_close(&w);
+    none_recorded(p, rows);
+    if (failed) buf_printf(p->out, "\n%d of %d commands failed.\n", failed, rows);
+    if (inflight) buf_printf(p->out, "\n%d command%s had no recorded end (in flight when the record ends).\n", inflight,
+                             inflight == 1 ? "" : "s");
+}
+
+/* What may be a notification, from the kind and text alone (no parse of the rest). */
+static int maybe_notification(const char *kind, const char *text)
+{
+    if (strcmp(kind, "note") == 0) return strncmp(text, "[undelivered]", 13) == 0;
+    return strcmp(kind, "escalation") == 0 || strcmp(kind, "escalation.skipped") == 0 ||
+           strcmp(kind, "timer") == 0 || strcmp(kind, "http.request") == 0;
+}
+
+static int is_notification(json_t *ev)
+{
+    const char *t = sget(ev, "text");
+    return is_kind(ev, "escalation") || is_kind(ev, "escalation.skipped") || is_kind(ev, "timer") ||
+           is_kind(ev, "http.request") ||
+           (is_kind(ev, "note") && t && strncmp(t, "[undelivered]", 13) == 0);
+}
+
+/* Rows "| time | step | sentence |" for the events of kinds that want and pick select. */
+static void event_table(pm *p, const char *const *kinds, int (*want)(const char *, const char *),
+                        int (*pick)(json_t *ev))
+{
+    int rows = 0;
+    rb_buf line;
+    walk w;
+    evx x;
+    if (walk_open(&w, p, kinds, want, 1) != 0) return;
+    buf_init(&line);
+    while (walk_next(&w, &x)) {
+        json_t *ev = x.ev;
+        buf_reset(&line);
+        if (!pick(ev) || !describe(p, &x, &line)) continue;
+        if (rows++ == 0) buf_adds(p->out, "| Time | Step | What |\n| --- | --- | --- |\n");
+        row_start(p, ev);
+        buf_addn(p->out, line.data ? line.data : "", line.len);
+        buf_adds(p->out, " |\n");
+        out_maybe_flush(p);
+    }
+    walk_close(&w);
+    buf_free(&line);
+    none_recorded(p, rows);
+}
+
+static int is_missed_deadline(json_t *ev) { return is_kind(ev, "deadline.missed"); }
+static int any_kind(const char *kind, const char *text)
+{
+    (void)kind;
+    (void)text;
+    return 1;
+}
+
+/* MTTA or MTTR: time from the start to the run row's field at_key, against target_key. */
+static void metric_row(const pm *p, const char *name, const char *at_key, const char *target_key, const char *never)
+{
+    const char *at = sget(p->run, at_key);
+    double start = clock_parse_iso(sget(p->run, "started_at") ? sget(p->run, "started_at") : "");
+    double t = at ? clock_parse_iso(at) : -1, target = 0, took = t - start;
+    int has_target = nget(p->run, target_key, &target) == 0;
+    buf_printf(p->out, "| %s | ", name);
+    if (at && t >= 0 && start >= 0) {
+        fmt_duration(p->out, took);
+        buf_adds(p->out, " (at ");
+        fmt_clock(p, p->out, at);
+        buf_adds(p->out, ")");
+    } else {
+        buf_adds(p->out, "—");
+    }
+    buf_adds(p->out, " | ");
+    if (has_target) fmt_duration(p->out, target);
+    else buf_adds(p->out, "none");
+    buf_adds(p->out, " | ");
+    if (!at || t < 0 || start < 0) buf_printf(p->out, "%s", never);
+    else if (!has_target) buf_adds(p->out, "no target");
+    else buf_adds(p->out, took <= target + 1e-9 ? "met" : "**missed**");
+    buf_adds(p->out, " |\n");
+}
+
+static void sec_metrics(const pm *p)
+{
+    buf_adds(p->out, "\n## Response metrics\n\n| Metric | Time | Target | Result |\n| --- | --- | --- | --- |\n");
+    metric_row(p, "MTTA (time to acknowledge)", "acknowledged_at", "respond_within_s", "not acknowledged");
+    metric_row(p, "MTTR (time to resolve)", "resolved_at", "resolve_within_s", "not resolved");
+}
+
+static void sec_action_items(pm *p)
+{
+    static const char *const kinds[] = {"action_item", NULL};
+    int rows = 0;
+    walk w;
+    evx x;
+    buf_adds(p->out, "\n## Action items\n\n");
+    if (walk_open(&w, p, kinds, NULL, 0) != 0) return;
+    while (walk_next(&w, &x)) {
+        json_t *ev = x.ev;
+        if (!is_kind(ev, "action_item")) continue;
+        const char *t = dstr(ev, "text"), *owner = dstr(ev, "owner"), *due = dstr(ev, "due");
+        if (rows++ == 0) buf_adds(p->out, "| Done | Action item | Owner | Due |\n| --- | --- | --- | --- |\n");
+        buf_adds(p->out, "| [ ] | ");
+        md_text(p->out, t ? t : sget(ev, "text") ? sget(ev, "text") : "?", CELL_MAX * 2);
+        buf_adds(p->out, " | ");
+        if (owner) md_text(p->out, owner, CELL_MAX);
+        else buf_adds(p->out, "_TODO_");
+        buf_adds(p->out, " | ");
+        if (due) md_text(p->out, due, CELL_MAX);
+        else buf_adds(p->out, "_TODO_");
+        buf_adds(p->out, " |\n");
+        out_maybe_flush(p);
+    }
+    walk_close(&w);
+    if (rows == 0) buf_adds(p->out, "_None recorded._ Add the follow-ups agreed in the review:\n\n- [ ] _TODO_\n");
+}
+
+static void sec_placeholders(const pm *p)
+{
+    static const char *const sections[][2] = {
+        {"Contributing factors", "what made it possible, worse, or slower to fix"},
+        {"What went well", "detection, escalation, the runbook itself"},
+        {"What didn't go well", "delays, missing steps, confusing output, missed targets"},
+        {"Lessons learned", "what the team and the runbook should do differently"},
+    };
+    for (size_t i = 0; i < sizeof sections / sizeof *sections; i++)
+        buf_printf(p->out, "\n## %s\n\n- _TODO: %s_\n", sections[i][0], sections[i][1]);
+}
+
+/* ---- the summary */
+
+static const char *const outcomes[] = {"ok", "failed", "skipped", "rolled_back", "aborted", "other"};
+#define NOUTCOMES (sizeof outcomes / sizeof *outcomes)
+
+/* What the summary needs from the events, gathered in one pass before it is written. */
+typedef struct tally {
+    int count[NOUTCOMES];
+    rb_buf ids[NOUTCOMES];   /* the steps that did not end ok, per outcome */
+    char *first_severity;    /* of the first run.start */
+    rb_buf in_flight;        /* lines for the commands with no recorded end */
+    int events;
+    double last_elapsed;     /* of the last event */
+} tally;
+
+/* The summary's bucket for a step.end: a rollback that went well counts as rolled_back. */
+static size_t outcome_index(const evx *x)
+{
+    const char *o = dstr(x->ev, "outcome");
+    if (o && strcmp(o, "ok") == 0 && x->in_rollback) o = "rolled_back";
+    for (size_t k = 0; o && k + 1 < NOUTCOMES; k++)
+        if (strcmp(o, outcomes[k]) == 0) return k;
+    return NOUTCOMES - 1;
+}
+
+/* Append `step` to a ", "-separated list of code spans, once. */
+static void add_step_id(rb_buf *ids, const char *step)
+{
+    rb_buf code;
+    buf_init(&code);
+    md_code(&code, step, 64, 0);
+    if (!strstr(buf_cstr(ids), buf_cstr(&code))) buf_printf(ids, "%s%s", ids->len ? ", " : "", buf_cstr(&code));
+    buf_free(&code);
+}
+
+/* A command left in flight, named in the summary: the first thing to check after a crash. */
+static void add_in_flight(const pm *p, rb_buf *b, json_t *ev)
+{
+    const char *cmd = dstr(ev, "command"), *step = sget(ev, "step");
+    buf_adds(b, "- **In flight when the record ends**: ");
+    md_code(b, cmd ? cmd : "?", CELL_MAX, 0);
+    buf_adds(b, " (started ");
+    fmt_clock(p, b, sget(ev, "t"));
+    if (step) {
+        buf_adds(b, " in step ");
+        md_code(b, step, 64, 0);
+    }
+    buf_adds(b, "; no end recorded)\n");
+}
+
+static int summary_kind(const char *kind, const char *text)
+{
+    (void)text;
+    return !strcmp(kind, "step.end") || !strcmp(kind, "run.start") || !strcmp(kind, "sh.start");
+}
+
+static void tally_events(pm *p, tally *t)
+{
+    static const char *const kinds[] = {"step.end", "run.start", "sh.start", NULL};
+    walk w;
+    evx x;
+    int rc = rec_event_last_elapsed(p->rec, p->id, &t->last_elapsed);
+    if (rc < 0) p->failed = 1;
+    t->events = rc == 1;
+    if (walk_open(&w, p, kinds, summary_kind, 1) != 0) return;
+    while (walk_next(&w, &x)) {
+        json_t *ev = x.ev;
+        if (is_kind(ev, "step.end")) {
+            size_t o = outcome_index(&x);
+            t->count[o]++;
+            if (o > 0 && sget(ev, "step")) add_step_id(&t->ids[o], sget(ev, "step"));
+        } else if (is_kind(ev, "run.start") && !t->first_severity && dstr(ev, "severity")) {
+            t->first_severity = rb_xstrdup(dstr(ev, "severity"));
+        } else if (is_kind(ev, "sh.start") && !x.end) {
+            add_in_flight(p, &t->in_flight, ev);
+        }
+    }
+    walk_close(&w);
+}
+
+/* "3 ok, 1 failed (`three`)": step outcomes, with the ids of the steps that did not end ok. */
+static void summary_steps(const pm *p, tally *t)
+{
+    int shown = 0;
+    buf_adds(p->out, "- **Steps**: ");
+    for (size_t o = 0; o < NOUTCOMES; o++) {
+        if (!t->count[o]) continue;
+        buf_printf(p->out, "%s%d %s", shown++ ? ", " : "", t->count[o], outcomes[o]);
+        if (t->ids[o].len) buf_printf(p->out, " (%s)", buf_cstr(&t->ids[o]));
+    }
+    buf_adds(p->out, shown ? "\n" : "none ran\n");
+}
+
+static void summary_severity(const pm *p, const tally *t)
+{
+    const char *last = sget(p->run, "severity"), *first = t->first_severity;
+    buf_adds(p->out, "- **Severity**: ");
+    if (first && last && strcmp(first, last) != 0) {
+        md_text(p->out, first, 16);
+        buf_adds(p->out, " → ");
+    }
+    md_text(p->out, last ? last : first ? first : "—", 16);
+    buf_adds(p->out, "\n");
+}
+
+static void summary_times(const pm *p, const tally *t)
+{
+    const char *started = sget(p->run, "started_at"), *ended = sget(p->run, "ended_at");
+    double d;
+    buf_printf(p->out, "- **Date**: %s\n- **Started**: ", p->date[0] ? p->date : "?");
+    fmt_clock(p, p->out, started);
+    buf_adds(p->out, " UTC\n- **Ended**: ");
+    if (ended) {
+        fmt_clock(p, p->out, ended);
+        buf_adds(p->out, " UTC\n- **Duration**: ");
+        if (nget(p->run, "duration_s", &d) == 0) fmt_duration(p->out, d);
+        else buf_adds(p->out, "?");
+    } else {
+        /* No end: the last event bounds the duration, so the draft does not move with the clock. */
+        buf_adds(p->out, "— (no end recorded)\n- **Duration**: at least ");
+        if (t->events > 0 && isfinite(t->last_elapsed)) fmt_duration(p->out, round(t->last_elapsed * 1000) / 1000);
+        else buf_adds(p->out, "?");
+    }
+    buf_adds(p->out, "\n");
+}
+
+static void sec_summary(pm *p)
+{
+    json_t *r = p->run;
+    const char *title = sget(r, "title"), *path = sget(r, "runbook"), *sha = sget(r, "sha256"),
+               *status = sget(r, "status"), *clock = sget(r, "clock"), *mode = sget(r, "mode"), *host = sget(r, "host");
+    tally t;
+    memset(&t, 0, sizeof t);
+    for (size_t o = 0; o < NOUTCOMES; o++) buf_init(&t.ids[o]);
+    buf_init(&t.in_flight);
+    tally_events(p, &t);
+    buf_adds(p->out, "\n## Incident summary\n\n- **Incident**: ");
+    md_text(p->out, sget(r, "incident") ? sget(r, "incident") : "?", 0);
+    buf_adds(p->out, "\n- **Runbook**: ");
+    if (title) {
+        md_text(p->out, title, 0);
+        buf_adds(p->out, " — ");
+    }
+    md_code(p->out, path ? path : "?", 0, 0);
+    if (sha) buf_printf(p->out, " (sha256 %.12s…)", sha);
+    buf_printf(p->out, "\n- **Run**: %lld (%s, %s clock) by ", (long long)json_integer_value(json_object_get(r, "id")),
+               mode ? mode : "?", clock ? clock : "?");
+    md_text(p->out, p->user, 0);
+    if (host) {
+        buf_adds(p->out, " on ");
+        md_text(p->out, host, 0);
+    }
+    buf_adds(p->out, "\n");
+    summary_times(p, &t);
+    summary_severity(p, &t);
+    buf_adds(p->out, "- **Status**: ");
+    md_text(p->out, status ? status : "?", 0);
+    buf_adds(p->out, "\n");
+    summary_steps(p, &t);
+    buf_addn(p->out, t.in_flight.data ? t.in_flight.data : "", t.in_flight.len);
+    buf_adds(p->out, "- **Impact**: _TODO: who and what was affected, and for how long_\n"
+                     "- **Root cause**: _TODO: the underlying cause, not just the trigger_\n");
+    for (size_t o = 0; o < NOUTCOMES; o++) buf_free(&t.ids[o]);
+    buf_free(&t.in_flight);
+    rb_free(t.first_severity);
+}
+
+static void write_draft(pm *p)
+{
+    static const char *const notifications[] = {"escalation", "escalation.skipped", "timer", "http.request", "note", NULL};
+    static const char *const missed[] = {"deadline.missed", NULL};
+    const char *inc = sget(p->run, "incident"), *title = sget(p->run, "title"), *clock = sget(p->run, "clock");
+    buf_adds(p->out, "# Post-mortem: ");
+    md_text(p->out, inc ? inc : "?", 0);
+    if (title) {
+        buf_adds(p->out, " — ");
+        md_text(p->out, title, 0);
+    }
+    buf_printf(p->out, "\n\n_Draft written by `runbook report` from the record of run %lld. Times are UTC%s. "
+                       "Fill in every TODO before the review._\n",
+               (long long)json_integer_value(json_object_get(p->run, "id")),
+               clock && strcmp(clock, "virtual") == 0 ? " on the run's virtual clock" : "");
+    sec_summary(p);
+    sec_timeline(p);
+    sec_decisions(p);
+    sec_commands(p);
+    buf_adds(p->out, "\n## Escalations and notifications\n\n");
+    event_table(p, notifications, maybe_notification, is_notification);
+    buf_adds(p->out, "\n## Missed deadlines\n\n");
+    event_table(p, missed, any_kind, is_missed_deadline);
+    sec_metrics(p);
+    sec_placeholders(p);
+    sec_action_items(p);
+}
+
+int report_md(recorder *rec, json_t *run)
+{
+    rb_buf out;
+    buf_init(&out);
+    pm p = {rec, json_integer_value(json_object_get(run, "id")), run, sget(run, "user"), "", 0, 0, &out};
+    p.virtual_clock = sget(run, "clock") && strcmp(sget(run, "clock"), "virtual") == 0;
+    if (!p.user) p.user = "an unknown user";
+    const char *started = sget(run, "started_at");
+    if (started && strlen(started) >= 10) snprintf(p.date, sizeof p.date, "%.10s", started);
+    write_draft(&p);
+    out_flush(&p);
+    buf_free(&out);
+    if (p.failed) {
+        fflush(stdout);
+        fprintf(stderr, "runbook report: %s\n", rec_error(rec));
+        return EXIT_DB;
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "runbook report: cannot write the report\n");
+        return EXIT_FAILED;
+    }
+    return EXIT_OK;
+}
