@@ -522,3 +522,20 @@ void sh_quote(rb_buf *b, const char *s)
     buf_adds(b, s);
     buf_addc(b, '\'');
 }
+
+/* `runbook test`'s workers: fn(arg) in a child process whose exit status is its result. */
+int sh_fork_call(int (*fn)(void *arg), void *arg)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) _exit(fn(arg));
+    return (int)pid;
+}
+
+int sh_wait_any(int *status)
+{
+    pid_t pid;
+    while ((pid = waitpid(-1, status, 0)) < 0 && errno == EINTR) {}
+    return (int)pid;
+}
