@@ -190,8 +190,7 @@ static json_t *result_json(rb_test *T, int rc)
         } else if (strcmp(e->kind, "state") == 0) {
             const char *f = ev_str(d, "field");
             json_t *to = json_object_get(d, "to");
-            if (strcmp(f, "acknowledged") == 0 || strcmp(f, "resolved") == 0) json_object_set_new(inc, f, json_true());
-            else json_object_set(inc, f, to ? to : json_null());
+            json_object_set(inc, f, to ? to : json_null());
         } else if (strcmp(e->kind, "run.end") == 0) {
             status = ev_str(d, "status");
         }

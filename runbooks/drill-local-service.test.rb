@@ -20,3 +20,103 @@ test "the process died: restart behind the gate, verify, resolve" {
   expect_status(r, "finished")
   expect_exit(r, 0)
 }
+
+# The health check passes: a false alarm, the run is aborted in the first step.
+test "a false alarm is aborted at detection" {
+  stub_sh("curl -fsS --max-time 2 http://127.0.0.1:8089/health", exit: 0, stdout: "ok")
+  let r = run_runbook("drill-local-service.rb")
+  expect_steps(r, ["detect"])
+  expect_status(r, "aborted")
+  expect_exit(r, 1)
+  expect_no_command(r, "nohup *")
+}
+
+# Nobody acknowledges for 20 minutes: the backup is paged at 15; the run lasts past an
+# hour (a long watch), so the engineering lead hears at 30 and the CTO at 60.
+test "unacknowledged: the ladder pages the backup at 15m, then the lead and the CTO" {
+  start_clock("2026-03-01T03:00:00Z")
+  answer("Have you acknowledged the alert?", "no", after: 20m)
+  answer("What do you see?", "The process has died")
+  answer("Start the service on 127.0.0.1:8089 again?", "yes")
+  answer("The health check answers 200", "done")
+  answer("The pid file names a running process", "n/a")
+  stub_sh("curl -fsS --max-time 2 http://127.0.0.1:8089/health", exit: 7)
+  stub_sh("kill -0 *", exit: 0)
+  stub_sh("tail -n 5 *", stdout: "")
+  stub_sh("nohup python3 -m http.server *")
+  stub_sh("curl -fsS --max-time 2 --retry 5 *", exit: 0)
+  let r = run_runbook("drill-local-service.rb", {monitor_for: 50m})
+  expect_notified(r, "Primary on-call", at: 0m, kind: "page")
+  expect_notified(r, "Backup on-call", at: 15m, kind: "page")
+  expect_notified(r, "Engineering lead", at: 30m, kind: "message")
+  expect_notified(r, "*CTO*", at: 60m)
+  expect_incident(r, "resolved", true)
+  expect(contains(r.answers[0].answer, "no"), "the acknowledgement gate was answered no")
+  expect_status(r, "finished")
+}
+
+# The responder walks every wrong branch first; each comes back to triage.
+test "every failure mode is offered, and each wrong one returns to triage" {
+  answer("Have you acknowledged the alert?", "yes")
+  answer("What do you see?", "A recent deployment")
+  answer("What do you see?", "Resource exhaustion")
+  answer("What do you see?", "A third-party dependency")
+  answer("What do you see?", "The process has died")
+  answer("Start the service on 127.0.0.1:8089 again?", "yes")
+  answer("The health check answers 200", "done")
+  answer("The pid file names a running process", "done")
+  stub_sh("curl -fsS --max-time 2 http://127.0.0.1:8089/health", exit: 7)
+  stub_sh("kill -0 *", exit: 1)
+  stub_sh("tail -n 5 *")
+  stub_sh("nohup python3 -m http.server *")
+  stub_sh("curl -fsS --max-time 2 --retry 5 *", exit: 0)
+  let r = run_runbook("drill-local-service.rb", {monitor_for: 1m})
+  expect_steps(r, ["detect", "ack", "process", "triage", "roll_back", "triage", "scale_up", "triage", "workaround",
+                   "triage", "restart", "verify", "postmortem"])
+  expect_status(r, "finished")
+}
+
+# The restart is declined at the gate: no command runs; the service comes back on its own,
+# goes down again while we watch (back to the process check), and the second restart holds.
+test "a declined restart runs nothing; a relapse goes back to the process check" {
+  answer("Have you acknowledged the alert?", "yes")
+  answer("What do you see?", "The process has died")
+  answer("What do you see?", "The process has died")
+  answer("Start the service on 127.0.0.1:8089 again?", "no")
+  answer("Start the service on 127.0.0.1:8089 again?", "yes")
+  answer("The health check answers 200", "done")
+  answer("The pid file names a running process", "done")
+  answer("The health check answers 200", "done")
+  answer("The pid file names a running process", "done")
+  stub_sh("curl -fsS --max-time 2 http://127.0.0.1:8089/health", exit: 7)
+  stub_sh("kill -0 *", exit: 1)
+  stub_sh("tail -n 5 *")
+  stub_sh("nohup python3 -m http.server *")
+  stub_sh("curl -fsS --max-time 2 --retry 5 *", exit: 0, times: 1)
+  stub_sh("curl -fsS --max-time 2 --retry 5 *", exit: 7, times: 1)
+  stub_sh("curl -fsS --max-time 2 --retry 5 *", exit: 0)
+  let r = run_runbook("drill-local-service.rb", {monitor_for: 5m})
+  expect_steps(r, ["detect", "ack", "process", "triage", "restart", "verify", "process", "triage", "restart", "verify",
+                   "postmortem"])
+  expect(len(r.commands) > 0, "commands ran")
+  expect_status(r, "finished")
+}
+
+# The service never comes back: verify fails, the responder rolls back (the restart's
+# rollback stops what it started).
+test "verification fails and the responder rolls back the restart" {
+  answer("Have you acknowledged the alert?", "yes")
+  answer("What do you see?", "The process has died")
+  answer("Start the service on 127.0.0.1:8089 again?", "yes")
+  answer("Step verify failed. What now?", "roll back")
+  stub_sh("curl -fsS --max-time 2 http://127.0.0.1:8089/health", exit: 7)
+  stub_sh("kill -0 *", exit: 1)
+  stub_sh("tail -n 5 *")
+  stub_sh("nohup python3 -m http.server *")
+  stub_sh("curl -fsS --max-time 2 --retry 5 *", exit: 7, delay: 5s)
+  stub_sh("kill $(cat *)", exit: 0)
+  let r = run_runbook("drill-local-service.rb")
+  expect_command(r, "kill $(cat /tmp/drill-service.pid)")
+  expect_incident(r, "resolved", false)
+  expect_status(r, "failed")
+}
