@@ -92,6 +92,7 @@ static const builtin_info table[] = {
     FN("run_runbook", 1, 2, "incident start_at", "run_runbook(path, {params}, incident:, start_at:) — run it; {steps, commands, notifications, status, ...}"),
     FN("expect", 1, 2, "", "expect(condition, message) — the test fails when condition is false"),
     FN("expect_steps", 2, 2, "", "expect_steps(r, [ids]) — exactly these steps were run, in this order"),
+    FN("expect_commands", 2, 2, "", "expect_commands(r, [commands]) — exactly these commands were run, in this order"),
     FN("expect_order", 2, 2, "", "expect_order(r, [ids]) — these steps were run in this order (others may come between)"),
     FN("expect_step", 2, 2, "", "expect_step(r, id) — the step was run"),
     FN("expect_no_step", 2, 2, "", "expect_no_step(r, id) — the step was never run"),

@@ -96,6 +96,7 @@ static int steps_index(value steps, const char *id, int from)
 static void expect_steps(rb_test *T, value r, value want, int exact, rb_buf *m)
 {
     value got = list_of(r, "steps");
+    /* the k-th item of got is the k-th step.start (kinds other than steps: see expect_commands) */
     int k = 0, j = 0;
     if (exact) {
         while (k < len(want) && k < len(got) && strcmp(item(want, k), item(got, k)) == 0) k++;
@@ -140,6 +141,30 @@ static int command_matches(const char *pattern, const char *cmd)
     int m = fnmatch(pattern, buf_cstr(&b), 0) == 0;
     buf_free(&b);
     return m;
+}
+
+/* The commands exactly, in order: the first that differs, with its line and the decisions before it. */
+static void expect_commands(rb_test *T, value r, value want, rb_buf *m)
+{
+    value got = list_of(r, "commands");
+    int k = 0;
+    while (k < len(want) && k < len(got) && strcmp(item(want, k), item(got, k)) == 0) k++;
+    if (k == len(want) && k == len(got)) return;
+    int pos = T->nev, n = 0;
+    for (int i = 0; i < T->nev; i++)
+        if (strcmp(T->ev[i].kind, "sh.start") == 0 && n++ == k) pos = i;
+    if (k < len(want) && k < len(got))
+        buf_printf(m, "expected command %d to be\n      %s\n    but %s:%d ran\n      %s", k + 1, item(want, k),
+                   T->ev[pos].file, T->ev[pos].line, item(got, k));
+    else if (k < len(want))
+        buf_printf(m, "expected command %d to be\n      %s\n    but the run ran no more commands", k + 1, item(want, k));
+    else
+        buf_printf(m, "expected %d commands\n    but %s:%d ran one more:\n      %s", len(want), T->ev[pos].file,
+                   T->ev[pos].line, item(got, k));
+    int from = pos < T->nev ? pos : T->nev;
+    while (from > 0 && strcmp(T->ev[from - 1].kind, "sh.start") != 0) from--;
+    decisions(T, from > 0 ? from : 0, pos, 3, m);
+    ending(T, r, m);
 }
 
 static const tevent *command_event(rb_test *T, const char *pattern, int *pos)
@@ -235,6 +260,9 @@ int expect_call(interp *I, rb_test *T, const char *name, const rb_node *call, ar
         if (strcmp(name, "expect_steps") == 0 || strcmp(name, "expect_order") == 0) {
             if (x.t != V_LIST) *c = rt_error(I, call, "%s(r, [step ids])", name);
             else expect_steps(T, r, x, name[7] == 's', &m);
+        } else if (strcmp(name, "expect_commands") == 0) {
+            if (x.t != V_LIST) *c = rt_error(I, call, "expect_commands(r, [commands])");
+            else expect_commands(T, r, x, &m);
         } else if (strcmp(name, "expect_step") == 0 || strcmp(name, "expect_no_step") == 0) {
             int at = steps_index(list_of(r, "steps"), xs, 0), want = name[7] == 's';
             if (want && at < 0) {

@@ -125,6 +125,14 @@ static const command commands[] = {
      "  --verbose       print the run's output of a failed test\n"
      "\n"
      "Exit: 0 every test passed, 1 a test failed, 2 usage error or a test file does not load.\n"},
+    {"export-test", cmd_export_test, "runbook export-test RUN [--db PATH] [-o FILE]",
+     "Write a test file (runbook test) from a recorded run: its answers with their timing,\n"
+     "its command and HTTP results as stubs, and the path it took as assertions (steps,\n"
+     "commands, notifications with their minutes).  An edited runbook that would handle that\n"
+     "incident differently then fails the test with the first divergence.  RUN is a run id,\n"
+     "an incident id or last.  Without -o the test is printed.\n"
+     "\n"
+     "Exit: 0 written, 2 no such run or a usage error, 3 no readable database.\n"},
     {"view", cmd_view, "runbook view FILE [--format md|dot]",
      "Render a runbook for people: --format md (default) prints a Markdown document with\n"
      "the header, params, escalation ladder, phases and steps with their commands, prompts\n"
