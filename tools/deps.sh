@@ -33,6 +33,7 @@ need tmux have tmux
 need python3 have python3
 need procps have pgrep
 need curl have curl
+need lcov have genhtml   # runbook test --lcov: tests/t-runbook-test.sh renders it with genhtml (issue 16)
 
 [ -z "$missing" ] && exit 0
 
