@@ -89,7 +89,7 @@ static const builtin_info table[] = {
     FN("allow_http", 2, 2, "", "allow_http(method, url pattern) — let matching requests really go out"),
     FN("start_clock", 1, 1, "", "start_clock(iso) — the virtual time the runbook starts at"),
     FN("set_env", 2, 2, "", "set_env(name, value) — an environment variable for the runbook (contacts, URLs)"),
-    FN("run_runbook", 1, 2, "incident start_at", "run_runbook(path, {params}, incident:, start_at:) — run it; {steps, commands, notifications, status, ...}"),
+    FN("run_runbook", 1, 2, "incident start_at stop_at", "run_runbook(path, {params}, incident:, start_at:, stop_at:) — run it; {steps, commands, notifications, status, ...}"),
     FN("expect", 1, 2, "", "expect(condition, message) — the test fails when condition is false"),
     FN("expect_steps", 2, 2, "", "expect_steps(r, [ids]) — exactly these steps were run, in this order"),
     FN("expect_commands", 2, 2, "", "expect_commands(r, [commands]) — exactly these commands were run, in this order"),

@@ -189,10 +189,12 @@ static void notified(rb_test *T, value r, const char *who, argv_ *A, int want, r
     for (int i = 0; i < len(ns); i++) {
         value n = ns.u.l->items[i];
         value *to = map_get(n, "to"), *nk = map_get(n, "kind"), *mi = map_get(n, "minute"), *ln = map_get(n, "line");
+        value *fl = map_get(n, "file"), *st = map_get(n, "step");
         if (!to || to->t != V_STR || fnmatch(who, to->u.s->s, 0) != 0) continue;
         if (k && (!nk || nk->t != V_STR || strcmp(nk->u.s->s, k) != 0)) continue;
-        buf_printf(&seen, "\n      %s to %s at minute %d (line %d)", nk ? nk->u.s->s : "?", to->u.s->s,
-                   mi ? (int)mi->u.n : -1, ln ? (int)ln->u.n : 0);
+        buf_printf(&seen, "\n      %s to %s at minute %d (%s:%d%s%s)", nk ? nk->u.s->s : "?", to->u.s->s,
+                   mi ? (int)mi->u.n : -1, fl && fl->t == V_STR ? fl->u.s->s : "?", ln ? (int)ln->u.n : 0,
+                   st && st->t == V_STR ? ", step " : "", st && st->t == V_STR ? st->u.s->s : "");
         if (minute < 0 || (mi && (int)mi->u.n == minute)) match++;
     }
     if (want && !match) {

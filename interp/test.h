@@ -45,6 +45,7 @@ typedef struct rb_test {
     const ast_file *runbook;
     tevent *ev;
     int nev, capev;
+    const char *stop_at;      /* run_runbook(…, stop_at: STEP): interrupt the run as that step begins */
     const char *timer_file;   /* the escalation rung whose body is running */
     int timer_line;
     hit *hits;                /* open addressing over (node, tag) */

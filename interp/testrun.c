@@ -104,6 +104,8 @@ void test_event(interp *I, const char *kind, const char *text, json_t *data)
         }
         return;
     }
+    if (T->stop_at && strcmp(kind, "step.start") == 0 && strcmp(ev_str(data, "id"), T->stop_at) == 0)
+        eval_interrupt();   /* the run stops there, as after Ctrl-C (status interrupted) */
     const char *file = I->cur_file ? I->cur_file->src.name : I->o->path;
     int line = I->cur_node ? I->cur_node->loc.line : 0;
     if (strncmp(kind, "escalation", 10) == 0) {
@@ -160,9 +162,9 @@ static json_t *notification(const tevent *e, double start)
     const char *close = strchr(paren, ')');
     char *who = rb_xstrndup(to, (size_t)(paren - to));
     char *how = rb_xstrndup(paren + 2, close ? (size_t)(close - paren - 2) : 0);
-    json_t *n = json_pack("{s:s, s:s, s:s, s:b, s:i, s:f, s:s?, s:i}", "kind", what, "to", who, m == 0 ? "channel" : "reason",
-                          how, "delivered", m == 0, "minute", (int)((e->t - start) / 60), "at_s", e->t - start, "step",
-                          e->step, "line", e->line);
+    json_t *n = json_pack("{s:s, s:s, s:s, s:b, s:i, s:f, s:s?, s:s, s:i}", "kind", what, "to", who,
+                          m == 0 ? "channel" : "reason", how, "delivered", m == 0, "minute", (int)((e->t - start) / 60),
+                          "at_s", e->t - start, "step", e->step, "file", e->file, "line", e->line);
     rb_free(who);
     rb_free(how);
     return n;
@@ -171,7 +173,8 @@ static json_t *notification(const tevent *e, double start)
 static json_t *result_json(rb_test *T, int rc)
 {
     json_t *steps = json_array(), *cmds = json_array(), *reqs = json_array(), *notes = json_array(), *answers = json_array();
-    json_t *inc = json_pack("{s:b, s:b}", "acknowledged", 0, "resolved", 0);
+    json_t *inc = json_pack("{s:b, s:b, s:s}", "acknowledged", 0, "resolved", 0, "status", "investigating");
+    int started = 0;
     const char *status = "interrupted";
     double start = T->nev ? T->ev[0].t : clock_now(), end = start;
     for (int i = 0; i < T->nev && i < TRACE_MAX; i++) {
@@ -191,6 +194,9 @@ static json_t *result_json(rb_test *T, int rc)
             const char *f = ev_str(d, "field");
             json_t *to = json_object_get(d, "to");
             json_object_set(inc, f, to ? to : json_null());
+        } else if (strcmp(e->kind, "run.start") == 0 && !started++) {
+            json_object_set(inc, "severity", json_object_get(d, "severity"));
+            json_object_set(inc, "id", json_object_get(d, "incident"));
         } else if (strcmp(e->kind, "run.end") == 0) {
             status = ev_str(d, "status");
         }
@@ -269,6 +275,7 @@ static ctl run_runbook(interp *I, rb_test *T, const rb_node *call, argv_ *A, val
     o.test = T;
     o.incident = opt_str(I, A, "incident");
     o.start_at = opt_str(I, A, "start_at");
+    T->stop_at = opt_str(I, A, "stop_at");
     clock_use_virtual(T->clock_start > 0 ? T->clock_start : clock_parse_iso(DEFAULT_START));
     trace_free(T);
     rb_free(T->hits);
@@ -279,6 +286,8 @@ static ctl run_runbook(interp *I, rb_test *T, const rb_node *call, argv_ *A, val
     printf("--- run_runbook(\"%s\") ---\n", path);
     int rc = eval_run(f, &ms, &o);
     T->running = 0;
+    T->stop_at = NULL;
+    eval_clear_interrupt();
     fflush(stdout);
     for (int i = 0; i < T->nev; i++)
         if (strcmp(T->ev[i].kind, "error") == 0 && strcmp(ev_str(T->ev[i].data, "reason"), "no answer") == 0) {
