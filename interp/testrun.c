@@ -93,10 +93,14 @@ static const rb_node *firing_rung(interp *I, json_t *data)
     return NULL;
 }
 
+static void merge_coverage(rb_test *T, const ast_file *f);
+
 void test_event(interp *I, const char *kind, const char *text, json_t *data)
 {
     rb_test *T = I->o->test;
     if (!T->running) return;
+    if (strcmp(kind, "run.end") == 0)   /* runbooks run by `run` live until the run is freed */
+        for (int i = 0; i < I->nsubs; i++) merge_coverage(T, I->subs[i]);
     if (T->nev >= TRACE_MAX) {
         if (T->nev++ == TRACE_MAX) {
             test_fail(T, NULL, "the run went on for more than %d events (a goto loop?): stopped", TRACE_MAX);
