@@ -354,6 +354,22 @@ static json_t *merged_coverage(suite *S, module_set *ms)
     return all;
 }
 
+/* The runbooks of a coverage object in path order (jansson keeps no order): a new array. */
+static json_t *sorted_paths(json_t *cov)
+{
+    const char *path;
+    json_t *items, *keys = json_array();
+    json_object_foreach(cov, path, items) json_array_append_new(keys, json_string(path));
+    size_t n = json_array_size(keys);
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && strcmp(json_string_value(json_array_get(keys, j - 1)), json_string_value(json_array_get(keys, j))) > 0; j--) {
+            json_t *a = json_incref(json_array_get(keys, j - 1));
+            json_array_set(keys, j - 1, json_array_get(keys, j));
+            json_array_set_new(keys, j, a);
+        }
+    return keys;
+}
+
 /* A path for people: relative to the working directory when under it. */
 static const char *shown_path(const char *real, const char *cwd)
 {
@@ -364,11 +380,13 @@ static const char *shown_path(const char *real, const char *cwd)
 /* Text report; returns the percentage covered over every runbook (100 when none). */
 static double print_coverage(json_t *cov, const char *cwd, FILE *out)
 {
-    const char *path;
-    json_t *items;
     long all = 0, all_hit = 0;
     fprintf(out, "decision coverage:\n");
-    json_object_foreach(cov, path, items) {
+    json_t *paths = sorted_paths(cov), *pj;
+    size_t pi;
+    json_array_foreach(paths, pi, pj) {
+        const char *path = json_string_value(pj);
+        json_t *items = json_object_get(cov, path);
         long n = (long)json_array_size(items), h = 0;
         size_t k;
         json_t *it;
@@ -381,6 +399,7 @@ static double print_coverage(json_t *cov, const char *cwd, FILE *out)
                 fprintf(out, "    not covered: %s:%d: %s\n", shown_path(path, cwd), (int)json_integer_value(json_object_get(it, "line")),
                         json_string_value(json_object_get(it, "what")));
     }
+    json_decref(paths);
     double pct = all ? 100.0 * (double)all_hit / (double)all : 100.0;
     fprintf(out, "  total: %ld/%ld decisions (%.1f%%)\n", all_hit, all, pct);
     return pct;
@@ -391,9 +410,11 @@ static int write_lcov(json_t *cov, const char *file)
 {
     FILE *f = fopen(file, "w");
     if (!f) return -1;
-    const char *path;
-    json_t *items;
-    json_object_foreach(cov, path, items) {
+    json_t *paths = sorted_paths(cov), *pj;
+    size_t pi;
+    json_array_foreach(paths, pi, pj) {
+        const char *path = json_string_value(pj);
+        json_t *items = json_object_get(cov, path);
         fprintf(f, "TN:runbook\nSF:%s\n", path);
         size_t k;
         json_t *it;
@@ -424,6 +445,7 @@ static int write_lcov(json_t *cov, const char *file)
         }
         fprintf(f, "BRF:%d\nBRH:%d\nLF:%d\nLH:%d\nend_of_record\n", brf, brh, nl, lh);
     }
+    json_decref(paths);
     return fclose(f) == 0 ? 0 : -1;
 }
 
