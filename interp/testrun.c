@@ -393,6 +393,7 @@ json_t *test_run_one(ast_file *tf, const rb_node *t, const char *db)
         o.path = tf->src.name;
         o.rec = rec;
         o.mode = "test";
+        o.incident = "TEST";   /* the test's own run takes no incident number from the runbook's */
         o.test = &T;
         interp I;
         interp_init(&I, tf, &ms, &o);
