@@ -44,6 +44,12 @@ if [ -z "$missing" ] && [ -n "$(ls "$ROOT"/runbooks/*.test.rb 2>/dev/null)" ]; t
 else
     fail "decision coverage is 100% for each tested playbook" "$missing" "$(grep -A30 'decision coverage' "$T/ship")"
 fi
+# and every shipped playbook has tests: the total over runbooks/ is 100%
+if grep -q '^  total: \([0-9]*\)/\1 decisions (100.0%)$' "$T/ship"; then
+    pass "decision coverage of the shipped playbooks is 100% ($(grep '^  total: ' "$T/ship" | sed 's/^  total: //'))"
+else
+    fail "decision coverage of the shipped playbooks is 100%" "$(grep -A60 'decision coverage' "$T/ship")"
+fi
 if python3 - "$T/cov.json" <<'PY'
 import json, sys
 cov = json.load(open(sys.argv[1]))
