@@ -34,6 +34,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -529,7 +530,7 @@ int sh_fork_call(int (*fn)(void *arg), void *arg)
     fflush(stdout);
     fflush(stderr);
     pid_t pid = fork();
-    if (pid == 0) _exit(fn(arg));
+    if (pid == 0) exit(fn(arg));
     return (int)pid;
 }
 
