@@ -59,7 +59,10 @@ static int decisions(rb_test *T, int from, int to, int max, rb_buf *b)
         if (strcmp(e->kind, "answer") != 0) continue;
         buf_printf(b, "\n    decided at %s:%d: \"%s\" → %s", e->file, e->line, ev_str(e->data, "question"),
                    ev_str(e->data, "answer"));
-        if (e->step) buf_printf(b, " (step %s)", e->step);
+        json_t *arm = json_object_get(e->data, "arm_line");
+        if (e->step) buf_printf(b, " (step %s", e->step);
+        if (arm) buf_printf(b, "%s the arm at line %d", e->step ? ";" : " (", (int)json_integer_value(arm));
+        if (e->step || arm) buf_addc(b, ')');
     }
     return n;
 }

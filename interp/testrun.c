@@ -74,8 +74,13 @@ void test_block(interp *I, const rb_node *block, int tag)
 void test_answered(interp *I, const rb_node *at, const prompt_req *q, const char *answer)
 {
     rb_test *T = I->o->test;
-    if (!T->running || q->kind != PK_CONFIRM) return;
-    hit_add(T, at, strcmp(answer, "yes") == 0 ? 1 : 2);
+    if (!T->running) return;
+    if (q->kind == PK_CONFIRM) hit_add(T, at, strcmp(answer, "yes") == 0 ? 1 : 2);
+    if (q->kind != PK_CHOOSE || at->kind != N_CHOOSE || !T->nev || strcmp(T->ev[T->nev - 1].kind, "answer") != 0) return;
+    /* the arm the answer picks, for the failure messages ("decided at … the arm at line N") */
+    for (const rb_node *arm = at->b; arm; arm = arm->next)
+        if (arm->a && arm->a->kind == N_STR && strcmp(arm->a->str, answer) == 0 && T->ev[T->nev - 1].data)
+            json_object_set_new(T->ev[T->nev - 1].data, "arm_line", json_integer(arm->loc.line));
 }
 
 /* ------------------------------------------------------------------ the trace */

@@ -104,7 +104,17 @@ broken "a confirm removed before the restart fails, naming the command's line" \
 broken "a choose arm that goes to the wrong step fails, naming the choose's line" \
     's/"The process has died"      => { goto restart }/"The process has died"      => { goto scale_up }/' \
     'choose "What do you see?"'
-# the first of them, in detail
+# the choose arm, in detail: the answer and the arm it picked
+sed 's/"The process has died"      => { goto restart }/"The process has died"      => { goto scale_up }/' "$drill" >"$T/b/drill-local-service.rb"
+arm=$(grep -n '"The process has died"      => { goto scale_up }' "$T/b/drill-local-service.rb" | cut -d: -f1)
+(cd "$T/b" && "$RUNBOOK" test .) >"$T/b/out" 2>&1
+if grep -q "→ The process has died (step triage; the arm at line $arm)" "$T/b/out" &&
+   grep -q 'first difference: step 5 is scale_up, expected restart' "$T/b/out"; then
+    pass "the choose arm's failure names the first difference and the arm's line"
+else
+    fail "the choose arm's failure names the first difference and the arm's line" "$(cat "$T/b/out")"
+fi
+# the rung, in detail
 sed 's/at 15m unless acknowledged/at 20m unless acknowledged/' "$drill" >"$T/b/drill-local-service.rb"
 (cd "$T/b" && "$RUNBOOK" test .) >"$T/b/out" 2>&1
 if grep -q 'expected a page to Backup on-call at minute 15' "$T/b/out" &&
