@@ -139,3 +139,17 @@ test "verification fails and the responder rolls back the restart" {
   expect_incident(r, "resolved", false)
   expect_status(r, "failed")
 }
+
+# With the on-call's PagerDuty key set, the page goes out as an Events API request (stubbed
+# here: nothing leaves the machine).
+test "the page goes out through PagerDuty when the on-call has a routing key" {
+  set_env("PAGERDUTY_ONCALL_KEY", "routing-key-1")
+  stub_http("POST", "https://events.pagerduty.com/v2/enqueue", status: 202, body: "{\"status\": \"success\"}",
+            headers: {"content-type": "application/json"})
+  stub_sh("curl -fsS --max-time 2 http://127.0.0.1:8089/health", exit: 0)
+  let r = run_runbook("drill-local-service.rb")
+  expect_request(r, "POST", "https://events.pagerduty.com/v2/enqueue")
+  expect(r.notifications[0].delivered and r.notifications[0].channel == "pagerduty",
+         "the first page was delivered through PagerDuty: #{r.notifications}")
+  expect_status(r, "aborted")
+}

@@ -154,6 +154,24 @@ else
     fail "an unstubbed command fails the test; allow_sh lets one run" "exit $rc" "$(cat "$T/u/out")"
 fi
 
+# an unstubbed request fails the test too (the page goes nowhere)
+cat >"$T/u/page.test.rb" <<'EOF2'
+test "an unstubbed page" {
+  set_env("PAGERDUTY_ONCALL_KEY", "k")
+  stub_sh("curl *", exit: 0)
+  let r = run_runbook("drill-local-service.rb")
+  expect_status(r, "aborted")
+}
+EOF2
+cp "$ROOT/runbooks/drill-local-service.rb" "$ROOT/runbooks/contacts.rb" "$T/u/"
+(cd "$T/u" && "$RUNBOOK" test page.test.rb) >"$T/u/out" 2>&1
+rc=$?
+if [ $rc = 1 ] && grep -q 'a request with no stub was sent: POST https://events.pagerduty.com/v2/enqueue' "$T/u/out"; then
+    pass "an unstubbed HTTP request fails the test"
+else
+    fail "an unstubbed HTTP request fails the test" "exit $rc" "$(cat "$T/u/out")"
+fi
+
 # ---- JUnit and TAP
 (cd "$T/b" && "$RUNBOOK" test . --format junit) >"$T/junit.xml" 2>"$T/junit.err"
 n=$(grep -c '^test ' "$T/b/drill-local-service.test.rb")
