@@ -217,6 +217,27 @@ static json_t *result_json(rb_test *T, int rc)
 
 /* ------------------------------------------------------------------ run_runbook */
 
+/* A scripted answer the run never asked for means the test and the runbook disagree (a
+ * prompt removed or reworded, a branch no longer taken): it fails the test. */
+static void unused_answers(rb_test *T)
+{
+    const char *k;
+    json_t *list;
+    json_object_foreach(T->answers, k, list) {
+        size_t used = 0;
+        for (int i = 0; i < T->nev && i < TRACE_MAX; i++) {
+            json_t *d = T->ev[i].data;
+            if (strcmp(T->ev[i].kind, "answer") == 0 && strcmp(ev_str(d, "source"), "answers") == 0 &&
+                (strcmp(ev_str(d, "key"), k) == 0 || strcmp(ev_str(d, "question"), k) == 0))
+                used++;
+        }
+        if (used < json_array_size(list))
+            test_fail(T, NULL, "a scripted answer was never asked for: \"%s\" → %s (%zu of %zu used)", k,
+                      json_string_value(json_object_get(json_array_get(list, used), "answer")), used,
+                      json_array_size(list));
+    }
+}
+
 static const char *test_dir_path(interp *I, const char *rel, rb_buf *b)
 {
     buf_reset(b);
@@ -295,6 +316,7 @@ static ctl run_runbook(interp *I, rb_test *T, const rb_node *call, argv_ *A, val
     printf("--- run_runbook(\"%s\") ---\n", path);
     int rc = eval_run(f, &ms, &o);
     T->running = 0;
+    if (!T->stop_at) unused_answers(T);   /* a run stopped on purpose leaves the rest unasked */
     T->stop_at = NULL;
     eval_clear_interrupt();
     fflush(stdout);

@@ -155,7 +155,14 @@ test "data loss is handed over to p1-data-loss.rb" {
 # visible here until the playbook is changed).
 test "the generic response's 15-minute rung, reachable only by starting at the response" {
   answer("What is broken? (specific service/feature)", "done", after: 16m)
-  investigate("None of these", 1m)
+  for item in ["When did it start? (check monitoring history)", "What changed recently? (deployments, config changes)",
+               "How many users are affected? (metrics, reports)", "What is the business impact? (revenue, reputation)"] {
+    answer(item, "done")
+  }
+  answer("decision", "None of these")
+  for i in range(1, 5) {
+    answer("verification.#{i}", "done")
+  }
   answer("confirm_resolve", "yes")
   answer("root_cause", "unknown")
   answer("Step respond failed. What now?", "abort")
@@ -168,7 +175,6 @@ test "the generic response's 15-minute rung, reachable only by starting at the r
 # post-mortem step ends it, and the declaration's wrap-up adds no second post-mortem item.
 test "a handed-over playbook runs to its end, then the declaration wraps up" {
   handover("Data loss or corruption")
-  answer("ack", "yes", after: 1m)
   answer("affected", "Objects in S3")
   answer("stop_how", "Read-only mode (feature flag or maintenance switch)")
   answer("confirm_read_only", "yes", after: 2m)
@@ -177,8 +183,6 @@ test "a handed-over playbook runs to its end, then the declaration wraps up" {
   answer("users_impacted", "unknown")
   answer("cause", "An application bug")
   answer("Which S3 bucket lost objects?", "prod-invoices")
-  answer("Which key prefix (folder) is affected? (empty for the whole bucket)", "invoices/")
-  answer("confirm_restore_s3", "yes")
   answer("validation.1", "done")
   answer("validation.2", "n/a")
   answer("validation.3", "done")

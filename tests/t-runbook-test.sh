@@ -104,6 +104,14 @@ broken "a confirm removed before the restart fails, naming the command's line" \
 broken "a choose arm that goes to the wrong step fails, naming the choose's line" \
     's/"The process has died"      => { goto restart }/"The process has died"      => { goto scale_up }/' \
     'choose "What do you see?"'
+# the removed confirm, in detail: its scripted answer was never asked for
+sed '/confirm "Start the service on/d' "$drill" >"$T/b/drill-local-service.rb"
+(cd "$T/b" && "$RUNBOOK" test .) >"$T/b/out" 2>&1
+if grep -q 'a scripted answer was never asked for: "Start the service on 127.0.0.1:8089 again?" → no' "$T/b/out"; then
+    pass "a scripted answer the run never asks for fails the test"
+else
+    fail "a scripted answer the run never asks for fails the test" "$(cat "$T/b/out")"
+fi
 # the choose arm, in detail: the answer and the arm it picked
 sed 's/"The process has died"      => { goto restart }/"The process has died"      => { goto scale_up }/' "$drill" >"$T/b/drill-local-service.rb"
 arm=$(grep -n '"The process has died"      => { goto scale_up }' "$T/b/drill-local-service.rb" | cut -d: -f1)
