@@ -174,10 +174,14 @@ static void collect(suite *S, int pid, int status)
     }
 }
 
-static int run_all(suite *S, int jobs)
+static void print_text_one(suite *S, int i, int verbose);
+
+/* Run every test, jobs at a time; with stream set, print each test's line (text format) as
+ * soon as it and those before it are done, so the output keeps the tests' order. */
+static int run_all(suite *S, int jobs, int stream, int verbose)
 {
     walking = S;
-    int running = 0, next = 0;
+    int running = 0, next = 0, shown = 0;
     const char *tmp = getenv("TMPDIR");
     while (next < S->ncases || running > 0) {
         if (next < S->ncases && running < jobs) {
@@ -199,6 +203,7 @@ static int run_all(suite *S, int jobs)
         if (pid < 0) break;
         collect(S, pid, status);
         running--;
+        while (stream && shown < next && S->cases[shown].res) print_text_one(S, shown++, verbose);
     }
     return 0;
 }
@@ -207,20 +212,20 @@ static int run_all(suite *S, int jobs)
 
 static const char *case_name(const tcase *c) { return json_string_value(json_object_get(c->res, "name")); }
 
-static void print_text(suite *S, int verbose)
+/* One test's line (and its failures) in the text format. */
+static void print_text_one(suite *S, int i, int verbose)
 {
-    for (int i = 0; i < S->ncases; i++) {
-        tcase *c = &S->cases[i];
-        int ok = json_is_true(json_object_get(c->res, "ok"));
-        printf("%s %s:%d: %s\n", ok ? "ok  " : "FAIL", S->files[c->file].path, c->node->loc.line, case_name(c));
-        size_t k;
-        json_t *f;
-        json_array_foreach(json_object_get(c->res, "failures"), k, f) {
-            const char *w = json_string_value(json_object_get(f, "where"));
-            printf("     %s%s%s\n", w ? w : "", w ? ": " : "", json_string_value(json_object_get(f, "message")));
-        }
-        if (!ok && verbose && c->log) printf("     --- the run's output ---\n%s", c->log);
+    tcase *c = &S->cases[i];
+    int ok = json_is_true(json_object_get(c->res, "ok"));
+    printf("%s %s:%d: %s\n", ok ? "ok  " : "FAIL", S->files[c->file].path, c->node->loc.line, case_name(c));
+    size_t k;
+    json_t *f;
+    json_array_foreach(json_object_get(c->res, "failures"), k, f) {
+        const char *w = json_string_value(json_object_get(f, "where"));
+        printf("     %s%s%s\n", w ? w : "", w ? ": " : "", json_string_value(json_object_get(f, "message")));
     }
+    if (!ok && verbose && c->log) printf("     --- the run's output ---\n%s", c->log);
+    fflush(stdout);
 }
 
 static void print_tap(suite *S)
@@ -495,16 +500,13 @@ int cmd_test(int argc, char **argv)
     else if (S.ncases == 0) {
         fprintf(stderr, "runbook test: no tests found (test \"name\" { … } in *.test.rb files)\n");
         rc = EXIT_USAGE;
-    } else if (run_all(&S, jobs) != 0) rc = EXIT_FAILED;
+    } else if (run_all(&S, jobs, strcmp(format, "text") == 0, verbose) != 0) rc = EXIT_FAILED;
     if (rc == EXIT_OK) {
         int fails = 0;
         for (int i = 0; i < S.ncases; i++) fails += !json_is_true(json_object_get(S.cases[i].res, "ok"));
         if (strcmp(format, "tap") == 0) print_tap(&S);
         else if (strcmp(format, "junit") == 0) print_junit(&S);
-        else {
-            print_text(&S, verbose);
-            printf("%d tests, %d passed, %d failed\n", S.ncases, S.ncases - fails, fails);
-        }
+        else printf("%d tests, %d passed, %d failed\n", S.ncases, S.ncases - fails, fails);
         if (coverage) {
             char cwd[PATH_MAX];
             if (!getcwd(cwd, sizeof cwd)) strcpy(cwd, "/");
