@@ -282,7 +282,8 @@ static ctl run_runbook(interp *I, rb_test *T, const rb_node *call, argv_ *A, val
     ast_file *f = front_load(path, &ms);
     if (!f) {
         module_set_free(&ms);
-        return rt_error(I, call, "cannot load %s (see the errors above)", path);
+        if (access(path, R_OK) != 0) return rt_error(I, call, "cannot read %s: %s", path, strerror(errno));
+        return rt_error(I, call, "%s does not parse or check (runbook lint %s; --verbose shows the errors)", path, path);
     }
     int np = A->npos > 1 ? A->pos[1].u.m->n : 0;
     const char **sets = arena_alloc(&I->mem, (size_t)(np + 1) * sizeof *sets);
