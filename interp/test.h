@@ -45,6 +45,7 @@ typedef struct rb_test {
     const ast_file *runbook;
     tevent *ev;
     int nev, capev;
+    int overflow;             /* the run went past TRACE_MAX events and was stopped */
     const char *stop_at;      /* run_runbook(…, stop_at: STEP): interrupt the run as that step begins */
     const char *timer_file;   /* the escalation rung whose body is running */
     int timer_line;

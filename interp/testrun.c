@@ -12,7 +12,7 @@
 #include "front.h"
 #include "test.h"
 
-#define TRACE_MAX 200000      /* events of one run: more is a loop (goto cycle) — stop it */
+#define TRACE_MAX 20000       /* events of one run: more is a loop (a goto cycle): stop it */
 #define DEFAULT_START "2026-01-01T00:00:00Z"
 
 void test_fail(rb_test *T, const char *where, const char *fmt, ...)
@@ -107,7 +107,7 @@ void test_event(interp *I, const char *kind, const char *text, json_t *data)
     if (strcmp(kind, "run.end") == 0)   /* runbooks run by `run` live until the run is freed */
         for (int i = 0; i < I->nsubs; i++) merge_coverage(T, I->subs[i]);
     if (T->nev >= TRACE_MAX) {
-        if (T->nev++ == TRACE_MAX) {
+        if (!T->overflow++) {
             test_fail(T, NULL, "the run went on for more than %d events (a goto loop?): stopped", TRACE_MAX);
             eval_interrupt();
         }
@@ -137,7 +137,7 @@ void test_event(interp *I, const char *kind, const char *text, json_t *data)
 
 static void trace_free(rb_test *T)
 {
-    for (int i = 0; i < T->nev && i < TRACE_MAX; i++) {
+    for (int i = 0; i < T->nev; i++) {
         tevent *e = &T->ev[i];
         rb_free(e->kind);
         rb_free(e->text);
@@ -147,7 +147,7 @@ static void trace_free(rb_test *T)
     }
     rb_free(T->ev);
     T->ev = NULL;
-    T->nev = T->capev = 0;
+    T->nev = T->capev = T->overflow = 0;
 }
 
 /* ------------------------------------------------------------------ the run's result */
@@ -186,7 +186,7 @@ static json_t *result_json(rb_test *T, int rc)
     int started = 0;
     const char *status = "interrupted";
     double start = T->nev ? T->ev[0].t : clock_now(), end = start;
-    for (int i = 0; i < T->nev && i < TRACE_MAX; i++) {
+    for (int i = 0; i < T->nev; i++) {
         tevent *e = &T->ev[i];
         json_t *d = e->data;
         end = e->t;
@@ -225,7 +225,7 @@ static void unused_answers(rb_test *T)
     json_t *list;
     json_object_foreach(T->answers, k, list) {
         size_t used = 0;
-        for (int i = 0; i < T->nev && i < TRACE_MAX; i++) {
+        for (int i = 0; i < T->nev; i++) {
             json_t *d = T->ev[i].data;
             if (strcmp(T->ev[i].kind, "answer") == 0 && strcmp(ev_str(d, "source"), "answers") == 0 &&
                 (strcmp(ev_str(d, "key"), k) == 0 || strcmp(ev_str(d, "question"), k) == 0))

@@ -180,6 +180,18 @@ else
     fail "an unstubbed HTTP request fails the test" "exit $rc" "$(cat "$T/u/out")"
 fi
 
+# a runbook that loops for ever (goto without a prompt) is stopped, and the test fails
+mkdir "$T/l"
+printf 'runbook "Loop" {\n  severity P3\n}\nstep a "A" {\n  note "again"\n  goto a\n}\n' >"$T/l/loop.rb"
+printf 'test "a loop" {\n  let r = run_runbook("loop.rb")\n}\n' >"$T/l/loop.test.rb"
+(cd "$T/l" && "$RUNBOOK" test .) >"$T/l/out" 2>&1
+rc=$?
+if [ $rc = 1 ] && grep -q 'the run went on for more than 20000 events (a goto loop?): stopped' "$T/l/out"; then
+    pass "a runbook that loops for ever is stopped and fails its test"
+else
+    fail "a runbook that loops for ever is stopped and fails its test" "exit $rc" "$(cat "$T/l/out")"
+fi
+
 # ---- JUnit and TAP
 (cd "$T/b" && "$RUNBOOK" test . --format junit) >"$T/junit.xml" 2>"$T/junit.err"
 n=$(grep -c '^test ' "$T/b/drill-local-service.test.rb")
