@@ -111,6 +111,7 @@ static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
 %type <node> args arg sh_opts sh_opt http_opts http_opt wait_opts opt_reason
 %type <node> elems kw_stmt id_stmt idpostfix cmd_expr sh_call repl_items repl_item
 %type <s> anyname opt_step_id opt_as opt_name
+%type <node> test_decl
 
 /* Lowest first.  LOWEST marks rules that should yield to a shift (see the header). */
 %precedence LOWEST
@@ -157,7 +158,18 @@ decls
     ;
 
 decl
-    : header | use | param | secret | let | fn | escalation | every | phase | step
+    : header | use | param | secret | let | fn | escalation | every | phase | step | test_decl
+    ;
+
+/* `test "name" { … }` (a *.test.rb file, see docs/testing.md): `test` is a soft keyword,
+ * an identifier everywhere else. */
+test_decl
+    : IDENT str_lit block
+        {
+            $$ = mk(ps, N_TEST, @1); $$->str = $2->kind == N_STR ? $2->str : NULL; $$->a = $3; $$->b = $2;
+            if (strcmp($1, "test") != 0)
+                pstate_error(ps, (rb_loc){@1.first_line, @1.first_column}, "unexpected name '%s' at the top level", $1);
+        }
     ;
 
 /* ---- the header ---- */

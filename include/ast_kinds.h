@@ -20,6 +20,7 @@ X(REPEAT,     "repeat")      /* a: period ("repeat every D") */
 X(EVERY,      "every")       /* a: interval; b: until-condition or NULL; c: for-duration or NULL; d: body */
 X(PHASE,      "phase")       /* str: title; opts: within; a: list of steps, escalations, every */
 X(STEP,       "step")        /* str: id; str2: title; opts: within/timeout/retries; a: body; b: rollback; c: on failure */
+X(TEST,       "test")        /* str: name (NULL: interpolated); a: body N_BLOCK; b: the name expression */
 X(OPT,        "option")      /* str: option name; a: value or NULL (readonly) */
 /* ---- statements ---- */
 X(BLOCK,      "block")       /* a: list of statements */

@@ -23,6 +23,8 @@ int cmd_runs(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_repl(int argc, char **argv);
+int cmd_export_test(int argc, char **argv);
+int cmd_test(int argc, char **argv);
 /* `replay RUN --verify [FILE]`: re-execute against the record, nothing executed; 0 same path, 1 diverged. */
 int replay_verify(const char *spec, const char *file, const char *db, int quiet);
 int cmd_replay(int argc, char **argv);

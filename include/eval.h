@@ -37,6 +37,9 @@ typedef struct exec_opts {
     int64_t resume_run;          /* append to this run instead of starting one */
     int verify;
     int verify_quiet;            /* verify: do not print the transcript */
+    /* `runbook test`: the test's stubs, scripted answers and trace (testrun.c), or NULL.
+     * The doors consult it before acting (one hook each; see docs/testing.md). */
+    struct rb_test *test;
 } exec_opts;
 
 /* Run the runbook f (already parsed and checked); returns the exit status of cli.md. */

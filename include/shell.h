@@ -77,6 +77,11 @@ int sh_pgid(const sh_proc *p);
 int sh_run(const char *cmd, const sh_opts *opts, sh_result *res);
 void sh_result_free(sh_result *res);
 
+/* `runbook test`'s workers: run fn(arg) in a forked child that exits with its return value;
+ * the child's pid, or -1.  sh_wait_any waits for any child: its pid and status. */
+int sh_fork_call(int (*fn)(void *arg), void *arg);
+int sh_wait_any(int *status);
+
 /* Append s to b as one shell word (single-quoted; ' becomes '\''). */
 void sh_quote(rb_buf *b, const char *s);
 

@@ -230,6 +230,7 @@ ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
                                                                      url_s, "headers", h.headers_shown, "rerun", 1));
         }
     }
+    if (c == CTL_OK && !served && !dry && I->o->test) served = stub_http(I, n, h.method, url_s, buf_cstr(&h.url), &res, &c);
     if (c == CTL_OK && !served && !dry && I->o->verify) c = diverged(I, "http.response", buf_cstr(&t));
     if (c == CTL_OK && !served && !dry) c = http_wait(I, &h, &res);
     if (c != CTL_OK && c != CTL_STOP) {

@@ -61,6 +61,8 @@ ctl send_mail(interp *I, const rb_node *call, argv_ *A, value *out)
         dry = json_is_true(json_object_get(rd, "skipped"));
     } else if (c == CTL_OK && !dry && I->o->verify) {
         c = diverged(I, "mail.sent", subject);
+    } else if (c == CTL_OK && !dry && I->o->test) {
+        r = stub_mail(I, call, shown(I, to), err);   /* runbook test: stubs */
     } else if (c == CTL_OK && !dry) {
         rb_buf text;
         buf_init(&text);

@@ -260,6 +260,7 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
         shcmd_free(&cmd);
         return diverged(I, "sh.end", shown_c);
     }
+    if (!dry && !served && I->o->test) served = stub_sh(I, n, shown_c, &res, &c);   /* runbook test: stubs */
     if (dry || served) {
         if (dry) res.exit_code = 0;
     } else {

@@ -65,6 +65,7 @@ ctl ask_responder(interp *I, const rb_node *at, prompt_req *q, const char **answ
     json_t *ad = json_pack("{s:s, s:s, s:s, s:s?, s:f}", "question", q->text, "answer", rec_answer, "source", source,
                            "key", q->key, "after_s", after);
     c = emit(I, "answer", buf_cstr(&t), ad);
+    if (c == CTL_OK && I->o->test) test_answered(I, at, q, *answer);   /* runbook test: coverage */
     buf_free(&t);
     buf_free(&a);
     return c;

@@ -1353,6 +1353,18 @@ static void walk_fn(checker *c, const rb_node *n)
     scope_free(&params);
 }
 
+/* A test's body (a *.test.rb file, docs/testing.md) is checked like a fn's. */
+static void walk_test(checker *c, const rb_node *n)
+{
+    saved_ctx s = {c->timer, c->fn, c->loops, c->step};
+    c->fn = n;
+    c->timer = NULL;
+    c->loops = 0;
+    c->step = NULL;
+    walk_block(c, &c->globals, n->a);
+    leave(c, s);
+}
+
 static void walk_step(checker *c, const rb_node *n)
 {
     scope *sc = &c->stepvars;
@@ -1665,6 +1677,7 @@ static void check_tree(checker *c)
         case N_EVERY: walk_every(c, &c->globals, n); break;
         case N_PHASE: walk_phase(c, n); break;
         case N_STEP: walk_step(c, n); break;
+        case N_TEST: walk_test(c, n); break;
         default: break;
         }
     }

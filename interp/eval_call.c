@@ -53,6 +53,7 @@ ctl call_builtin(interp *I, scope *sc, const char *name, const rb_node *call, va
     ctl c = eval_args(I, sc, call, &A);
     if (c != CTL_OK) return c;
     *out = v_nil();
+    if (test_call(I, name, call, &A, out, &c)) return c;   /* runbook test: answer(), stub_sh(), expect_…() */
     if (strcmp(name, "ask") == 0) {
         if (A.npos < 1) return rt_error(I, call, "ask() needs a question");
         value *sec = named(&A, "secret");

@@ -228,6 +228,7 @@ ctl exec_stmt(interp *I, scope *sc, const rb_node *n)
             if (value_truthy(v)) return exec_block(I, sc, b->b);
             b = b->c;
         }
+        if (I->o->test) test_block(I, n, 1);   /* runbook test: no branch taken */
         return CTL_OK;
     case N_WHILE:
         for (;;) {
@@ -291,6 +292,7 @@ ctl exec_stmt(interp *I, scope *sc, const rb_node *n)
 /* Run a block's statements in scope sc itself (their lets land in sc). */
 ctl exec_in(interp *I, scope *sc, const rb_node *block)
 {
+    if (I->o->test) test_block(I, block, 0);   /* runbook test: coverage */
     for (const rb_node *n = block ? block->a : NULL; n; n = n->next) {
         ctl c = exec_stmt(I, sc, n);
         if (c == CTL_OK) c = fire_due(I);   /* timers run to completion between statements */

@@ -263,4 +263,15 @@ void interp_free(interp *I);
 ctl run_begin(interp *I);
 int run_finish(interp *I, ctl c, const char *status);
 
+/* testrun.c, stub.c (runbook test): the hooks, called only when I->o->test is set (test_call: on
+ * every builtin call, where it answers 0 at once for the names that are not the test builtins') */
+void test_event(interp *I, const char *kind, const char *text, json_t *data);
+void test_block(interp *I, const rb_node *block, int tag);
+void test_answered(interp *I, const rb_node *at, const prompt_req *q, const char *answer);
+int test_call(interp *I, const char *name, const rb_node *call, argv_ *A, value *out, ctl *c);
+int stub_sh(interp *I, const rb_node *n, const char *cmd, sh_result *res, ctl *c);
+int stub_http(interp *I, const rb_node *n, const char *method, const char *url, const char *clear_url,
+              http_res *res, ctl *c);
+int stub_mail(interp *I, const rb_node *call, const char *to, char *err);
+
 #endif

@@ -149,6 +149,7 @@ ctl emit(interp *I, const char *kind, const char *text, json_t *data)
         json_decref(data);
         return CTL_STOP;
     }
+    if (I->o->test) test_event(I, kind, text, data);   /* runbook test: the trace */
     if (I->replaying) {
         ctl c = match_event(I, kind, text);
         if (c != CTL_OK || I->replaying || I->o->verify) {

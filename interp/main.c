@@ -122,6 +122,34 @@ static const command commands[] = {
      "\n"
      "Exit: 0 nothing to report (or only warnings without --strict); 1 errors (or warnings\n"
      "with --strict); 2 usage error, unreadable path, or a file that does not parse.\n"},
+    {"test", cmd_test,
+     "runbook test [PATH...] [--format text|tap|junit] [--coverage] [--coverage-json FILE] [--lcov FILE]\n"
+     "                     [--jobs N] [--verbose]",
+     "Run runbook tests: every test \"name\" { ... } in the *.test.rb files under PATH (directories\n"
+     "are walked; default .).  A test scripts answers (answer), stubs commands, HTTP and e-mail\n"
+     "(stub_sh, stub_http, stub_mail; anything unstubbed fails the test unless allow_sh /\n"
+     "allow_http let it through), runs a runbook on the virtual clock (run_runbook) and checks\n"
+     "what happened (expect_steps, expect_command, expect_notified, ...).  See docs/testing.md.\n"
+     "Each test runs in a worker process of its own with its own record in a temporary\n"
+     "directory, up to one worker per core (--jobs N).\n"
+     "\n"
+     "  --format text   a line per test, failures with the runbook line that decided them (default)\n"
+     "  --format tap    TAP version 13\n"
+     "  --format junit  JUnit XML for CI\n"
+     "  --coverage      decision coverage per runbook: steps, on failure and rollback blocks,\n"
+     "                  if/elif/else branches, choose arms, confirm yes/no, escalation rungs\n"
+     "  --coverage-json FILE, --lcov FILE   the same as JSON, or as an lcov tracefile (genhtml)\n"
+     "  --verbose       print the run's output of a failed test\n"
+     "\n"
+     "Exit: 0 every test passed, 1 a test failed, 2 usage error or a test file does not load.\n"},
+    {"export-test", cmd_export_test, "runbook export-test RUN [--db PATH] [-o FILE]",
+     "Write a test file (runbook test) from a recorded run: its answers with their timing,\n"
+     "its command and HTTP results as stubs, and the path it took as assertions (steps,\n"
+     "commands, notifications with their minutes).  An edited runbook that would handle that\n"
+     "incident differently then fails the test with the first divergence.  RUN is a run id,\n"
+     "an incident id or last.  Without -o the test is printed.\n"
+     "\n"
+     "Exit: 0 written, 2 no such run or a usage error, 3 no readable database.\n"},
     {"view", cmd_view, "runbook view FILE [--format md|dot]",
      "Render a runbook for people: --format md (default) prints a Markdown document with\n"
      "the header, params, escalation ladder, phases and steps with their commands, prompts\n"

@@ -43,6 +43,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
@@ -619,4 +620,21 @@ void sh_quote(rb_buf *b, const char *s)
     }
     buf_adds(b, s);
     buf_addc(b, '\'');
+}
+
+/* `runbook test`'s workers: fn(arg) in a child process whose exit status is its result. */
+int sh_fork_call(int (*fn)(void *arg), void *arg)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) exit(fn(arg));
+    return (int)pid;
+}
+
+int sh_wait_any(int *status)
+{
+    pid_t pid;
+    while ((pid = waitpid(-1, status, 0)) < 0 && errno == EINTR) {}
+    return (int)pid;
 }

@@ -34,6 +34,7 @@ need python3 have python3
 need procps have pgrep
 need curl have curl
 need python3-jsonschema /usr/bin/python3 -c 'import jsonschema'; need shellcheck have shellcheck  # issue 18 (lint tests): SARIF schema validation, shellcheck
+need lcov have genhtml   # runbook test --lcov: tests/t-runbook-test.sh renders it with genhtml (issue 16)
 
 [ -z "$missing" ] && exit 0
 
