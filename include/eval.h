@@ -37,6 +37,7 @@ typedef struct exec_opts {
     int64_t resume_run;          /* append to this run instead of starting one */
     int verify;
     int verify_quiet;            /* verify: do not print the transcript */
+    const char *ssh_config;      /* --ssh-config FILE for remote commands, or NULL */
 } exec_opts;
 
 /* Run the runbook f (already parsed and checked); returns the exit status of cli.md. */

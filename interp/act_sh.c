@@ -157,6 +157,7 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     int readonly = ast_opt(n, "readonly") != NULL;
     const char *cwd = NULL;
     const char **envv = NULL;
+    remote_spec rs = {.hosts = v_nil(), .parallel = REMOTE_PARALLEL};
     for (const rb_node *o = n->opts; c == CTL_OK && o; o = o->next) {
         value v = v_nil();
         if (o->a && (c = eval(I, sc, o->a, &v)) != CTL_OK) break;
@@ -189,8 +190,8 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
                 envv[i] = arena_strdup(&I->mem, buf_cstr(&e));
                 buf_free(&e);
             }
-        } else if (strcmp(o->str, "on") == 0) {
-            c = rt_error(I, o, "sh … on HOST is not supported yet");
+        } else if (remote_option(I, o, v, &rs, &c)) {
+            /* on, parallel, tolerate, failfast */
         }
     }
     if (c != CTL_OK) {
@@ -205,6 +206,16 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     }
     const char *shown_c = arena_strndup(&I->mem, buf_cstr(&cmdshown), cmdshown.len);
     int dry = I->o->dry_run && !readonly;
+    if (rs.hosts.t != V_NIL) {
+        rs.shown = shown_c;
+        rs.timeout = timeout;
+        rs.readonly = readonly;
+        rs.dry = dry;
+        c = remote_script(I, n, &rs, buf_cstr(&clear), cwd, envv);
+        buf_free(&clear);
+        buf_free(&cmdshown);
+        return c == CTL_OK ? run_remote(I, n, stmt, &rs, out) : c;
+    }
     say(I, "  $ %s%s", shown_c, dry ? "   [dry-run: not run]" : "");
     json_t *sd = json_pack("{s:s, s:b, s:f, s:s?, s:b}", "command", shown_c, "readonly", readonly, "timeout_s", timeout,
                            "cwd", cwd, "dry_run", dry);
@@ -273,7 +284,8 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
         if (dry) res.exit_code = 0;
     } else {
         live_ctx L = {I, {1, 1, 1}};
-        sh_opts so = {timeout, cwd, envv, 0, on_output, &L, &eval_interrupted};
+        sh_opts so = {.timeout = timeout, .cwd = cwd, .env = envv, .on_output = on_output, .ctx = &L,
+                      .cancel = &eval_interrupted};
         c = wait_command(I, buf_cstr(&clear), &so, &res);
         if (!L.at_line_start[1]) fputc('\n', stdout);
         if (!L.at_line_start[2]) fputc('\n', stderr);

@@ -99,6 +99,7 @@ int cmd_exec(int argc, char **argv)
         } else if ((v = cli_opt_value(argc, argv, &i, "--answers", &missing))) answers = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--start-at", &missing))) o.start_at = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--incident", &missing))) o.incident = v;
+        else if ((v = cli_opt_value(argc, argv, &i, "--ssh-config", &missing))) o.ssh_config = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--db", &missing))) db = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--clock", &missing))) {
             if (strcmp(v, "virtual") == 0) {
@@ -252,6 +253,7 @@ int cmd_resume(int argc, char **argv)
         missing = 0;
         if ((v = cli_opt_value(argc, argv, &i, "--answers", &missing))) answers = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--db", &missing))) db = v;
+        else if ((v = cli_opt_value(argc, argv, &i, "--ssh-config", &missing))) o.ssh_config = v;
         else if (strcmp(argv[i], "--auto") == 0) o.auto_mode = 1;
         else if (missing || (argv[i][0] == '-' && argv[i][1]) || spec) {
             fprintf(stderr, "usage: runbook resume RUN [--auto] [--answers FILE] [--db PATH]\n");

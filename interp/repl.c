@@ -55,7 +55,7 @@ static const char *const keywords[] = {
     "every", "until", "for", "in", "phase", "within", "step", "timeout", "retries", "rollback", "on", "if", "elif",
     "else", "while", "break", "continue", "return", "goto", "note", "warn", "confirm", "choose", "checklist", "sh",
     "http", "wait", "run", "with", "abort", "fail", "and", "or", "not", "true", "false", "nil", "readonly", "env",
-    "cwd", "headers", "json", "body", NULL};
+    "cwd", "headers", "json", "body", "parallel", "tolerate", "failfast", NULL};
 
 static void on_sigint(int sig)
 {
@@ -354,6 +354,7 @@ int cmd_repl(int argc, char **argv)
         if ((v = cli_opt_value(argc, argv, &i, "--db", &missing))) db = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--set", &missing))) sets[nsets++] = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--answers", &missing))) answers = v;
+        else if ((v = cli_opt_value(argc, argv, &i, "--ssh-config", &missing))) R.o.ssh_config = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--clock", &missing))) {
             double t = strcmp(v, "virtual") == 0 ? clock_now() : strncmp(v, "virtual=", 8) == 0 ? clock_parse_iso(v + 8) : -2;
             if (t == -2 && strcmp(v, "real") == 0) continue;
