@@ -192,16 +192,24 @@ static json_t *ev_at(const pm *p, size_t i) { return json_array_get(p->events, i
 
 
 /* Commands, questions and HTTP requests happen one at a time in a run, so the next event
- * of the same family after a start is its finish, if it is of the finishing kind. */
+ * of the same family after a start is its finish, if it is of the finishing kind.  The
+ * exception is a remote fan-out (`sh … on HOSTS`): its hosts' starts and ends interleave,
+ * and each start pairs with the next end of the same host. */
 static const struct {
     const char *start, *finish;
 } families[] = {{"sh.start", "sh.end"}, {"prompt", "answer"}, {"http.request", "http.response"}};
 #define NFAMILIES (sizeof families / sizeof *families)
 
+static int same_host(const pm *p, size_t i, size_t j)
+{
+    const char *a = dstr(ev_at(p, i), "host"), *b = dstr(ev_at(p, j), "host");
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
 static size_t next_of(const pm *p, size_t i, const char *a, const char *b)
 {
     for (size_t j = i + 1; j < p->n; j++)
-        if (is_kind(ev_at(p, j), a) || is_kind(ev_at(p, j), b)) return j;
+        if ((is_kind(ev_at(p, j), a) || is_kind(ev_at(p, j), b)) && same_host(p, i, j)) return j;
     return NONE;
 }
 
@@ -734,12 +742,16 @@ static void sec_decisions(const pm *p)
     none_recorded(p, rows);
 }
 
-static void command_row(const pm *p, json_t *start, json_t *end, int *failed)
+static void command_row(const pm *p, json_t *start, json_t *end, int remote, int *failed)
 {
     json_t *ev = start ? start : end;
-    const char *cmd = dstr(ev, "command");
+    const char *cmd = dstr(ev, "command"), *host = dstr(ev, "host");
     double d, x;
     row_start(p, ev);
+    if (remote) {
+        md_text(p->out, host ? host : "local", CELL_MAX);
+        buf_adds(p->out, " | ");
+    }
     md_code(p->out, cmd ? cmd : "?", CELL_MAX, 1);
     buf_adds(p->out, " | ");
     sh_outcome(end, p->out);
@@ -755,17 +767,19 @@ static void command_row(const pm *p, json_t *start, json_t *end, int *failed)
 
 static void sec_commands(const pm *p)
 {
-    int rows = 0, failed = 0, inflight = 0;
+    int rows = 0, failed = 0, inflight = 0, remote = 0;
     buf_adds(p->out, "\n## Commands run\n\n");
+    for (size_t i = 0; i < p->n && !remote; i++) remote = is_kind(ev_at(p, i), "sh.start") && dstr(ev_at(p, i), "host");
     for (size_t i = 0; i < p->n; i++) {
         json_t *ev = ev_at(p, i);
         int start = is_kind(ev, "sh.start");
         if (!start && !(is_kind(ev, "sh.end") && !p->is_end[i])) continue;
         if (rows++ == 0)
-            buf_adds(p->out, "| Time | Step | Command | Exit | Duration |\n| --- | --- | --- | --- | --- |\n");
+            buf_adds(p->out, remote ? "| Time | Step | Host | Command | Exit | Duration |\n| --- | --- | --- | --- | --- | --- |\n"
+                                    : "| Time | Step | Command | Exit | Duration |\n| --- | --- | --- | --- | --- |\n");
         json_t *end = !start ? ev : p->end[i] == NONE ? NULL : ev_at(p, p->end[i]);
         if (!end) inflight++;
-        command_row(p, start ? ev : NULL, end, &failed);
+        command_row(p, start ? ev : NULL, end, remote, &failed);
     }
     none_recorded(p, rows);
     if (failed) buf_printf(p->out, "\n%d of %d commands failed.\n", failed, rows);

@@ -32,8 +32,6 @@ grep -q 'result: 1 h1 true value' "$T/out" && pass "one host: the expression for
     || fail "one host: expression" "$(cat "$T/out")"
 [ "$(hosts_of sh.start)" = "h1 h1 " ] && [ "$(hosts_of sh.end)" = "h1 h1 " ] \
     && pass "one host: sh.start and sh.end carry the host" || fail "one host: record" "$(hosts_of sh.start)"
-"$RUNBOOK" report last --format md >"$T/md" 2>&1
-grep -q 'h1' "$T/md" && pass "report: the command table names the host" || fail "report: host" "$(cat "$T/md")"
 
 # --- a fleet
 run "$SS/fanout.rb" --set out="$T/restarts" --auto
@@ -44,6 +42,9 @@ grep -q 'up on 5 of 5 hosts' "$T/out" && pass "fan-out: the expression form retu
 [ "$(hosts_of sh.end)" = "h1 h1 h2 h2 h3 h3 h4 h4 h5 h5 " ] && pass "fan-out: each host recorded as its own pair" \
     || fail "fan-out: record" "$(hosts_of sh.end)"
 "$RUNBOOK" replay last --verify >"$T/v" 2>&1 && pass "fan-out: replay --verify passes" || fail "fan-out: verify" "$(cat "$T/v")"
+"$RUNBOOK" report last --format md >"$T/md" 2>&1
+grep -q '^| Time | Step | Host | Command |' "$T/md" && [ "$(grep -c '| h[1-5] | `' "$T/md")" -eq 10 ] \
+    && pass "report: the command table names the host of each of the 10 commands" || fail "report: host" "$(cat "$T/md")"
 
 # --- partial failure, tolerate, failfast, unreachable, host key mismatch
 run "$SS/partial.rb" --auto
