@@ -97,6 +97,7 @@ static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
 %token RETURN "return" GOTO "goto" NOTE "note" WARN "warn" CONFIRM "confirm" CHOOSE "choose"
 %token CHECKLIST "checklist" SH "sh" HTTP "http" WAIT "wait" RUN "run" WITH "with"
 %token ABORT "abort" FAIL "fail" AND "and" OR "or" NOT "not" TRUE "true" FALSE "false" NIL "nil"
+%token PARALLEL "parallel" TOLERATE "tolerate" FAILFAST "failfast"
 %token READONLY "readonly" ENV "env" CWD "cwd" HEADERS "headers" JSON "json" BODY "body"
 %token ARROW "=>" EQ "==" NE "!=" LE "<=" GE ">=" COALESCE "??"
 %token <s> IDENT "name" STR_TEXT "string text" SQ_STRING "string"
@@ -116,7 +117,7 @@ static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
 /* Lowest first.  LOWEST marks rules that should yield to a shift (see the header). */
 %precedence LOWEST
 %precedence IDENT NUM SEV DUR HEREDOC QQ_START SQ_STRING TRUE FALSE NIL '{' NOT SH HTTP CONFIRM CHOOSE CHECKLIST ENV EVERY
-%precedence TIMEOUT READONLY CWD ON HEADERS JSON BODY RETRIES
+%precedence TIMEOUT READONLY CWD ON HEADERS JSON BODY RETRIES PARALLEL TOLERATE FAILFAST
 
 %left OR
 %left AND
@@ -537,6 +538,9 @@ sh_opt
     | ENV expr %prec LOWEST     { $$ = opt(ps, @1, "env", $2); }
     | CWD expr %prec LOWEST     { $$ = opt(ps, @1, "cwd", $2); }
     | ON expr %prec LOWEST      { $$ = opt(ps, @1, "on", $2); }
+    | PARALLEL expr %prec LOWEST { $$ = opt(ps, @1, "parallel", $2); }
+    | TOLERATE expr %prec LOWEST { $$ = opt(ps, @1, "tolerate", $2); }
+    | FAILFAST                  { $$ = opt(ps, @1, "failfast", NULL); }
     ;
 
 http_opts
@@ -656,6 +660,7 @@ anyname
     | FALSE { $$ = "false"; } | NIL { $$ = "nil"; } | READONLY { $$ = "readonly"; }
     | ENV { $$ = "env"; } | CWD { $$ = "cwd"; } | HEADERS { $$ = "headers"; }
     | JSON { $$ = "json"; } | BODY { $$ = "body"; }
+    | PARALLEL { $$ = "parallel"; } | TOLERATE { $$ = "tolerate"; } | FAILFAST { $$ = "failfast"; }
     ;
 
 %%

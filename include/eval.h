@@ -40,6 +40,7 @@ typedef struct exec_opts {
     /* `runbook test`: the test's stubs, scripted answers and trace (testrun.c), or NULL.
      * The doors consult it before acting (one hook each; see docs/testing.md). */
     struct rb_test *test;
+    const char *ssh_config;      /* --ssh-config FILE for remote commands, or NULL */
 } exec_opts;
 
 /* Run the runbook f (already parsed and checked); returns the exit status of cli.md. */

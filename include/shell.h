@@ -29,6 +29,14 @@ typedef struct sh_opts {
     /* sh_run only: when *cancel becomes non-zero (set by a SIGINT handler), the process
      * group is stopped as by sh_interrupt.  NULL: not cancellable. */
     const volatile sig_atomic_t *cancel;
+    /* Run this program (argv[0] searched in PATH) instead of `/bin/sh -c CMD`; cmd is then
+     * only a label.  NULL: the shell. */
+    const char *const *argv;
+    /* Written to the command's standard input (instead of /dev/null), which then stays open
+     * until the process is reaped: its end of file tells the command that we are gone
+     * (remote commands use it to stop their process group when the connection drops). */
+    const char *input;
+    size_t input_len;
 } sh_opts;
 
 typedef struct sh_result {

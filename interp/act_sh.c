@@ -172,6 +172,7 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     ctl c = build_command(I, sc, n->a, &cmd);
     double timeout = 0;
     int readonly = ast_opt(n, "readonly") != NULL;
+    remote_spec rs = {.hosts = v_nil(), .parallel = REMOTE_PARALLEL};
     for (const rb_node *o = n->opts; c == CTL_OK && o; o = o->next) {
         value v = v_nil();
         if (o->a && (c = eval(I, sc, o->a, &v)) != CTL_OK) break;
@@ -185,8 +186,8 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
             else cmd.cwd = v.u.s->s;   /* a path for chdir, never shell text */
         } else if (strcmp(o->str, "env") == 0) {
             c = add_env(I, o, v, &cmd);
-        } else if (strcmp(o->str, "on") == 0) {
-            c = rt_error(I, o, "sh … on HOST is not supported yet");
+        } else if (remote_option(I, o, v, &rs, &c)) {
+            /* on, parallel, tolerate, failfast */
         }
     }
     if (c != CTL_OK) {
@@ -201,6 +202,15 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     const char *shown_c = arena_strndup(&I->mem, buf_cstr(&cmd.shown), cmd.shown.len);
     const char *cwd = cmd.cwd;
     int dry = I->o->dry_run && !readonly;
+    if (rs.hosts.t != V_NIL) {
+        rs.shown = shown_c;
+        rs.timeout = timeout;
+        rs.readonly = readonly;
+        rs.dry = dry;
+        c = remote_script(I, n, &rs, &cmd);
+        shcmd_free(&cmd);
+        return c == CTL_OK ? run_remote(I, n, stmt, &rs, out) : c;
+    }
     say(I, "  $ %s%s", shown_c, dry ? "   [dry-run: not run]" : "");
     json_t *sd = json_pack("{s:s, s:b, s:f, s:s?, s:b}", "command", shown_c, "readonly", readonly, "timeout_s", timeout,
                            "cwd", cwd, "dry_run", dry);
@@ -266,7 +276,8 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     } else {
         live_ctx L = {I, {1, 1, 1}};
         char **envp = shcmd_envp(&cmd);
-        sh_opts so = {timeout, cwd, (const char *const *)envp, 0, on_output, &L, &eval_interrupted};
+        sh_opts so = {.timeout = timeout, .cwd = cwd, .env = (const char *const *)envp, .on_output = on_output,
+                      .ctx = &L, .cancel = &eval_interrupted};
         c = wait_command(I, buf_cstr(&cmd.script), &so, &res);
         shcmd_envp_free(envp);
         if (!L.at_line_start[1]) fputc('\n', stdout);

@@ -226,6 +226,7 @@ int cmd_exec(int argc, char **argv)
         } else if ((v = cli_opt_value(argc, argv, &i, "--answers", &missing))) answers = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--start-at", &missing))) o.start_at = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--incident", &missing))) o.incident = v;
+        else if ((v = cli_opt_value(argc, argv, &i, "--ssh-config", &missing))) o.ssh_config = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--db", &missing))) db = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--clock", &missing))) {
             if ((clock_mode = cli_parse_clock("exec", v, &clock_start)) < 0) {   /* the last --clock wins */
@@ -382,6 +383,7 @@ int cmd_resume(int argc, char **argv)
         missing = 0;
         if ((v = cli_opt_value(argc, argv, &i, "--answers", &missing))) answers = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--db", &missing))) db = v;
+        else if ((v = cli_opt_value(argc, argv, &i, "--ssh-config", &missing))) o.ssh_config = v;
         else if (strcmp(argv[i], "--auto") == 0) o.auto_mode = 1;
         else if (missing || (argv[i][0] == '-' && argv[i][1]) || spec) {
             fprintf(stderr, "usage: runbook resume RUN [--auto] [--answers FILE] [--db PATH]\n");

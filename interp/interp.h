@@ -137,6 +137,7 @@ typedef struct interp {
     const char **secrets;     /* clear texts of secret strings, for scrubbing output */
     int nsecrets, capsecrets;
     const ast_file *cur_file; /* file of the code being run (for error locations) */
+    struct ssh_ctx *ssh;      /* remote commands' connections, opened at the first one */
 } interp;
 
 /* A builtin call's evaluated arguments: positional and named. */
@@ -170,12 +171,27 @@ typedef struct stepper {
     int over;                 /* the run ended (abort, roll back) */
 } stepper;
 
+/* `sh … on HOSTS` (act_remote.c): what runs, where, and the failure policy. */
+#define REMOTE_PARALLEL 10        /* hosts at once unless `parallel N` says otherwise */
+#define REMOTE_MAX_PARALLEL 64
+typedef struct remote_spec {
+    value hosts;              /* a host name or a list of them; nil: a local command */
+    const char *script;       /* what runs on each host */
+    const char *shown;        /* what people and the record see */
+    struct ssh_var *vars;     /* values the script reads as variables (cwd, env) */
+    int nvars;
+    double timeout;
+    int readonly, dry;
+    int parallel, tolerate, failfast;
+} remote_spec;
+
 /* Ctrl-C: set by eval_interrupt() from the SIGINT handler. */
 extern volatile sig_atomic_t eval_interrupted;
 
 /* journal.c */
 void say(interp *I, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 json_t *rec_next(interp *I);
+json_t *rec_peek_action(interp *I);
 const char *ev_str(json_t *ev, const char *k);
 void record_exhausted(interp *I);
 ctl diverged(interp *I, const char *kind, const char *text);
@@ -219,6 +235,11 @@ ctl send_mail(interp *I, const rb_node *call, argv_ *A, value *out);
 /* act_sh.c: build_command fills a sh_cmd (include/shctx.h) that any door can run */
 ctl build_command(interp *I, scope *sc, const rb_node *cmd, sh_cmd *out);
 ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out);
+
+/* act_remote.c */
+int remote_option(interp *I, const rb_node *o, value v, remote_spec *rs, ctl *c);
+ctl remote_script(interp *I, const rb_node *n, remote_spec *rs, const sh_cmd *cmd);
+ctl run_remote(interp *I, const rb_node *n, int stmt, const remote_spec *rs, value *out);
 
 /* timers.c */
 double dur_of(interp *I, scope *sc, const rb_node *e);

@@ -23,7 +23,7 @@ typedef struct command {
 static const command commands[] = {
     {"exec", cmd_exec,
      "runbook exec FILE [--set NAME=VALUE]... [--answers FILE] [--auto] [--dry-run] [--start-at STEP]\n"
-     "                     [--incident ID] [--db PATH] [--clock real|virtual[=ISO-8601]]",
+     "                     [--incident ID] [--db PATH] [--clock real|virtual[=ISO-8601]] [--ssh-config FILE]",
      "Run a runbook during an incident, recording every action in the database.\n"
      "\n"
      "  --set NAME=VALUE  set a param (repeatable; converted to the param's type; for one NAME\n"
@@ -36,6 +36,7 @@ static const command commands[] = {
      "  --start-at STEP   begin at that step\n"
      "  --incident ID     attach the run to an incident id (else INC-YYYY-MMDD-NNN is made)\n"
      "  --db PATH         the database (also RUNBOOK_DB; default $XDG_DATA_HOME/runbook/runs.db)\n"
+     "  --ssh-config FILE ssh's configuration for `sh … on HOST` (also RUNBOOK_SSH_CONFIG)\n"
      "  --clock virtual[=ISO-8601]\n"
      "                    virtual time (default start: now): waits, timeouts and answer delays\n"
      "                    take no real time, so escalation timelines can be tested and drilled\n"
@@ -46,7 +47,7 @@ static const command commands[] = {
      "(runbooks, modules, answers) must be regular files of at most 64 MiB.\n"
      "Exit: 0 finished, 1 failed or aborted, 2 usage or the runbook does not check, 3 the\n"
      "database cannot be written, 4 input required, 130 interrupted.\n"},
-    {"repl", cmd_repl, "runbook repl [FILE] [--set NAME=VALUE]... [--answers FILE] [--clock …] [--db PATH]",
+    {"repl", cmd_repl, "runbook repl [FILE] [--set NAME=VALUE]... [--answers FILE] [--clock …] [--db PATH] [--ssh-config FILE]",
      "Interactive: type statements and expressions as in a step (an expression's value is\n"
      "printed; an unfinished block, string or heredoc continues on the next line), or step\n"
      "through FILE: its params, modules, globals and timers are loaded, and timers keep firing\n"
@@ -57,7 +58,7 @@ static const command commands[] = {
      "History is kept in $XDG_STATE_HOME/runbook/history; Tab completes keywords, names,\n"
      "module members, step ids and commands.  Ctrl-C cancels the line or the running\n"
      "command; Ctrl-D or :quit leaves.\n"},
-    {"resume", cmd_resume, "runbook resume RUN [--auto] [--answers FILE] [--db PATH]",
+    {"resume", cmd_resume, "runbook resume RUN [--auto] [--answers FILE] [--db PATH] [--ssh-config FILE]",
      "Continue an interrupted run from where it stopped, appending to the same run.  The\n"
      "recorded runbook source is re-run against the record: completed commands, answers and\n"
      "timer firings are served from it, not repeated.  A command that was in flight when the\n"

@@ -59,7 +59,9 @@ typedef struct evx {
 } evx;
 
 /* Commands, questions and HTTP requests happen one at a time in a run, so the next event
- * of the same family after a start is its finish, if it is of the finishing kind. */
+ * of the same family after a start is its finish, if it is of the finishing kind.  The
+ * exception is a remote fan-out (`sh … on HOSTS`): its hosts' starts and ends interleave,
+ * and a start with a `host` pairs with the next end of the same host. */
 static const struct {
     const char *start, *finish;
 } families[] = {{"sh.start", "sh.end"}, {"prompt", "answer"}, {"http.request", "http.response"}};
@@ -147,8 +149,13 @@ static void walk_close(walk *w)
     json_decref(w->end);
 }
 
+static const char *host_of(json_t *ev)
+{
+    return json_string_value(json_object_get(json_object_get(ev, "data"), "host"));
+}
+
 /* The finish of the start at seq in family f (a new reference), or NULL. */
-static json_t *find_end(walk *w, int f, int64_t seq)
+static json_t *find_end(walk *w, int f, int64_t seq, const char *host)
 {
     if (!w->look[f]) {
         const char *kinds[] = {families[f].start, families[f].finish, NULL};
@@ -161,12 +168,20 @@ static json_t *find_end(walk *w, int f, int64_t seq)
         rec_cursor_seek(w->look[f], seq);
     }
     rec_cursor *c = w->look[f];
-    int rc = rec_cursor_step(c);
-    if (rc < 0) w->p->failed = 1;
-    if (rc != 1 || strcmp(rec_cursor_kind(c), families[f].finish) != 0) return NULL;
-    json_t *end = rec_cursor_event(c);
-    if (!end) w->p->failed = 1;
-    return json_incref(end);
+    for (;;) {
+        int rc = rec_cursor_step(c);
+        if (rc < 0) w->p->failed = 1;
+        if (rc != 1) return NULL;
+        int finish = strcmp(rec_cursor_kind(c), families[f].finish) == 0;
+        if (!host && !finish) return NULL;
+        json_t *ev = rec_cursor_event(c);
+        if (!ev) {
+            w->p->failed = 1;
+            return NULL;
+        }
+        const char *h = host_of(ev);
+        if (!host || (finish && h && strcmp(h, host) == 0)) return finish ? json_incref(ev) : NULL;
+    }
 }
 
 /* The next event the walk hands out into *x: 1, or 0 at the end (also after an error,
@@ -186,7 +201,9 @@ static int walk_next(walk *w, evx *x)
         else if (!strcmp(k, "rollback.end") || !strcmp(k, "step.start") || !strcmp(k, "step.end")) w->in_rollback = 0;
         if (w->want && !w->want(k, rec_cursor_text(w->c))) continue;
         if (!(x->ev = rec_cursor_event(w->c))) break;
-        x->end = w->end = f >= 0 && start && w->ends ? find_end(w, f, rec_cursor_seq(w->c)) : NULL;
+        const char *host = f == 0 ? host_of(x->ev) : NULL;
+        if (host && !start) x->is_end = 1;   /* a fan-out's end: its host's start shows it */
+        x->end = w->end = f >= 0 && start && w->ends ? find_end(w, f, rec_cursor_seq(w->c), host) : NULL;
         return 1;
     }
     if (rc != 0) w->p->failed = 1;
@@ -644,12 +661,20 @@ static void sec_decisions(pm *p)
     none_recorded(p, rows);
 }
 
-static void command_row(const pm *p, json_t *start, json_t *end, int *failed)
+static void command_row(const pm *p, json_t *start, json_t *end, int remote, int *failed)
 {
     json_t *ev = start ? start : end;
-    const char *cmd = dstr(ev, "command");
+    const char *cmd = dstr(ev, "command"), *host = dstr(ev, "host");
     double d, x;
     row_start(p, ev);
+    if (remote) {
+        md_text(p->out, host ? host : "local", CELL_MAX);
+        buf_adds(p->out, " | ");
+    } else if (host) {   /* a remote command in a table begun without the Host column */
+        buf_adds(p->out, "on ");
+        md_text(p->out, host, CELL_MAX);
+        buf_adds(p->out, ": ");
+    }
     md_code(p->out, cmd ? cmd : "?", CELL_MAX, 1);
     buf_adds(p->out, " | ");
     sh_outcome(end, p->out);
@@ -666,7 +691,7 @@ static void command_row(const pm *p, json_t *start, json_t *end, int *failed)
 static void sec_commands(pm *p)
 {
     static const char *const kinds[] = {"sh.start", "sh.end", NULL};
-    int rows = 0, failed = 0, inflight = 0;
+    int rows = 0, failed = 0, inflight = 0, remote = 0;
     walk w;
     evx x;
     buf_adds(p->out, "\n## Commands run\n\n");
@@ -675,11 +700,17 @@ static void sec_commands(pm *p)
         json_t *ev = x.ev;
         int start = is_kind(ev, "sh.start");
         if (!start && !(is_kind(ev, "sh.end") && !x.is_end)) continue;
-        if (rows++ == 0)
-            buf_adds(p->out, "| Time | Step | Command | Exit | Duration |\n| --- | --- | --- | --- | --- |\n");
+        if (rows++ == 0) {
+            /* the Host column appears when the first command is remote (local runs keep
+             * their table as it was) */
+            remote = dstr(ev, "host") != NULL;
+            buf_adds(p->out, remote ? "| Time | Step | Host | Command | Exit | Duration |\n"
+                                      "| --- | --- | --- | --- | --- | --- |\n"
+                                    : "| Time | Step | Command | Exit | Duration |\n| --- | --- | --- | --- | --- |\n");
+        }
         json_t *end = !start ? ev : x.end;
         if (!end) inflight++;
-        command_row(p, start ? ev : NULL, end, &failed);
+        command_row(p, start ? ev : NULL, end, remote, &failed);
         out_maybe_flush(p);
     }
     walk_close(&w);

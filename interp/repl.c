@@ -56,7 +56,7 @@ static const char *const keywords[] = {
     "every", "until", "for", "in", "phase", "within", "step", "timeout", "retries", "rollback", "on", "if", "elif",
     "else", "while", "break", "continue", "return", "goto", "note", "warn", "confirm", "choose", "checklist", "sh",
     "http", "wait", "run", "with", "abort", "fail", "and", "or", "not", "true", "false", "nil", "readonly", "env",
-    "cwd", "headers", "json", "body", NULL};
+    "cwd", "headers", "json", "body", "parallel", "tolerate", "failfast", NULL};
 
 static void on_sigint(int sig)
 {
@@ -369,6 +369,7 @@ int cmd_repl(int argc, char **argv)
             sets[nsets++] = v;
         }
         else if ((v = cli_opt_value(argc, argv, &i, "--answers", &missing))) answers = v;
+        else if ((v = cli_opt_value(argc, argv, &i, "--ssh-config", &missing))) R.o.ssh_config = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--clock", &missing))) {
             if ((clock_mode = cli_parse_clock("repl", v, &clock_start)) < 0) {   /* the last --clock wins */
                 rb_free(sets);

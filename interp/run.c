@@ -5,6 +5,7 @@
  * Never: act before the run is recorded.
  */
 #include "interp.h"
+#include "ssh.h"
 
 volatile sig_atomic_t eval_interrupted;
 
@@ -168,6 +169,7 @@ void interp_init(interp *I, ast_file *f, module_set *ms, const exec_opts *o)
 
 void interp_free(interp *I)
 {
+    ssh_close(I->ssh);
     prompter_free(I->prompts);
     for (int i = 0; i < I->nsubs; i++) ast_file_free(I->subs[i]);
     rb_free(I->subs);

@@ -1,9 +1,11 @@
 /*
  * shell.c — running commands: the only file that calls fork, exec, kill and waitpid.
  *
- * A command runs as `/bin/sh -c CMD` in a process group of its own (the child calls
- * setpgid(0, 0) and the parent repeats it, so the group exists before sh_start returns
- * and no signal can miss it).  Its stdin is /dev/null; stdout and stderr come back
+ * A command runs as `/bin/sh -c CMD` (or a program given by argv, such as ssh) in a
+ * process group of its own (the child calls setpgid(0, 0) and the parent repeats it, so
+ * the group exists before sh_start returns and no signal can miss it).  Its stdin is
+ * /dev/null, or a pipe that gets the caller's input and then stays open until the child
+ * is reaped (so its end of file means "runbook is gone"); stdout and stderr come back
  * through two non-blocking close-on-exec pipes, are streamed to the caller's callback and
  * captured up to a cap.  Stopping (timeout or sh_interrupt) always targets the whole
  * group: SIGTERM (and SIGCONT, so a stopped job can act on it), then SIGKILL once the
@@ -64,6 +66,7 @@ extern char **environ;
 struct sh_proc {
     pid_t pid;                /* the child, which is also the process group id */
     int fd[2];                /* read ends for stdout and stderr; -1 once closed */
+    int in_fd;                /* write end of the child's stdin, held open; -1: none */
     int pidfd;                /* readable once the child exits; -1 when none (or reaped) */
     int ep;                   /* epoll set of the pipes and the pidfd: the one fd to poll */
     sh_result *res;           /* the caller's, filled in as we go */
@@ -140,10 +143,15 @@ static void child_signals(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* out and err are >= 3 (see pipe_open), so dup2 never meets itself and clears CLOEXEC. */
-static void child_stdio(int out, int err)
+/* out, err and in are >= 3 (see pipe_open), so dup2 never meets itself and clears
+ * CLOEXEC.  in < 0: standard input is /dev/null. */
+static void child_stdio(int out, int err, int in)
 {
     if (dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0) _exit(127);
+    if (in >= 0) {
+        if (dup2(in, STDIN_FILENO) < 0) _exit(127);
+        return;
+    }
     int null = open("/dev/null", O_RDONLY);
     if (null < 0) child_fail("open", "/dev/null", errno);
     if (null != STDIN_FILENO) {
@@ -152,15 +160,17 @@ static void child_stdio(int out, int err)
     }
 }
 
-static _Noreturn void child_exec(const char *cmd, const char *cwd, char **envp, int out, int err)
+/* What the child execs: /bin/sh -c CMD, or a program (its path resolved by the parent). */
+typedef struct child_prog { const char *path; char *const *argv; } child_prog;
+
+static _Noreturn void child_exec(const child_prog *prog, const char *cwd, char **envp, const int io[3])
 {
     setpgid(0, 0);
     child_signals();
-    child_stdio(out, err);
+    child_stdio(io[0], io[1], io[2]);
     if (cwd && chdir(cwd) < 0) child_fail("cd", cwd, errno);
-    char *argv[] = { "sh", "-c", (char *)cmd, NULL };
-    execve("/bin/sh", argv, envp ? envp : environ);
-    child_fail("cannot run", "/bin/sh", errno);
+    execve(prog->path, prog->argv, envp ? envp : environ);
+    child_fail("cannot run", prog->path, errno);
 }
 
 /* ---- in the parent: starting ---- */
@@ -234,10 +244,38 @@ static void close_pair(int fds[2])
     close(fds[1]);
 }
 
+/* name searched in PATH like execvp does, but in the parent (the child may not allocate).
+ * The result is rb_malloc'd; a name that is not found comes back as is (exec says why). */
+static char *path_search(const char *name)
+{
+    if (strchr(name, '/')) return rb_xstrdup(name);
+    const char *path = getenv("PATH");
+    if (!path || !*path) path = "/usr/local/bin:/usr/bin:/bin";
+    rb_buf b;
+    buf_init(&b);
+    for (const char *p = path;; p++) {
+        const char *e = strchr(p, ':');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        buf_reset(&b);
+        buf_addn(&b, n ? p : ".", n ? n : 1);
+        buf_addc(&b, '/');
+        buf_adds(&b, name);
+        if (access(buf_cstr(&b), X_OK) == 0) {
+            char *r = rb_xstrdup(buf_cstr(&b));
+            buf_free(&b);
+            return r;
+        }
+        if (!e) break;
+        p = e;
+    }
+    buf_free(&b);
+    return rb_xstrdup(name);
+}
+
 /* The child_exec setup through posix_spawn, which clones without copying the parent's page
  * tables (and spares the parent the copy-on-write faults that follow a fork): 0 with *pid
  * set, else an error number, and then nothing ran. */
-static int spawn_fast(const char *cmd, const char *cwd, char **envp, int out, int err, pid_t *pid)
+static int spawn_fast(const child_prog *prog, const char *cwd, char **envp, const int io[3], pid_t *pid)
 {
     posix_spawnattr_t at;
     posix_spawn_file_actions_t fa;
@@ -255,12 +293,12 @@ static int spawn_fast(const char *cmd, const char *cwd, char **envp, int out, in
     if (rc == 0) rc = posix_spawnattr_setpgroup(&at, 0);
     if (rc == 0) rc = posix_spawnattr_setsigdefault(&at, &reset);
     if (rc == 0) rc = posix_spawnattr_setsigmask(&at, &none);
-    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
-    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, err, STDERR_FILENO);
-    if (rc == 0) rc = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, io[0], STDOUT_FILENO);
+    if (rc == 0) rc = posix_spawn_file_actions_adddup2(&fa, io[1], STDERR_FILENO);
+    if (rc == 0 && io[2] >= 0) rc = posix_spawn_file_actions_adddup2(&fa, io[2], STDIN_FILENO);
+    if (rc == 0 && io[2] < 0) rc = posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     if (rc == 0 && cwd) rc = posix_spawn_file_actions_addchdir_np(&fa, cwd);
-    char *argv[] = { "sh", "-c", (char *)cmd, NULL };
-    if (rc == 0) rc = posix_spawn(pid, "/bin/sh", &fa, &at, argv, envp ? envp : environ);
+    if (rc == 0) rc = posix_spawn(pid, prog->path, &fa, &at, prog->argv, envp ? envp : environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     return rc;
@@ -270,18 +308,29 @@ static int spawn_fast(const char *cmd, const char *cwd, char **envp, int out, in
  * first; when it fails (a cwd that does not exist, no /bin/sh), nothing has run, and a
  * forked child_exec does the same steps again and says on the command's stderr which one
  * failed, exiting 127 like a shell. */
-static pid_t spawn(const char *cmd, const sh_opts *opts, int out[2], int err[2])
+static pid_t spawn(const char *cmd, const sh_opts *opts, int out[2], int err[2], int in[2])
 {
     char **envp = env_build(opts ? opts->env : NULL);
+    char *sh_argv[] = { "sh", "-c", (char *)cmd, NULL };
+    child_prog prog = { "/bin/sh", sh_argv };
+    char *path = NULL;
+    if (opts && opts->argv && opts->argv[0]) {   /* a program (ssh), not the shell */
+        path = path_search(opts->argv[0]);
+        prog.path = path;
+        prog.argv = (char *const *)opts->argv;
+    }
+    int io[3] = { out[1], err[1], in ? in[0] : -1 };
     pid_t pid;
-    if (spawn_fast(cmd, opts ? opts->cwd : NULL, envp, out[1], err[1], &pid) != 0) {
+    if (spawn_fast(&prog, opts ? opts->cwd : NULL, envp, io, &pid) != 0) {
         pid = fork();
-        if (pid == 0) child_exec(cmd, opts ? opts->cwd : NULL, envp, out[1], err[1]);
+        if (pid == 0) child_exec(&prog, opts ? opts->cwd : NULL, envp, io);
     }
     int fork_err = errno;
     rb_free(envp);
+    rb_free(path);
     close(out[1]);
     close(err[1]);
+    if (in) close(in[0]);
     if (pid > 0) setpgid(pid, pid);   /* EACCES once the child has exec'd: it did it itself */
     errno = fork_err;
     return pid;
@@ -322,6 +371,32 @@ static void watch_setup(sh_proc *p)
     }
 }
 
+/*
+ * Write the input to the child's stdin, waiting (in poll) while the pipe is full, until
+ * the command's deadline.  The child reads it at once (ssh forwards it to the channel), so
+ * this only waits for long inputs.  A child that exits first gets the rest dropped (EPIPE:
+ * SIGPIPE is ignored by the interpreter; a write error ends the feeding quietly).
+ */
+static void feed_input(sh_proc *p, const char *data, size_t n)
+{
+    fcntl(p->in_fd, F_SETFL, fcntl(p->in_fd, F_GETFL) | O_NONBLOCK);
+    while (n > 0) {
+        ssize_t w = write(p->in_fd, data, n);
+        if (w > 0) {
+            data += w;
+            n -= (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return;
+        double now = clock_monotonic();
+        if (p->deadline >= 0 && now >= p->deadline) return;
+        struct pollfd pfd = { p->in_fd, POLLOUT, 0 };
+        int ms = p->deadline < 0 ? 1000 : (int)((p->deadline - now) * 1000.0) + 1;
+        if (poll(&pfd, 1, ms) < 0 && errno != EINTR) return;
+    }
+}
+
 sh_proc *sh_start(const char *cmd, const sh_opts *opts, sh_result *res)
 {
     result_init(res);
@@ -333,15 +408,25 @@ sh_proc *sh_start(const char *cmd, const sh_opts *opts, sh_result *res)
         close_pair(out);
         return spawn_failed(res, "pipe", e);
     }
-    pid_t pid = spawn(cmd, opts, out, err);
+    int in[2] = { -1, -1 };
+    int want_in = opts && opts->input;
+    if (want_in && pipe_open(in) < 0) {
+        int e = errno;
+        close_pair(out);
+        close_pair(err);
+        return spawn_failed(res, "pipe", e);
+    }
+    pid_t pid = spawn(cmd, opts, out, err, want_in ? in : NULL);
     if (pid < 0) {
         int e = errno;
         close(out[0]);
         close(err[0]);
+        if (want_in) close(in[1]);
         return spawn_failed(res, "fork", e);
     }
     sh_proc *p = rb_xcalloc(1, sizeof *p);
     p->pid = pid;
+    p->in_fd = want_in ? in[1] : -1;
     p->fd[0] = out[0];
     p->fd[1] = err[0];
     for (int i = 0; i < 2; i++) fcntl(p->fd[i], F_SETFL, fcntl(p->fd[i], F_GETFL) | O_NONBLOCK);
@@ -352,6 +437,7 @@ sh_proc *sh_start(const char *cmd, const sh_opts *opts, sh_result *res)
     p->start = start;
     p->deadline = opts && opts->timeout > 0 ? start + opts->timeout : -1;
     watch_setup(p);
+    if (want_in) feed_input(p, opts->input, opts->input_len);
     return p;
 }
 
@@ -414,6 +500,10 @@ static void reap(sh_proc *p, double now)
     }
     p->reaped = 1;
     p->drain_until = now + SH_DRAIN;
+    if (p->in_fd >= 0) {   /* its end of file tells a remote wrapper that the command is over */
+        close(p->in_fd);
+        p->in_fd = -1;
+    }
     if (p->pidfd >= 0) {   /* it stays readable for ever: out of the set */
         close(p->pidfd);
         p->pidfd = -1;
@@ -594,6 +684,7 @@ void sh_finish(sh_proc *p)
     buf_addn(&p->res->err, "", 0);
     if (p->pidfd >= 0) close(p->pidfd);
     if (p->ep >= 0) close(p->ep);
+    if (p->in_fd >= 0) close(p->in_fd);
     rb_free(p);
 }
 
