@@ -136,6 +136,7 @@ typedef struct interp {
     const char **secrets;     /* clear texts of secret strings, for scrubbing output */
     int nsecrets, capsecrets;
     const ast_file *cur_file; /* file of the code being run (for error locations) */
+    int napprovals;           /* `approve` requests so far: each one's number in the run */
 } interp;
 
 /* A builtin call's evaluated arguments: positional and named. */
@@ -175,6 +176,7 @@ extern volatile sig_atomic_t eval_interrupted;
 /* journal.c */
 void say(interp *I, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 json_t *rec_next(interp *I);
+json_t *rec_peek_action(interp *I);
 const char *ev_str(json_t *ev, const char *k);
 void record_exhausted(interp *I);
 ctl diverged(interp *I, const char *kind, const char *text);
@@ -217,6 +219,9 @@ ctl send_mail(interp *I, const rb_node *call, argv_ *A, value *out);
 /* act_sh.c */
 ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out);
 
+/* approve.c */
+ctl exec_approve(interp *I, scope *sc, const rb_node *n);
+
 /* timers.c */
 double dur_of(interp *I, scope *sc, const rb_node *e);
 ctl start_escalation(interp *I, const rb_node *esc, scope *sc, double base, int owner);
@@ -228,6 +233,7 @@ double next_due(interp *I);
 const char *ladder_name(const timer *t);
 ctl fire_due(interp *I);
 ctl pass_time(interp *I, double until, int show_left, int *cut);
+void escalate_now(interp *I);
 int hook_wait_readable(void *ctx, int fd);
 int hook_delay(void *ctx, double secs);
 

@@ -54,6 +54,18 @@ json_t *rec_next(interp *I)
     return I->rpos < I->rcount ? json_array_get(I->o->replay, I->rpos) : NULL;
 }
 
+/* The next recorded event that is not a timer firing (those fire by themselves when the
+ * next action is emitted), or NULL when the record holds no more. */
+json_t *rec_peek_action(interp *I)
+{
+    if (!I->replaying) return NULL;
+    for (size_t i = I->rpos; i < I->rcount; i++) {
+        json_t *ev = json_array_get(I->o->replay, i);
+        if (!resume_mark(ev) && !is_timer_kind(ev_str(ev, "kind"))) return ev;
+    }
+    return NULL;
+}
+
 const char *ev_str(json_t *ev, const char *k)
 {
     const char *s = json_string_value(json_object_get(ev, k));

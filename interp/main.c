@@ -58,6 +58,16 @@ static const command commands[] = {
      "timer firings are served from it, not repeated.  A command that was in flight when the\n"
      "run stopped is shown, and the responder re-runs or skips it (--auto: re-run).  Then\n"
      "the run goes on live.  RUN is a run id, an incident id, or `last`.\n"},
+    {"approve", cmd_approve, "runbook approve RUN [--as NAME] [--reason TEXT] [--db PATH]",
+     "Approve what run RUN is waiting on (an `approve` statement), from another terminal on\n"
+     "the same host: the decision goes to the run's database, where the waiting run finds it\n"
+     "and records who approved and when.  NAME defaults to the user you run as; the person\n"
+     "who started the run cannot approve its own request unless the statement says\n"
+     "allow_self.  Exit: 0 recorded, 1 refused (not waiting, already decided, own request),\n"
+     "2 usage or no such run, 3 database error.\n"},
+    {"reject", cmd_reject, "runbook reject RUN [--as NAME] --reason TEXT [--db PATH]",
+     "Reject what run RUN is waiting on: the step with the `approve` statement fails, with\n"
+     "your reason in the record.  As for approve.\n"},
     {"runs", cmd_runs, "runbook runs [--format text|json] [--db PATH]",
      "List recorded runs, newest first: id, incident, status, severity, start, duration, runbook.\n"
      "A run whose process died is shown as interrupted.\n"},

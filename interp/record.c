@@ -72,15 +72,28 @@ static const char schema_v1[] =
     " PRIMARY KEY (run_id, seq));"
     "CREATE INDEX events_kind ON events (kind, t);";
 
+/* v2: decisions on `approve` requests, written by `runbook approve|reject` from another
+ * process and read by the waiting run (which then records them as its own event). */
+static const char schema_v2[] =
+    "CREATE TABLE approvals ("
+    " run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+    " request INTEGER NOT NULL,"
+    " decision TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),"
+    " by_name TEXT NOT NULL,"
+    " reason TEXT,"
+    " at REAL NOT NULL,"
+    " PRIMARY KEY (run_id, request));";
+
 /* Applied in order inside one transaction; a database at version N gets every step after
- * N.  To add v2: append { 2, "ALTER TABLE …" } and document it in docs/recording.md. */
+ * N.  To add a version: append { N, "…" } and document it in docs/recording.md. */
 static const struct migration {
     int version;
     const char *sql;
 } migrations[] = {
     { 1, schema_v1 },
+    { 2, schema_v2 },
 };
-enum { SCHEMA_LATEST = 1 };
+enum { SCHEMA_LATEST = 2 };
 
 /* ---- prepared statements: all of them, once per connection ---- */
 
@@ -128,7 +141,12 @@ enum {
     X(ST_RUN_STARTED, "SELECT started_at FROM runs WHERE id = ?1")                           \
     X(ST_LAST_EVENT_T, "SELECT max(t) FROM events WHERE run_id = ?1")                        \
     X(ST_EVENTS,                                                                             \
-      "SELECT seq, t, step, kind, text, data FROM events WHERE run_id = ?1 ORDER BY seq")
+      "SELECT seq, t, step, kind, text, data FROM events WHERE run_id = ?1 ORDER BY seq")    \
+    X(ST_APPROVAL_ADD,                                                                       \
+      "INSERT INTO approvals (run_id, request, decision, by_name, reason, at) "              \
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                                     \
+    X(ST_APPROVAL_GET,                                                                       \
+      "SELECT decision, by_name, reason, at FROM approvals WHERE run_id = ?1 AND request = ?2")
 
 #define ST_ENUM(name, sql) name,
 enum { STATEMENTS(ST_ENUM) ST_COUNT };
@@ -1094,4 +1112,48 @@ json_t *rec_events_json(recorder *r, int64_t run_id)
     if (rc == 0) return a;
     json_decref(a);
     return NULL;
+}
+
+/* ---- approvals (schema v2) ---- */
+
+const char *rec_user(const recorder *r)
+{
+    return r->user;
+}
+
+int rec_approval_add(recorder *r, int64_t run_id, int64_t request, const char *decision, const char *by,
+                     const char *reason, double at)
+{
+    sqlite3_stmt *s = r->st[ST_APPROVAL_ADD];
+    sqlite3_bind_int64(s, 1, run_id);
+    sqlite3_bind_int64(s, 2, request);
+    bind_text(s, 3, decision);
+    bind_text(s, 4, by);
+    bind_text(s, 5, reason);
+    sqlite3_bind_double(s, 6, at);
+    int rc = sqlite3_step(s);
+    finish(s);
+    if (rc == SQLITE_DONE) return 0;
+    if (rc == SQLITE_CONSTRAINT) return fail(r, "request %lld of run %lld is already decided", (long long)request,
+                                             (long long)run_id);
+    return db_fail(r, "cannot record the decision");
+}
+
+int rec_approval_get(recorder *r, int64_t run_id, int64_t request, json_t **out)
+{
+    sqlite3_stmt *s = r->st[ST_APPROVAL_GET];
+    sqlite3_bind_int64(s, 1, run_id);
+    sqlite3_bind_int64(s, 2, request);
+    *out = NULL;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const char *decision = (const char *)sqlite3_column_text(s, 0), *by = (const char *)sqlite3_column_text(s, 1);
+        const char *reason = (const char *)sqlite3_column_text(s, 2);
+        *out = json_pack("{s:s, s:s, s:s?, s:f}", "decision", decision ? decision : "?", "by", by ? by : "?",
+                         "reason", reason, "at", sqlite3_column_double(s, 3));
+        finish(s);
+        return *out ? 1 : fail(r, "out of memory reading an approval");
+    }
+    finish(s);
+    return rc == SQLITE_DONE ? 0 : db_fail(r, "cannot read the approvals");
 }

@@ -55,7 +55,7 @@ static const char *const keywords[] = {
     "every", "until", "for", "in", "phase", "within", "step", "timeout", "retries", "rollback", "on", "if", "elif",
     "else", "while", "break", "continue", "return", "goto", "note", "warn", "confirm", "choose", "checklist", "sh",
     "http", "wait", "run", "with", "abort", "fail", "and", "or", "not", "true", "false", "nil", "readonly", "env",
-    "cwd", "headers", "json", "body", NULL};
+    "cwd", "headers", "json", "body", "approve", "by", "role", "allow_self", NULL};
 
 static void on_sigint(int sig)
 {

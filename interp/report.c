@@ -717,11 +717,29 @@ static void sec_decisions(const pm *p)
     buf_adds(p->out, "\n## Decisions\n\n");
     for (size_t i = 0; i < p->n; i++) {
         json_t *ev = ev_at(p, i);
-        if (!is_decision_prompt(ev) && !is_kind(ev, "decision")) continue;
+        int approval = is_kind(ev, "approval") || is_kind(ev, "approval.timeout");
+        if (!is_decision_prompt(ev) && !is_kind(ev, "decision") && !approval) continue;
         if (rows++ == 0)
             buf_adds(p->out, "| Time | Step | Question | Answer | By | Source |\n"
                              "| --- | --- | --- | --- | --- | --- |\n");
         row_start(p, ev);
+        if (approval) {   /* a second person's decision on an `approve` request */
+            const char *by = dstr(ev, "by"), *reason = dstr(ev, "reason");
+            md_text(p->out, dstr(ev, "question") ? dstr(ev, "question") : "?", CELL_MAX);
+            buf_adds(p->out, " | ");
+            md_text(p->out, is_kind(ev, "approval.timeout") ? "no decision (timed out)"
+                            : dstr(ev, "decision") ? dstr(ev, "decision") : "?", CELL_MAX);
+            if (reason) {
+                buf_adds(p->out, ": ");
+                md_text(p->out, reason, CELL_MAX);
+            }
+            buf_adds(p->out, " | ");
+            md_text(p->out, by ? by : "—", CELL_MAX);
+            buf_adds(p->out, " | ");
+            md_text(p->out, dstr(ev, "source") ? dstr(ev, "source") : "—", CELL_MAX);
+            buf_adds(p->out, " |\n");
+            continue;
+        }
         if (is_kind(ev, "decision")) {
             buf_adds(p->out, "_(the runbook decided)_ | ");
             decision_tail(p, ev);
