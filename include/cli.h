@@ -28,6 +28,7 @@ int replay_verify(const char *spec, const char *file, const char *db, int quiet)
 int cmd_replay(int argc, char **argv);
 int cmd_approve(int argc, char **argv);
 int cmd_reject(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 
 struct recorder;
 /* The value of an option written "--name VALUE" or "--name=VALUE" at argv[*i] (advancing

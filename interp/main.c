@@ -82,6 +82,15 @@ static const command commands[] = {
      "\n"
      "Only the record is read; secrets stay redacted.  Exit: 0 done, 2 no such run or a usage\n"
      "error, 3 no readable database.\n"},
+    {"stats", cmd_stats, "runbook stats [--since 30d|DATE] [--format text|json] [--db PATH]",
+     "Response metrics across the recorded incidents (exec and resume runs; REPL and test\n"
+     "runs are left out), per severity: incidents, acknowledged, MTTA, the respond target\n"
+     "met or missed, resolved, MTTR, the resolve target met or missed.  Then the handbook's\n"
+     "KPIs: MTTD < 5m (from a run's impact_started_at param to its start), MTTA < 15m, P1\n"
+     "MTTR < 4h, first-contact resolution >= 80% (no escalation past the first rung before\n"
+     "the resolution), and how often incidents escalated.\n"
+     "\n"
+     "  --since X  only incidents that started in the last X (30d, 12h) or since a date\n"},
     {"replay", cmd_replay, "runbook replay RUN [--speed X | --step | --verify [FILE]] [--db PATH]",
      "Play a recorded run back as it happened: each event with its UTC time and +MM:SS since\n"
      "the start, phases and steps as headings, prompts with the answer and who gave it, commands\n"
