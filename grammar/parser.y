@@ -98,6 +98,7 @@ static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
 %token CHECKLIST "checklist" SH "sh" HTTP "http" WAIT "wait" RUN "run" WITH "with"
 %token ABORT "abort" FAIL "fail" AND "and" OR "or" NOT "not" TRUE "true" FALSE "false" NIL "nil"
 %token PARALLEL "parallel" TOLERATE "tolerate" FAILFAST "failfast"
+%token APPROVE "approve" BY "by" ROLE "role" ALLOW_SELF "allow_self"
 %token READONLY "readonly" ENV "env" CWD "cwd" HEADERS "headers" JSON "json" BODY "body"
 %token ARROW "=>" EQ "==" NE "!=" LE "<=" GE ">=" COALESCE "??"
 %token <s> IDENT "name" STR_TEXT "string text" SQ_STRING "string"
@@ -109,7 +110,7 @@ static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
 %type <node> secret let fn params idents escalation rungs rung rung_body rung_conds every every_opts
 %type <node> phase phase_opts phase_items step step_opts block stmts stmt if_tail arms arm
 %type <node> items str_lit qq_parts expr postfix primary list_elems map_entries map_entry
-%type <node> args arg sh_opts sh_opt http_opts http_opt wait_opts opt_reason
+%type <node> args arg sh_opts sh_opt http_opts http_opt wait_opts opt_reason approve_opts approve_opt
 %type <node> elems kw_stmt id_stmt idpostfix cmd_expr sh_call repl_items repl_item
 %type <s> anyname opt_step_id opt_as opt_name
 %type <node> test_decl
@@ -420,6 +421,8 @@ kw_stmt
     | CONFIRM str_lit opt_as    { $$ = mk1(ps, N_CONFIRM, @1, $2); $$->str = $3; }
     | CHOOSE str_lit opt_as '{' arms '}'
         { $$ = mk1(ps, N_CHOOSE, @1, $2); $$->str = $3; $$->b = $5; }
+    | APPROVE str_lit opt_as approve_opts %prec LOWEST
+        { $$ = mk1(ps, N_APPROVE, @1, $2); $$->str = $3; $$->opts = $4; }
     | CHECKLIST str_lit opt_as '{' items '}'
         { $$ = mk1(ps, N_CHECKLIST, @1, $2); $$->str = $3; $$->b = $5; }
     | WAIT expr opt_reason      { $$ = mk1(ps, N_WAIT, @1, $2); $$->b = $3; }
@@ -543,6 +546,18 @@ sh_opt
     | FAILFAST                  { $$ = opt(ps, @1, "failfast", NULL); }
     ;
 
+/* approve "Q" [by role "R"] [timeout D] [allow_self] */
+approve_opts
+    : %empty %prec LOWEST       { $$ = NULL; }
+    | approve_opts approve_opt  { $$ = ast_append($1, $2); }
+    ;
+
+approve_opt
+    : BY ROLE expr %prec LOWEST { $$ = opt(ps, @1, "role", $3); }
+    | TIMEOUT expr %prec LOWEST { $$ = opt(ps, @1, "timeout", $2); }
+    | ALLOW_SELF                { $$ = opt(ps, @1, "allow_self", NULL); }
+    ;
+
 http_opts
     : %empty %prec LOWEST       { $$ = NULL; }
     | http_opts http_opt        { $$ = ast_append($1, $2); }
@@ -661,6 +676,7 @@ anyname
     | ENV { $$ = "env"; } | CWD { $$ = "cwd"; } | HEADERS { $$ = "headers"; }
     | JSON { $$ = "json"; } | BODY { $$ = "body"; }
     | PARALLEL { $$ = "parallel"; } | TOLERATE { $$ = "tolerate"; } | FAILFAST { $$ = "failfast"; }
+    | APPROVE { $$ = "approve"; } | BY { $$ = "by"; } | ROLE { $$ = "role"; } | ALLOW_SELF { $$ = "allow_self"; }
     ;
 
 %%

@@ -37,6 +37,7 @@ X(WARN,       "warn")        /* a: text */
 X(CONFIRM,    "confirm")     /* a: question; str: key or NULL (statement form: a gate) */
 X(CHOOSE,     "choose")      /* a: question; str: key or NULL; b: list of N_ARM */
 X(ARM,        "option arm")  /* a: label expression; b: body N_BLOCK */
+X(APPROVE,    "approve")     /* a: question; str: key or NULL; opts: role/timeout/allow_self */
 X(CHECKLIST,  "checklist")   /* a: title; str: key or NULL; b: list of item expressions */
 X(WAIT,       "wait")        /* a: duration; b: reason or NULL */
 X(WAITUNTIL,  "wait until")  /* a: condition; opts: every/timeout */

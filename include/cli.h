@@ -28,6 +28,9 @@ int cmd_test(int argc, char **argv);
 /* `replay RUN --verify [FILE]`: re-execute against the record, nothing executed; 0 same path, 1 diverged. */
 int replay_verify(const char *spec, const char *file, const char *db, int quiet);
 int cmd_replay(int argc, char **argv);
+int cmd_approve(int argc, char **argv);
+int cmd_reject(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 
 struct recorder;
 /* The value of an option written "--name VALUE" or "--name=VALUE" at argv[*i] (advancing

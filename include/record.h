@@ -156,6 +156,17 @@ int rec_event_count(recorder *r, int64_t run_id, int64_t *n);
 /* The time of the run's last event (by seq) since the run's start: 1 with *t set, 0 when it
  * has none, -1. */
 int rec_event_last_elapsed(recorder *r, int64_t run_id, double *t);
+/* ---- approvals: `approve` requests decided from another process ---- */
+
+/* The user this process runs as (recorded with each run): who asks and who approves. */
+const char *rec_user(const recorder *r);
+/* Record a decision ("approved" or "rejected") on request number `request` of a run; -1
+ * with "already decided" when the request has one. */
+int rec_approval_add(recorder *r, int64_t run_id, int64_t request, const char *decision, const char *by,
+                     const char *reason, double at);
+/* The decision on a request: 1 with *out = {"decision","by","reason","at"} (new
+ * reference), 0 when it is not decided yet, -1 on error. */
+int rec_approval_get(recorder *r, int64_t run_id, int64_t request, json_t **out);
 
 /* SHA-256 (FIPS 180-4) of len bytes at data as 64 lowercase hex digits plus a NUL: the
  * digest stored with each run's source, exposed so replay can tell whether a file changed. */

@@ -59,7 +59,12 @@ enum {
     X(ST_EVENT_LAST_T, "SELECT e.t - r.started_at FROM events e JOIN runs r ON r.id = e.run_id " \
       "WHERE e.run_id = ?1 ORDER BY e.seq DESC LIMIT 1")                                     \
     X(ST_EVENTS,                                                                             \
-      "SELECT seq, t, step, kind, text, data FROM events WHERE run_id = ?1 ORDER BY seq")
+      "SELECT seq, t, step, kind, text, data FROM events WHERE run_id = ?1 ORDER BY seq")    \
+    X(ST_APPROVAL_ADD,                                                                       \
+      "INSERT INTO approvals (run_id, request, decision, by_name, reason, at) "              \
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                                                     \
+    X(ST_APPROVAL_GET,                                                                       \
+      "SELECT decision, by_name, reason, at FROM approvals WHERE run_id = ?1 AND request = ?2")
 
 #define ST_ENUM(name, sql) name,
 enum { STATEMENTS(ST_ENUM) ST_COUNT };

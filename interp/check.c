@@ -1275,6 +1275,15 @@ static void walk_stmt(checker *c, scope *sc, const rb_node *n)
             walk_block(c, sc, arm->b);
         }
         break;
+    case N_APPROVE:
+        timer_prompt(c, n, "approve");
+        walk_expr(c, sc, n->a);
+        for (const rb_node *o = n->opts; o; o = o->next) {
+            if (strcmp(o->str, "timeout") == 0) expect_duration(c, o->a, "timeout");
+            if (o->a) walk_expr(c, sc, o->a);
+        }
+        c->gated = 1;
+        break;
     case N_CHECKLIST:
         timer_prompt(c, n, "checklist");
         walk_expr(c, sc, n->a);

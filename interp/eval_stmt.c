@@ -258,6 +258,7 @@ ctl exec_stmt(interp *I, scope *sc, const rb_node *n)
         return yes ? CTL_OK : CTL_SKIP;
     }
     case N_CHOOSE: return exec_choose(I, sc, n);
+    case N_APPROVE: return exec_approve(I, sc, n);
     case N_CHECKLIST: {
         value title, items = v_list(&I->mem, ast_list_len(n->b));
         if ((c = eval(I, sc, n->a, &title)) != CTL_OK) return c;

@@ -138,6 +138,7 @@ typedef struct interp {
     int nsecrets, capsecrets;
     const ast_file *cur_file; /* file of the code being run (for error locations) */
     struct ssh_ctx *ssh;      /* remote commands' connections, opened at the first one */
+    int napprovals;           /* `approve` requests so far: each one's number in the run */
 } interp;
 
 /* A builtin call's evaluated arguments: positional and named. */
@@ -240,6 +241,8 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out);
 int remote_option(interp *I, const rb_node *o, value v, remote_spec *rs, ctl *c);
 ctl remote_script(interp *I, const rb_node *n, remote_spec *rs, const sh_cmd *cmd);
 ctl run_remote(interp *I, const rb_node *n, int stmt, const remote_spec *rs, value *out);
+/* approve.c */
+ctl exec_approve(interp *I, scope *sc, const rb_node *n);
 
 /* timers.c */
 double dur_of(interp *I, scope *sc, const rb_node *e);
@@ -252,6 +255,7 @@ double next_due(interp *I);
 const char *ladder_name(const timer *t);
 ctl fire_due(interp *I);
 ctl pass_time(interp *I, double until, int show_left, int *cut);
+void escalate_now(interp *I);
 int hook_wait_readable(void *ctx, int fd);
 int hook_delay(void *ctx, double secs);
 

@@ -64,6 +64,16 @@ static const command commands[] = {
      "timer firings are served from it, not repeated.  A command that was in flight when the\n"
      "run stopped is shown, and the responder re-runs or skips it (--auto: re-run).  Then\n"
      "the run goes on live.  RUN is a run id, an incident id, or `last`.\n"},
+    {"approve", cmd_approve, "runbook approve RUN [--as NAME] [--reason TEXT] [--db PATH]",
+     "Approve what run RUN is waiting on (an `approve` statement), from another terminal on\n"
+     "the same host: the decision goes to the run's database, where the waiting run finds it\n"
+     "and records who approved and when.  NAME defaults to the user you run as; the person\n"
+     "who started the run cannot approve its own request unless the statement says\n"
+     "allow_self.  Exit: 0 recorded, 1 refused (not waiting, already decided, own request),\n"
+     "2 usage or no such run, 3 database error.\n"},
+    {"reject", cmd_reject, "runbook reject RUN [--as NAME] --reason TEXT [--db PATH]",
+     "Reject what run RUN is waiting on: the step with the `approve` statement fails, with\n"
+     "your reason in the record.  As for approve.\n"},
     {"runs", cmd_runs, "runbook runs [--format text|json] [--db PATH]",
      "List recorded runs, newest first: id, incident, status, severity, start, duration, runbook.\n"
      "A run whose process died is shown as interrupted.\n"},
@@ -78,6 +88,15 @@ static const command commands[] = {
      "\n"
      "Only the record is read; secrets stay redacted.  Exit: 0 done, 2 no such run or a usage\n"
      "error, 3 no readable database.\n"},
+    {"stats", cmd_stats, "runbook stats [--since 30d|DATE] [--format text|json] [--db PATH]",
+     "Response metrics across the recorded incidents (exec and resume runs; REPL and test\n"
+     "runs are left out), per severity: incidents, acknowledged, MTTA, the respond target\n"
+     "met or missed, resolved, MTTR, the resolve target met or missed.  Then the handbook's\n"
+     "KPIs: MTTD < 5m (from a run's impact_started_at param to its start), MTTA < 15m, P1\n"
+     "MTTR < 4h, first-contact resolution >= 80% (no escalation past the first rung before\n"
+     "the resolution), and how often incidents escalated.\n"
+     "\n"
+     "  --since X  only incidents that started in the last X (30d, 12h) or since a date\n"},
     {"replay", cmd_replay, "runbook replay RUN [--speed X | --step | --verify [FILE]] [--db PATH]",
      "Play a recorded run back as it happened: each event with its UTC time and +MM:SS since\n"
      "the start, phases and steps as headings, prompts with the answer and who gave it, commands\n"

@@ -124,7 +124,7 @@ static void walk_kinds(const char *const *kinds, const char **all, size_t max)
 /* The kinds whose data a section reads; any other event is shown by its text alone. */
 static const char *const data_kinds[] = {
     "run.start", "run.end", "params", "prompt", "answer", "sh.start", "sh.end", "http.request",
-    "http.response", "state", "step.end", "action_item", "decision", NULL,
+    "http.response", "state", "step.end", "action_item", "decision", "approval", "approval.timeout", NULL,
 };
 
 /* kinds: NULL-terminated, or NULL for every event.  want: which of them to hand out. */
@@ -629,12 +629,32 @@ static void decision_tail(const pm *p, json_t *ans)
 static int is_prompt_or_decision(const char *kind, const char *text)
 {
     (void)text;
-    return strcmp(kind, "prompt") == 0 || strcmp(kind, "decision") == 0;
+    return strcmp(kind, "prompt") == 0 || strcmp(kind, "decision") == 0 || strcmp(kind, "approval") == 0 ||
+           strcmp(kind, "approval.timeout") == 0;
+}
+
+/* The rest of an approval's row: the decision (or the timeout), who, and how. */
+static void approval_tail(const pm *p, json_t *ev)
+{
+    const char *by = dstr(ev, "by"), *reason = dstr(ev, "reason"), *src = dstr(ev, "source");
+    md_text(p->out, dstr(ev, "question") ? dstr(ev, "question") : "?", CELL_MAX);
+    buf_adds(p->out, " | ");
+    md_text(p->out, is_kind(ev, "approval.timeout") ? "no decision (timed out)"
+                    : dstr(ev, "decision") ? dstr(ev, "decision") : "?", CELL_MAX);
+    if (reason) {
+        buf_adds(p->out, ": ");
+        md_text(p->out, reason, CELL_MAX);
+    }
+    buf_adds(p->out, " | ");
+    md_text(p->out, by ? by : "—", CELL_MAX);
+    buf_adds(p->out, " | ");
+    md_text(p->out, src ? src : "—", CELL_MAX);
+    buf_adds(p->out, " |\n");
 }
 
 static void sec_decisions(pm *p)
 {
-    static const char *const kinds[] = {"prompt", "decision", NULL};
+    static const char *const kinds[] = {"prompt", "decision", "approval", "approval.timeout", NULL};
     int rows = 0;
     walk w;
     evx x;
@@ -642,11 +662,16 @@ static void sec_decisions(pm *p)
     if (walk_open(&w, p, kinds, is_prompt_or_decision, 1) != 0) return;
     while (walk_next(&w, &x)) {
         json_t *ev = x.ev;
-        if (!is_decision_prompt(ev) && !is_kind(ev, "decision")) continue;
+        int approval = is_kind(ev, "approval") || is_kind(ev, "approval.timeout");
+        if (!is_decision_prompt(ev) && !is_kind(ev, "decision") && !approval) continue;
         if (rows++ == 0)
             buf_adds(p->out, "| Time | Step | Question | Answer | By | Source |\n"
                              "| --- | --- | --- | --- | --- | --- |\n");
         row_start(p, ev);
+        if (approval) {   /* a second person's decision on an `approve` request */
+            approval_tail(p, ev);
+            continue;
+        }
         if (is_kind(ev, "decision")) {
             buf_adds(p->out, "_(the runbook decided)_ | ");
             decision_tail(p, ev);

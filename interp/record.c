@@ -63,6 +63,8 @@ enum { REC_WAL_PAGES = 8192 };      /* checkpoint when the WAL passes this many 
 static const char *const durable_kinds[] = {
     "sh.start", "sh.end", "http.request", "http.response", "mail.send", "mail.sent",
     "prompt", "answer", "repl.input", "wait", "wait.end", "run.end",
+    /* a second person reads the request from another process; the decision is an answer */
+    "approval.request", "approval", "approval.timeout",
 };
 
 /* ---- the schema, one migration step per user_version ---- */
@@ -102,15 +104,28 @@ static const char schema_v1[] =
     " PRIMARY KEY (run_id, seq));"
     "CREATE INDEX events_kind ON events (kind, t);";
 
+/* v2: decisions on `approve` requests, written by `runbook approve|reject` from another
+ * process and read by the waiting run (which then records them as its own event). */
+static const char schema_v2[] =
+    "CREATE TABLE approvals ("
+    " run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,"
+    " request INTEGER NOT NULL,"
+    " decision TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),"
+    " by_name TEXT NOT NULL,"
+    " reason TEXT,"
+    " at REAL NOT NULL,"
+    " PRIMARY KEY (run_id, request));";
+
 /* Applied in order inside one transaction; a database at version N gets every step after
- * N.  To add v2: append { 2, "ALTER TABLE …" } and document it in docs/recording.md. */
+ * N.  To add a version: append { N, "…" } and document it in docs/recording.md. */
 static const struct migration {
     int version;
     const char *sql;
 } migrations[] = {
     { 1, schema_v1 },
+    { 2, schema_v2 },
 };
-enum { SCHEMA_LATEST = 1 };
+enum { SCHEMA_LATEST = 2 };
 
 #define ST_SQL(name, sql) sql,
 static const char *const statement_sql[ST_COUNT] = { STATEMENTS(ST_SQL) };

@@ -56,7 +56,8 @@ static const char *const keywords[] = {
     "every", "until", "for", "in", "phase", "within", "step", "timeout", "retries", "rollback", "on", "if", "elif",
     "else", "while", "break", "continue", "return", "goto", "note", "warn", "confirm", "choose", "checklist", "sh",
     "http", "wait", "run", "with", "abort", "fail", "and", "or", "not", "true", "false", "nil", "readonly", "env",
-    "cwd", "headers", "json", "body", "parallel", "tolerate", "failfast", NULL};
+    "cwd", "headers", "json", "body", "parallel", "tolerate", "failfast", "approve", "by", "role",
+    "allow_self", NULL};
 
 static void on_sigint(int sig)
 {

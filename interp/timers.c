@@ -319,3 +319,21 @@ int hook_delay(void *ctx, double secs)
     interp *I = ctx;
     return pass_time(I, clock_now() + secs, 0, NULL) == CTL_OK ? 0 : -1;
 }
+
+/* Bring the next rung of every running ladder forward to now (an approval that timed out
+ * escalates at once); fire_due() then fires them. */
+void escalate_now(interp *I)
+{
+    double now = clock_now();
+    for (int i = 0; i < I->ntimers; i++) {
+        timer *t = &I->timers[i];
+        if (t->dead || t->kind != TM_RUNG || t->due <= now) continue;
+        timer *first = t;
+        for (int j = 0; j < I->ntimers; j++) {
+            timer *u = &I->timers[j];
+            if (!u->dead && u->kind == TM_RUNG && u->ladder == t->ladder && u->due > now && u->due < first->due)
+                first = u;
+        }
+        if (first == t) t->due = now;
+    }
+}

@@ -294,6 +294,7 @@ static void src_stmt(rb_buf *b, const rb_node *s)
     case N_NOTE: src_kw(b, "note", s->a); break;
     case N_WARN: src_kw(b, "warn", s->a); break;
     case N_CONFIRM: src_kw(b, "confirm", s->a); break;
+    case N_APPROVE: src_kw(b, "approve", s->a); src_opts(b, s->opts); break;
     case N_CHOOSE: src_choose(b, s); break;
     case N_CHECKLIST: src_checklist(b, s); break;
     case N_WAIT: src_kw(b, "wait", s->a); if (s->b) src_kw(b, "", s->b); break;
@@ -832,6 +833,27 @@ static void md_key(rb_buf *h, const char *key)
     buf_addc(h, ')');
 }
 
+static void md_approve(md *m, const rb_node *s, const char *marker)
+{
+    rb_buf h;
+    buf_init(&h);
+    buf_adds(&h, "**Approval by a second person:** ");
+    md_text(&h, s->a, " ", 0);
+    const rb_node *role = ast_opt(s, "role"), *t = ast_opt(s, "timeout");
+    if (role && role->a) {
+        buf_adds(&h, " — approver's role: ");
+        md_text(&h, role->a, " ", 0);
+    }
+    if (t && t->a) {
+        buf_adds(&h, " — within ");
+        ast_expr_str(&h, t->a);
+        buf_adds(&h, ", else escalate and fail the step");
+    }
+    buf_adds(&h, " — *rejected: the step fails*");
+    md_head_only(m, marker, &h);
+    buf_free(&h);
+}
+
 static void md_confirm(md *m, const rb_node *s, const char *marker)
 {
     rb_buf h;
@@ -1075,6 +1097,7 @@ static void md_stmt(md *m, const rb_node *s, const char *marker)
     case N_LET: case N_ASSIGN: md_binding(m, s, marker); break;
     case N_EXPRSTMT: md_exprstmt(m, s, marker); break;
     case N_CONFIRM: md_confirm(m, s, marker); break;
+    case N_APPROVE: md_approve(m, s, marker); break;
     case N_CHOOSE: md_choose(m, s, marker); break;
     case N_CHECKLIST: md_checklist(m, s, marker); break;
     case N_IF: md_if(m, s, marker); break;

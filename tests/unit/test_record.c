@@ -226,7 +226,7 @@ static void test_open(const char *tmpdir)
     int64_t run = start_run(r, t0(), NULL, NULL);
     CHECK(run > 0 && add(r, run, t0(), NULL, "run.start", NULL, NULL) == 0, "record: a first run and event");
     check_wal_modes(path, "default umask");
-    CHECK(raw_int(path, "PRAGMA user_version") == 1, "record: PRAGMA user_version is 1");
+    CHECK(raw_int(path, "PRAGMA user_version") == 2, "record: PRAGMA user_version is 2");
     char *mode = raw_text(path, "PRAGMA journal_mode");
     CHECK(streq(mode, "wal"), "record: the database is in WAL mode (%s)", mode ? mode : "?");
     rb_free(mode);
@@ -833,7 +833,7 @@ static void test_concurrent_create(const char *tmpdir)
     for (int i = 0; i < 4; i++) ok &= child_ok(kids[i]);
     CHECK(ok, "record: four processes creating one new database all succeed");
     CHECK(raw_int(path, "SELECT count(DISTINCT incident) FROM runs") == 4 &&
-          raw_int(path, "PRAGMA user_version") == 1, "record: ... with four runs and one schema");
+          raw_int(path, "PRAGMA user_version") == 2, "record: ... with four runs and one schema");
 }
 
 /* ---- a process killed mid-write ---- */
