@@ -65,6 +65,29 @@ static rb_node *call_named(pstate *ps, YYLTYPE l, const char *name, YYLTYPE nl, 
     n->a = callee; n->b = args;
     return n;
 }
+/* The member `.name` of x, the name written at nl. */
+static rb_node *member(pstate *ps, YYLTYPE nl, rb_node *x, const char *name)
+{
+    rb_node *n = mk1(ps, N_MEMBER, nl, x);
+    n->loc = x->loc; n->str = name; n->nloc = LOC(nl);
+    return deeper(ps, n, x, NULL);
+}
+/* A reserved word where a declaration names something. */
+static void reserved_name(pstate *ps, YYLTYPE l, const char *w)
+{
+    pstate_error(ps, LOC(l), "'%s' is a reserved word; use another name, such as %s_", w, w);
+}
+/* `every alias.name(args)` without a block: a module's timer, brought in. */
+static rb_node *every_include(pstate *ps, YYLTYPE l, rb_node *e)
+{
+    if (!e || e->kind != N_CALL || e->a->kind != N_MEMBER || e->a->a->kind != N_IDENT) {
+        pstate_error(ps, LOC(l), "an every timer needs a body: every 15m { … } (or every module.timer(…) to use a module's)");
+        return NULL;
+    }
+    rb_node *n = mk(ps, N_INCLUDE, l);
+    n->num = N_EVERY; n->str = e->a->str; n->nloc = e->a->nloc; n->str2 = e->a->a->str; n->a = e->b; n->c = e->a->a;
+    return n;
+}
 /* Join a string's parts: a lone literal becomes N_STR, anything else N_INTERP. */
 static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
 {
@@ -89,15 +112,19 @@ static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
 }
 
 %token START_FILE START_EXPR START_REPL
-%token RUNBOOK "runbook" USE "use" AS "as" PARAM "param" SECRET "secret" LET "let" FN "fn"
-%token ESCALATION "escalation" AT "at" UNLESS "unless" WHEN "when" REPEAT "repeat"
-%token EVERY "every" UNTIL "until" FOR "for" IN "in" PHASE "phase" WITHIN "within" STEP "step"
-%token TIMEOUT "timeout" RETRIES "retries" ROLLBACK "rollback" ON "on"
+/* Reserved words: they start a statement or a declaration, or are operators and literals. */
+%token RUNBOOK "runbook" USE "use" PARAM "param" SECRET "secret" LET "let" FN "fn"
+%token EVERY "every" FOR "for" IN "in" PHASE "phase" STEP "step"
 %token IF "if" ELIF "elif" ELSE "else" WHILE "while" BREAK "break" CONTINUE "continue"
 %token RETURN "return" GOTO "goto" NOTE "note" WARN "warn" CONFIRM "confirm" CHOOSE "choose"
-%token CHECKLIST "checklist" SH "sh" HTTP "http" WAIT "wait" RUN "run" WITH "with"
+%token CHECKLIST "checklist" SH "sh" HTTP "http" WAIT "wait" RUN "run"
 %token ABORT "abort" FAIL "fail" AND "and" OR "or" NOT "not" TRUE "true" FALSE "false" NIL "nil"
-%token READONLY "readonly" ENV "env" CWD "cwd" HEADERS "headers" JSON "json" BODY "body"
+/* Soft keywords: special only where the grammar expects them, ordinary names elsewhere
+ * (see `soft_keyword`; a new one goes there, in lexer.l's soft list and in %precedence). */
+%token AS "as" ESCALATION "escalation" AT "at" UNLESS "unless" WHEN "when" REPEAT "repeat"
+%token UNTIL "until" WITHIN "within" TIMEOUT "timeout" RETRIES "retries" ROLLBACK "rollback"
+%token ON "on" WITH "with" READONLY "readonly" ENV "env" CWD "cwd" HEADERS "headers"
+%token JSON "json" BODY "body"
 %token ARROW "=>" EQ "==" NE "!=" LE "<=" GE ">=" COALESCE "??"
 %token <s> IDENT "name" STR_TEXT "string text" SQ_STRING "string"
 %token <num> NUM "number" SEV "severity"
@@ -110,12 +137,14 @@ static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
 %type <node> items str_lit qq_parts expr postfix primary list_elems map_entries map_entry
 %type <node> args arg sh_opts sh_opt http_opts http_opt wait_opts opt_reason
 %type <node> elems kw_stmt id_stmt idpostfix cmd_expr sh_call repl_items repl_item
-%type <s> anyname opt_step_id opt_as opt_name
+%type <node> part part_body include include_ref opt_prefix decl_ident
+%type <s> use_as ident soft_keyword reserved_word anyname decl_name opt_step_id opt_as opt_name
 
-/* Lowest first.  LOWEST marks rules that should yield to a shift (see the header). */
+/* Lowest first.  LOWEST marks rules that should yield to a shift (see the header): among
+ * them a soft keyword read as a name, so that where it could be the keyword it is one. */
 %precedence LOWEST
-%precedence IDENT NUM SEV DUR HEREDOC QQ_START SQ_STRING TRUE FALSE NIL '{' NOT SH HTTP CONFIRM CHOOSE CHECKLIST ENV EVERY
-%precedence TIMEOUT READONLY CWD ON HEADERS JSON BODY RETRIES
+%precedence IDENT NUM SEV DUR HEREDOC QQ_START SQ_STRING TRUE FALSE NIL '{' NOT SH HTTP CONFIRM CHOOSE CHECKLIST EVERY
+%precedence AS ESCALATION AT UNLESS WHEN REPEAT UNTIL WITHIN TIMEOUT RETRIES ROLLBACK ON WITH READONLY ENV CWD HEADERS JSON BODY
 
 %left OR
 %left AND
@@ -146,7 +175,8 @@ repl_items
     ;
 
 repl_item
-    : stmt | use | param | secret | fn | step | phase
+    : stmt | use | param | secret | fn | phase
+    | step %prec LOWEST         { $$ = $1; }
     ;
 
 decls
@@ -157,7 +187,62 @@ decls
     ;
 
 decl
-    : header | use | param | secret | let | fn | escalation | every | phase | step
+    : header | use | param | secret | let | fn | part | escalation | every | phase | step | include
+    ;
+
+/* ---- names ---- */
+
+/* A name: an identifier or a soft keyword. */
+ident
+    : IDENT                     { $$ = $1; }
+    | soft_keyword              { $$ = $1; }
+    ;
+
+/*
+ * Soft keywords: special only right where the grammar expects them (an option after a
+ * command, a clause of a rung or timer, `rollback` after a step, …), ordinary names
+ * everywhere else.  Where both readings are possible the keyword wins (%prec LOWEST on
+ * `ident` above).  A new soft keyword is added here, in %precedence with its fellows, and
+ * in lexer.l's soft list.
+ */
+soft_keyword
+    : AS %prec LOWEST { $$ = "as"; } | ESCALATION %prec LOWEST { $$ = "escalation"; } | AT %prec LOWEST { $$ = "at"; }
+    | UNLESS %prec LOWEST { $$ = "unless"; } | WHEN %prec LOWEST { $$ = "when"; } | REPEAT %prec LOWEST { $$ = "repeat"; }
+    | UNTIL %prec LOWEST { $$ = "until"; } | WITHIN %prec LOWEST { $$ = "within"; } | TIMEOUT %prec LOWEST { $$ = "timeout"; }
+    | RETRIES %prec LOWEST { $$ = "retries"; } | ROLLBACK %prec LOWEST { $$ = "rollback"; } | ON %prec LOWEST { $$ = "on"; }
+    | WITH %prec LOWEST { $$ = "with"; } | READONLY %prec LOWEST { $$ = "readonly"; } | ENV %prec LOWEST { $$ = "env"; }
+    | CWD %prec LOWEST { $$ = "cwd"; } | HEADERS %prec LOWEST { $$ = "headers"; } | JSON %prec LOWEST { $$ = "json"; } | BODY %prec LOWEST { $$ = "body"; }
+    ;
+
+/* Reserved words: never a variable's name (docs/language.md lists them). */
+reserved_word
+    : RUNBOOK { $$ = "runbook"; } | USE { $$ = "use"; } | PARAM { $$ = "param"; }
+    | SECRET { $$ = "secret"; } | LET { $$ = "let"; } | FN { $$ = "fn"; } | EVERY { $$ = "every"; }
+    | FOR { $$ = "for"; } | IN { $$ = "in"; } | PHASE { $$ = "phase"; } | STEP { $$ = "step"; }
+    | IF { $$ = "if"; } | ELIF { $$ = "elif"; } | ELSE { $$ = "else"; } | WHILE { $$ = "while"; }
+    | BREAK { $$ = "break"; } | CONTINUE { $$ = "continue"; } | RETURN { $$ = "return"; }
+    | GOTO { $$ = "goto"; } | NOTE { $$ = "note"; } | WARN { $$ = "warn"; }
+    | CONFIRM { $$ = "confirm"; } | CHOOSE { $$ = "choose"; } | CHECKLIST { $$ = "checklist"; }
+    | SH { $$ = "sh"; } | HTTP { $$ = "http"; } | WAIT { $$ = "wait"; } | RUN { $$ = "run"; }
+    | ABORT { $$ = "abort"; } | FAIL { $$ = "fail"; } | AND { $$ = "and"; } | OR { $$ = "or"; }
+    | NOT { $$ = "not"; } | TRUE { $$ = "true"; } | FALSE { $$ = "false"; } | NIL { $$ = "nil"; }
+    ;
+
+/* Any word: after '.', before ':' in a map or a named argument, a step id, a goto target. */
+anyname
+    : ident                     { $$ = $1; }
+    | reserved_word             { $$ = $1; }
+    ;
+
+/* The name a declaration gives (let, param, secret, fn, a fn's parameters, for): a
+ * reserved word there is reported as such, and parsing goes on with it. */
+decl_name
+    : ident                     { $$ = $1; }
+    | reserved_word             { reserved_name(ps, @1, $1); $$ = $1; }
+    ;
+
+decl_ident
+    : decl_name                 { $$ = mk(ps, N_IDENT, @1); $$->str = $1; $$->nloc = LOC(@1); }
     ;
 
 /* ---- the header ---- */
@@ -175,33 +260,41 @@ hfields
     ;
 
 hfield
-    : IDENT expr %prec LOWEST        { $$ = mk1(ps, N_HFIELD, @1, $2); $$->str = $1; }
-    | IDENT WITHIN expr %prec LOWEST { $$ = mk1(ps, N_HFIELD, @1, $3); $$->str = $1; $$->num = 1; }
+    : IDENT expr %prec LOWEST        { $$ = mk1(ps, N_HFIELD, @1, $2); $$->str = $1; $$->nloc = LOC(@1); }
+    | IDENT WITHIN expr %prec LOWEST { $$ = mk1(ps, N_HFIELD, @1, $3); $$->str = $1; $$->nloc = LOC(@1); $$->num = 1; }
     ;
 
 /* ---- declarations ---- */
 
 use
-    : USE IDENT                 { $$ = mk(ps, N_USE, @1); $$->str = $2; }
-    | USE IDENT AS IDENT        { $$ = mk(ps, N_USE, @1); $$->str = $2; $$->str2 = $4; }
-    /* `escalation` is a keyword, and also the name of a stdlib module */
-    | USE ESCALATION            { $$ = mk(ps, N_USE, @1); $$->str = "escalation"; }
-    | USE ESCALATION AS IDENT   { $$ = mk(ps, N_USE, @1); $$->str = "escalation"; $$->str2 = $4; }
-    | USE str_lit               { $$ = mk1(ps, N_USE, @1, $2); $$->str = $2->str; $$->num = 1; }
-    | USE str_lit AS IDENT      { $$ = mk1(ps, N_USE, @1, $2); $$->str = $2->str; $$->str2 = $4; $$->num = 1; }
+    : USE ident use_as          { $$ = mk(ps, N_USE, @1); $$->str = $2; $$->str2 = $3; $$->nloc = $3 ? LOC(@3) : LOC(@2); }
+    | USE reserved_word use_as
+        {
+            $$ = mk(ps, N_USE, @1); $$->str = $2; $$->str2 = $3; $$->nloc = $3 ? LOC(@3) : LOC(@2);
+            if (!$3)
+                pstate_error(ps, LOC(@2), "'%s' is a reserved word: load the module under another name, use %s as %s_",
+                             $2, $2, $2);
+        }
+    | USE str_lit use_as        { $$ = mk1(ps, N_USE, @1, $2); $$->str = $2->str; $$->str2 = $3; $$->num = 1;
+                                  $$->nloc = $3 ? LOC(@3) : $2->loc; }
+    ;
+
+use_as
+    : %empty %prec LOWEST       { $$ = NULL; }
+    | AS ident                  { $$ = $2; }
     ;
 
 param
-    : PARAM IDENT opt_type_node opt_default opt_help
+    : PARAM decl_name opt_type_node opt_default opt_help
         {
-            $$ = mk(ps, N_PARAM, @1);
+            $$ = mk(ps, N_PARAM, @1); $$->nloc = LOC(@2);
             $$->str = $2; $$->str2 = $3 ? $3->str : NULL; $$->c = $3; $$->a = $4; $$->b = $5;
         }
     ;
 
 opt_type_node
     : %empty                    { $$ = NULL; }
-    | ':' IDENT                 { $$ = mk(ps, N_IDENT, @2); $$->str = $2; }
+    | ':' anyname               { $$ = mk(ps, N_IDENT, @2); $$->str = $2; $$->nloc = LOC(@2); }
     ;
 
 opt_default
@@ -215,16 +308,16 @@ opt_help
     ;
 
 secret
-    : SECRET IDENT '=' expr %prec LOWEST  { $$ = mk1(ps, N_SECRET, @1, $4); $$->str = $2; }
+    : SECRET decl_name '=' expr %prec LOWEST  { $$ = mk1(ps, N_SECRET, @1, $4); $$->str = $2; $$->nloc = LOC(@2); }
     ;
 
 let
-    : LET IDENT '=' expr %prec LOWEST     { $$ = mk1(ps, N_LET, @1, $4); $$->str = $2; }
+    : LET decl_name '=' expr %prec LOWEST     { $$ = mk1(ps, N_LET, @1, $4); $$->str = $2; $$->nloc = LOC(@2); }
     ;
 
 fn
-    : FN IDENT '(' params ')' block
-        { $$ = mk(ps, N_FN, @1); $$->str = $2; $$->a = $4; $$->b = $6; }
+    : FN decl_name '(' params ')' block
+        { $$ = mk(ps, N_FN, @1); $$->str = $2; $$->nloc = LOC(@2); $$->a = $4; $$->b = $6; }
     ;
 
 params
@@ -234,21 +327,55 @@ params
     ;
 
 idents
-    : IDENT                     { $$ = mk(ps, N_IDENT, @1); $$->str = $1; }
-    | idents ',' IDENT          { rb_node *n = mk(ps, N_IDENT, @3); n->str = $3; $$ = ast_append($1, n); }
+    : decl_ident                { $$ = $1; }
+    | idents ',' decl_ident     { $$ = ast_append($1, $3); }
+    ;
+
+/* ---- parts: a module's phases, steps, ladders and timers, used by runbooks ---- */
+
+/* fn NAME(PARAMS) phase "Title" { … } — a part, written like a fn whose body is the thing. */
+part
+    : FN decl_name '(' params ')' part_body
+        { $$ = mk(ps, N_PART, @1); $$->str = $2; $$->nloc = LOC(@2); $$->a = $4; $$->b = $6; }
+    ;
+
+part_body
+    : phase | step | escalation | every
+    ;
+
+/* phase common.detection(webhook) [as PREFIX], escalation p1.ladder(contacts), … */
+include
+    : PHASE include_ref opt_prefix    { $$ = $2; $$->loc = LOC(@1); $$->num = N_PHASE; $$->b = $3; }
+    | STEP include_ref opt_prefix     { $$ = $2; $$->loc = LOC(@1); $$->num = N_STEP; $$->b = $3; }
+    | ESCALATION include_ref          { $$ = $2; $$->loc = LOC(@1); $$->num = N_ESCALATION; }
+    | EVERY expr %prec LOWEST         { $$ = every_include(ps, @1, $2); }
+    ;
+
+include_ref
+    : ident '.' anyname '(' args ')'
+        {
+            $$ = mk(ps, N_INCLUDE, @1);
+            $$->str2 = $1; $$->str = $3; $$->nloc = LOC(@3); $$->a = $5;
+            $$->c = mk(ps, N_IDENT, @1); $$->c->str = $1; $$->c->nloc = LOC(@1);
+        }
+    ;
+
+opt_prefix
+    : %empty                    { $$ = NULL; }
+    | AS ident                  { $$ = mk(ps, N_IDENT, @2); $$->str = $2; $$->nloc = LOC(@2); }
     ;
 
 /* ---- time ---- */
 
 escalation
-    : ESCALATION opt_name '{' rungs '}'
-        { $$ = mk1(ps, N_ESCALATION, @1, $4); $$->str = $2; }
+    : ESCALATION '{' rungs '}'  { $$ = mk1(ps, N_ESCALATION, @1, $3); }
+    | ESCALATION opt_name '{' rungs '}'
+        { $$ = mk1(ps, N_ESCALATION, @1, $4); $$->str = $2; $$->nloc = LOC(@2); }
     ;
 
 opt_name
-    : %empty                    { $$ = NULL; }
-    | str_lit                   { $$ = $1->kind == N_STR ? $1->str : "escalation"; }
-    | IDENT                     { $$ = $1; }
+    : str_lit                   { $$ = $1->kind == N_STR ? $1->str : "escalation"; }
+    | ident                     { $$ = $1; }
     ;
 
 rungs
@@ -273,8 +400,9 @@ rung_conds
     ;
 
 /*
- * A rung's action is a block or one statement that cannot start with '{' or an operator
- * (so that it is never confused with a map or with the rest of the `at` expression).
+ * A rung's action is a block or one statement that cannot start with '{', an operator or
+ * a soft keyword (so that it is never confused with a map, with the rest of the `at`
+ * expression or with a clause).
  */
 rung_body
     : block                     { $$ = $1; }
@@ -290,13 +418,14 @@ id_stmt
     ;
 
 idpostfix
-    : IDENT                     { $$ = mk(ps, N_IDENT, @1); $$->str = $1; }
+    : IDENT                     { $$ = mk(ps, N_IDENT, @1); $$->str = $1; $$->nloc = LOC(@1); }
     | sh_call                   { $$ = $1; }
-    | idpostfix '.' anyname     { $$ = mk1(ps, N_MEMBER, @2, $1); $$->loc = $1->loc; $$->str = $3; deeper(ps, $$, $1, NULL); }
+    | idpostfix '.' anyname     { $$ = member(ps, @3, $1, $3); }
     | idpostfix '[' expr ']'    { $$ = mk1(ps, N_INDEX, @2, $1); $$->loc = $1->loc; $$->b = $3; deeper(ps, $$, $1, $3); }
     | idpostfix '(' args ')'    { $$ = mk1(ps, N_CALL, @2, $1); $$->loc = $1->loc; $$->b = $3; deeper(ps, $$, $1, NULL); }
     ;
 
+/* Without a block, `every alias.name(args)` brings in a module's timer (top level only). */
 every
     : EVERY expr every_opts block
         {
@@ -331,6 +460,7 @@ phase_items
     | phase_items step          { $$ = ast_append($1, $2); }
     | phase_items escalation    { $$ = ast_append($1, $2); }
     | phase_items every         { $$ = ast_append($1, $2); }
+    | phase_items include       { $$ = ast_append($1, $2); }
     | phase_items error         { $$ = $1; }
     | phase_items ';'           { $$ = $1; }
     ;
@@ -338,7 +468,7 @@ phase_items
 step
     : STEP opt_step_id str_lit step_opts block
         {
-            $$ = mk1(ps, N_STEP, @1, $5);
+            $$ = mk1(ps, N_STEP, @1, $5); $$->nloc = $2 ? LOC(@2) : $3->loc;
             $$->str = $2; $$->str2 = $3->kind == N_STR ? $3->str : NULL; $$->d = $3; $$->opts = $4;
         }
     | step ROLLBACK block
@@ -356,7 +486,7 @@ step
 
 opt_step_id
     : %empty                    { $$ = NULL; }
-    | IDENT                     { $$ = $1; }
+    | anyname                   { $$ = $1; }
     ;
 
 step_opts
@@ -391,24 +521,28 @@ stmt
 
 /* Statements that begin with a keyword. */
 kw_stmt
-    : LET IDENT '=' expr %prec LOWEST   { $$ = mk1(ps, N_LET, @1, $4); $$->str = $2; }
+    : LET decl_name '=' expr %prec LOWEST { $$ = mk1(ps, N_LET, @1, $4); $$->str = $2; $$->nloc = LOC(@2); }
     | IF expr block if_tail     { $$ = mk1(ps, N_IF, @1, $2); $$->b = $3; $$->c = $4; }
     | WHILE expr block          { $$ = mk1(ps, N_WHILE, @1, $2); $$->b = $3; }
-    | FOR IDENT IN expr block   { $$ = mk1(ps, N_FOR, @1, $4); $$->str = $2; $$->b = $5; }
-    | FOR IDENT ',' IDENT IN expr block
-        { $$ = mk1(ps, N_FOR, @1, $6); $$->str = $2; $$->str2 = $4; $$->b = $7; }
+    | FOR decl_name IN expr block
+        { $$ = mk1(ps, N_FOR, @1, $4); $$->str = $2; $$->nloc = LOC(@2); $$->b = $5; }
+    | FOR decl_name ',' decl_name IN expr block
+        {
+            $$ = mk1(ps, N_FOR, @1, $6); $$->str = $2; $$->nloc = LOC(@2); $$->str2 = $4; $$->b = $7;
+            $$->c = mk(ps, N_IDENT, @4); $$->c->str = $4; $$->c->nloc = LOC(@4);
+        }
     | BREAK                     { $$ = mk(ps, N_BREAK, @1); }
     | CONTINUE                  { $$ = mk(ps, N_CONTINUE, @1); }
     | RETURN %prec LOWEST       { $$ = mk(ps, N_RETURN, @1); }
     | RETURN expr %prec LOWEST  { $$ = mk1(ps, N_RETURN, @1, $2); }
-    | GOTO IDENT                { $$ = mk(ps, N_GOTO, @1); $$->str = $2; }
+    | GOTO anyname              { $$ = mk(ps, N_GOTO, @1); $$->str = $2; $$->nloc = LOC(@2); }
     | NOTE expr %prec LOWEST    { $$ = mk1(ps, N_NOTE, @1, $2); }
     | WARN expr %prec LOWEST    { $$ = mk1(ps, N_WARN, @1, $2); }
-    | CONFIRM str_lit opt_as    { $$ = mk1(ps, N_CONFIRM, @1, $2); $$->str = $3; }
+    | CONFIRM str_lit opt_as    { $$ = mk1(ps, N_CONFIRM, @1, $2); $$->str = $3; $$->nloc = LOC(@3); }
     | CHOOSE str_lit opt_as '{' arms '}'
-        { $$ = mk1(ps, N_CHOOSE, @1, $2); $$->str = $3; $$->b = $5; }
+        { $$ = mk1(ps, N_CHOOSE, @1, $2); $$->str = $3; $$->nloc = LOC(@3); $$->b = $5; }
     | CHECKLIST str_lit opt_as '{' items '}'
-        { $$ = mk1(ps, N_CHECKLIST, @1, $2); $$->str = $3; $$->b = $5; }
+        { $$ = mk1(ps, N_CHECKLIST, @1, $2); $$->str = $3; $$->nloc = LOC(@3); $$->b = $5; }
     | WAIT expr opt_reason      { $$ = mk1(ps, N_WAIT, @1, $2); $$->b = $3; }
     | WAIT UNTIL expr wait_opts %prec LOWEST { $$ = mk1(ps, N_WAITUNTIL, @1, $3); $$->opts = $4; }
     | RUN expr %prec LOWEST     { $$ = mk1(ps, N_RUN, @1, $2); }
@@ -429,8 +563,8 @@ if_tail
     ;
 
 opt_as
-    : %empty                    { $$ = NULL; }
-    | AS IDENT                  { $$ = $2; }
+    : %empty %prec LOWEST       { $$ = NULL; }
+    | AS anyname                { $$ = $2; }
     | AS str_lit                { $$ = $2->kind == N_STR ? $2->str : NULL;
                                   if (!$$) pstate_error(ps, LOC(@2), "a prompt key cannot be interpolated"); }
     ;
@@ -509,9 +643,9 @@ expr
 cmd_expr
     : SH str_lit sh_opts %prec LOWEST  { $$ = mk1(ps, N_SH, @1, $2); $$->opts = $3; }
     | SH IDENT sh_opts %prec LOWEST
-        { rb_node *id = mk(ps, N_IDENT, @2); id->str = $2; $$ = mk1(ps, N_SH, @1, id); $$->opts = $3; }
-    | HTTP IDENT expr http_opts %prec LOWEST
-        { $$ = mk1(ps, N_HTTP, @1, $3); $$->str = $2; $$->opts = $4; }
+        { rb_node *id = mk(ps, N_IDENT, @2); id->str = $2; id->nloc = LOC(@2); $$ = mk1(ps, N_SH, @1, id); $$->opts = $3; }
+    | HTTP anyname expr http_opts %prec LOWEST
+        { $$ = mk1(ps, N_HTTP, @1, $3); $$->str = $2; $$->nloc = LOC(@2); $$->opts = $4; }
     ;
 
 sh_opts
@@ -542,7 +676,7 @@ http_opt
 
 postfix
     : primary                   { $$ = $1; }
-    | postfix '.' anyname       { $$ = mk1(ps, N_MEMBER, @2, $1); $$->loc = $1->loc; $$->str = $3; deeper(ps, $$, $1, NULL); }
+    | postfix '.' anyname       { $$ = member(ps, @3, $1, $3); }
     | postfix '[' expr ']'      { $$ = mk1(ps, N_INDEX, @2, $1); $$->loc = $1->loc; $$->b = $3; deeper(ps, $$, $1, $3); }
     | postfix '(' args ')'      { $$ = mk1(ps, N_CALL, @2, $1); $$->loc = $1->loc; $$->b = $3; deeper(ps, $$, $1, NULL); }
     ;
@@ -555,14 +689,13 @@ primary
     | TRUE                      { $$ = mk(ps, N_BOOL, @1); $$->num = 1; }
     | FALSE                     { $$ = mk(ps, N_BOOL, @1); $$->num = 0; }
     | NIL                       { $$ = mk(ps, N_NIL, @1); }
-    | IDENT                     { $$ = mk(ps, N_IDENT, @1); $$->str = $1; }
+    | ident                     { $$ = mk(ps, N_IDENT, @1); $$->str = $1; $$->nloc = LOC(@1); }
     | '(' expr ')'              { $$ = $2; }
     | '[' list_elems ']'        { $$ = mk1(ps, N_LIST, @1, $2); }
     | '{' map_entries '}'       { $$ = mk1(ps, N_MAP, @1, $2); }
     | CONFIRM '(' args ')'      { $$ = call_named(ps, @1, "confirm", @1, $3); }
     | CHOOSE '(' args ')'       { $$ = call_named(ps, @1, "choose", @1, $3); }
     | CHECKLIST '(' args ')'    { $$ = call_named(ps, @1, "checklist", @1, $3); }
-    | ENV '(' args ')'          { $$ = call_named(ps, @1, "env", @1, $3); }
     | sh_call                   { $$ = $1; }
     ;
 
@@ -603,10 +736,10 @@ map_entries
     ;
 
 map_entry
-    : anyname ':' expr          { $$ = mk1(ps, N_PAIR, @1, $3); $$->str = $1; }
+    : anyname ':' expr          { $$ = mk1(ps, N_PAIR, @1, $3); $$->str = $1; $$->nloc = LOC(@1); }
     | str_lit ':' expr
         {
-            $$ = mk1(ps, N_PAIR, @1, $3);
+            $$ = mk1(ps, N_PAIR, @1, $3); $$->nloc = LOC(@1);
             $$->str = $1->kind == N_STR ? $1->str : "";
             if ($1->kind != N_STR) pstate_error(ps, LOC(@1), "a map key cannot be interpolated");
         }
@@ -621,29 +754,7 @@ args
 
 arg
     : expr                      { $$ = $1; }
-    | anyname ':' expr          { $$ = mk1(ps, N_NAMEDARG, @1, $3); $$->str = $1; }
-    ;
-
-/* Names after '.', before ':' in a map or a named argument: keywords are fine there. */
-anyname
-    : IDENT { $$ = $1; }
-    | RUNBOOK { $$ = "runbook"; } | USE { $$ = "use"; } | AS { $$ = "as"; } | PARAM { $$ = "param"; }
-    | SECRET { $$ = "secret"; } | LET { $$ = "let"; } | FN { $$ = "fn"; }
-    | ESCALATION { $$ = "escalation"; } | AT { $$ = "at"; } | UNLESS { $$ = "unless"; }
-    | WHEN { $$ = "when"; } | REPEAT { $$ = "repeat"; } | EVERY { $$ = "every"; }
-    | UNTIL { $$ = "until"; } | FOR { $$ = "for"; } | IN { $$ = "in"; } | PHASE { $$ = "phase"; }
-    | WITHIN { $$ = "within"; } | STEP { $$ = "step"; } | TIMEOUT { $$ = "timeout"; }
-    | RETRIES { $$ = "retries"; } | ROLLBACK { $$ = "rollback"; } | ON { $$ = "on"; }
-    | IF { $$ = "if"; } | ELIF { $$ = "elif"; } | ELSE { $$ = "else"; } | WHILE { $$ = "while"; }
-    | BREAK { $$ = "break"; } | CONTINUE { $$ = "continue"; } | RETURN { $$ = "return"; }
-    | GOTO { $$ = "goto"; } | NOTE { $$ = "note"; } | WARN { $$ = "warn"; }
-    | CONFIRM { $$ = "confirm"; } | CHOOSE { $$ = "choose"; } | CHECKLIST { $$ = "checklist"; }
-    | SH { $$ = "sh"; } | HTTP { $$ = "http"; } | WAIT { $$ = "wait"; } | RUN { $$ = "run"; }
-    | WITH { $$ = "with"; } | ABORT { $$ = "abort"; } | FAIL { $$ = "fail"; }
-    | AND { $$ = "and"; } | OR { $$ = "or"; } | NOT { $$ = "not"; } | TRUE { $$ = "true"; }
-    | FALSE { $$ = "false"; } | NIL { $$ = "nil"; } | READONLY { $$ = "readonly"; }
-    | ENV { $$ = "env"; } | CWD { $$ = "cwd"; } | HEADERS { $$ = "headers"; }
-    | JSON { $$ = "json"; } | BODY { $$ = "body"; }
+    | anyname ':' expr          { $$ = mk1(ps, N_NAMEDARG, @1, $3); $$->str = $1; $$->nloc = LOC(@1); }
     ;
 
 %%
@@ -669,6 +780,11 @@ static const char *tok_name(yysymbol_kind_t k, char buf[64])
     int quote = (k >= YYSYMBOL_RUNBOOK && k <= YYSYMBOL_COALESCE) || k == YYSYMBOL_INTERP_START;
     snprintf(buf, 64, quote ? "'%.*s'" : "%.*s", (int)(n < 60 ? n : 60), s);
     return buf;
+}
+
+static int is_soft(yysymbol_kind_t k)
+{
+    return k >= YYSYMBOL_AS && k <= YYSYMBOL_BODY;
 }
 
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, pstate *ps)
@@ -700,8 +816,12 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, psta
     } else {
         buf_printf(&b, "unexpected %s", tok_name(la, tb));
     }
-    yysymbol_kind_t exp[5];
-    int n = yypcontext_expected_tokens(ctx, exp, 5);
+    /* The tokens that could come next; soft keywords go without saying when a name could. */
+    yysymbol_kind_t all[YYNTOKENS], exp[5];
+    int nall = yypcontext_expected_tokens(ctx, all, YYNTOKENS), n = 0, want_name = 0;
+    for (int i = 0; i < nall; i++) want_name |= all[i] == YYSYMBOL_IDENT;
+    for (int i = 0; i < nall && n <= 4; i++)
+        if (!(want_name && is_soft(all[i]))) exp[n++] = all[i];
     if (n > 0 && n < 5 && la != YYSYMBOL_YYEOF) {
         const char *names[5];
         int m = 0;

@@ -8,6 +8,7 @@
 #ifndef RB_AST_H
 #define RB_AST_H
 
+#include <stdint.h>
 #include "arena.h"
 #include "diag.h"
 #include "util.h"
@@ -28,9 +29,13 @@ typedef enum op_kind {
 
 typedef struct rb_node rb_node;
 struct rb_node {
-    node_kind kind;
-    int depth;              /* expressions: nesting depth (capped by the parser) */
+    uint8_t kind;           /* a node_kind */
+    uint8_t spare;
+    uint16_t depth;         /* expressions: nesting depth (capped by the parser) */
+    uint16_t origin;        /* 0: written in its file; else ast_file.origins[origin] (a module's part) */
+    uint16_t spare2;
     rb_loc loc;
+    rb_loc nloc;            /* where the name in str is written (see ast_kinds.h) */
     const char *str, *str2;
     double num;
     rb_node *a, *b, *c, *d;
