@@ -44,6 +44,27 @@ struct rb_node {
     rb_node *last;          /* on the head of a list: its last element (O(1) appends) */
 };
 
+/*
+ * Named accessors for the slots whose meaning depends on the kind (ast_kinds.h has the rest).
+ */
+static inline rb_node *step_body(const rb_node *n) { return n->a; }        /* N_STEP: N_BLOCK */
+static inline rb_node *step_rollback(const rb_node *n) { return n->b; }    /* N_STEP: N_BLOCK or NULL */
+static inline rb_node *step_on_failure(const rb_node *n) { return n->c; }  /* N_STEP: N_BLOCK or NULL */
+static inline rb_node *step_title_node(const rb_node *n) { return n->d; }       /* N_STEP: N_STR or N_INTERP */
+static inline rb_node *rung_at(const rb_node *n) { return n->a; }          /* N_RUNG: offset */
+static inline rb_node *rung_unless(const rb_node *n) { return n->b; }      /* N_RUNG: condition or NULL */
+static inline rb_node *rung_when(const rb_node *n) { return n->c; }        /* N_RUNG: condition or NULL */
+static inline rb_node *rung_body(const rb_node *n) { return n->d; }        /* N_RUNG: N_BLOCK */
+static inline rb_node *every_interval(const rb_node *n) { return n->a; }   /* N_EVERY */
+static inline rb_node *every_until(const rb_node *n) { return n->b; }      /* N_EVERY: condition or NULL */
+static inline rb_node *every_for(const rb_node *n) { return n->c; }        /* N_EVERY: duration or NULL */
+static inline rb_node *every_body(const rb_node *n) { return n->d; }       /* N_EVERY: N_BLOCK */
+static inline rb_node *part_params(const rb_node *n) { return n->a; }      /* N_PART: N_IDENT list */
+static inline rb_node *part_body(const rb_node *n) { return n->b; }        /* N_PART: the declaration */
+static inline rb_node *include_args(const rb_node *n) { return n->a; }     /* N_INCLUDE: arguments */
+static inline rb_node *include_prefix(const rb_node *n) { return n->b; }   /* N_INCLUDE: N_IDENT or NULL */
+static inline rb_node *include_alias(const rb_node *n) { return n->c; }    /* N_INCLUDE: N_IDENT */
+
 /* Expressions nested deeper than this are a syntax error: every walker of the tree is
  * recursive, and 1+1+…+1 a hundred thousand times must not exhaust the C stack. */
 #define AST_MAX_DEPTH 2000

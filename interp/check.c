@@ -151,10 +151,6 @@ typedef struct checker {
     int nsteps, capsteps;
     strmap step_ids;       /* step id -> its first entry in steps */
     /* built on first use: each makes a question about the whole file a lookup */
-    size_t *line_starts;   /* offset of each line of the source */
-    int nlines;
-    int cur_line, cur_col; /* the last column reached by offset_of, and its offset */
-    size_t cur_off;
     int decls_built;
     strmap decl_names;     /* name -> the first let/param/secret of it in the tree (decl_nodes) */
     const rb_node **decl_nodes;
@@ -274,95 +270,11 @@ static void strmap_free(strmap *m)
 
 /* ------------------------------------------------------------------ source positions */
 
-/*
- * Some tokens have no node of their own (a goto target, an http method, a step id, the
- * name after `let`): their position is found by reading the source text forward from the
- * node's position, past `skip` bytes and then blanks and comments.
- */
-static void advance(rb_loc *l, char ch)
-{
-    if (ch == '\n') {
-        l->line++;
-        l->col = 1;
-    } else if (((unsigned char)ch & 0xC0) != 0x80) {
-        l->col++;
-    }
-}
-
-/* Index where every line of the source starts (once per checker). */
-static void index_lines(checker *c)
-{
-    const char *t = c->f->text;
-    size_t n = c->f->len, cap = 64;
-    c->line_starts = rb_xmalloc(cap * sizeof *c->line_starts);
-    c->line_starts[0] = 0;
-    c->nlines = 1;
-    for (size_t i = 0; i < n; i++) {
-        if (t[i] != '\n') continue;
-        if ((size_t)c->nlines == cap) {
-            cap *= 2;
-            c->line_starts = rb_xrealloc(c->line_starts, cap * sizeof *c->line_starts);
-        }
-        c->line_starts[c->nlines++] = i + 1;
-    }
-}
-
-/*
- * The byte offset of a line and column (the end of the text for a line past it, the end
- * of the line for a column past it).  The line comes from the index; the column is walked
- * from the line start, or from where the last call stopped when that was earlier on the
- * same line (the walk visits a line's tokens left to right).
- */
-static size_t offset_of(checker *c, rb_loc at)
-{
-    const char *t = c->f->text;
-    size_t n = c->f->len;
-    if (!c->line_starts) index_lines(c);
-    int line = at.line < 1 ? 1 : at.line;
-    if (line > c->nlines) return n;
-    size_t i = c->line_starts[line - 1];
-    int col = 1;
-    if (c->cur_line == line && c->cur_col <= at.col) {
-        i = c->cur_off;
-        col = c->cur_col;
-    }
-    for (; i < n && col < at.col && t[i] != '\n'; col++) {
-        i++;
-        while (i < n && ((unsigned char)t[i] & 0xC0) == 0x80) i++;
-    }
-    c->cur_line = line;
-    c->cur_col = col;
-    c->cur_off = i;
-    return i;
-}
-
-static rb_loc loc_after(checker *c, rb_loc at, size_t skip)
-{
-    const char *t = c->f->text;
-    size_t n = c->f->len, i = offset_of(c, at);
-    rb_loc l = at;
-    for (size_t k = 0; k < skip && i < n; k++, i++) advance(&l, t[i]);
-    while (i < n) {
-        if (t[i] == '#') {
-            while (i < n && t[i] != '\n') advance(&l, t[i++]);
-        } else if (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n') {
-            advance(&l, t[i++]);
-        } else {
-            break;
-        }
-    }
-    return l;
-}
-
-/* Where the declared name of a declaration is written. */
-static rb_loc name_loc(checker *c, const rb_node *n)
+/* Where the declared name of a declaration (or a step's id, or its title) is written. */
+static rb_loc name_loc(const rb_node *n)
 {
     switch (n->kind) {
-    case N_PARAM: return loc_after(c, n->loc, 5);
-    case N_SECRET: return loc_after(c, n->loc, 6);
-    case N_LET: return loc_after(c, n->loc, 3);
-    case N_FN: return loc_after(c, n->loc, 2);
-    case N_STEP: return n->str ? loc_after(c, n->loc, 4) : n->d ? n->d->loc : n->loc;
+    case N_PARAM: case N_SECRET: case N_LET: case N_FN: case N_STEP: case N_FOR: case N_PART: return n->nloc;
     default: return n->loc;
     }
 }
@@ -875,7 +787,7 @@ static member *check_member(checker *c, scope *sc, const rb_node *n)
     member *m = module_member(c, s->mod, n->str);
     if (m) return m;
     if (c->mode != MODE_CHECK) return NULL;
-    rb_loc at = loc_after(c, loc_after(c, n->a->loc, strlen(n->a->str)), 1);
+    rb_loc at = n->nloc;
     suggest sg = suggest_start(c, n->str);
     if (can_report(c)) {
         const module_index *mi = module_index_of(c, s->mod);
@@ -1028,7 +940,7 @@ static void walk_http(checker *c, scope *sc, const rb_node *n)
         caps |= strcasecmp(m, methods[i]) == 0;
     }
     if (!ok && c->mode == MODE_CHECK) {
-        rb_loc at = loc_after(c, n->loc, 4);
+        rb_loc at = n->nloc;
         if (caps)
             error_at(c, at, "unknown http method '%s' (methods are written in capitals)", m);
         else
@@ -1157,25 +1069,25 @@ static void walk_escalation(checker *c, scope *sc, const rb_node *n)
             continue;
         }
         if (r->kind != N_RUNG) continue;
-        expect_duration(c, r->a, "at");
-        walk_expr(c, sc, r->a);
+        expect_duration(c, rung_at(r), "at");
+        walk_expr(c, sc, rung_at(r));
         saved_ctx s = enter_timer(c, "escalation");
-        walk_expr(c, sc, r->b);
-        walk_expr(c, sc, r->c);
-        walk_block(c, sc, r->d);
+        walk_expr(c, sc, rung_unless(r));
+        walk_expr(c, sc, rung_when(r));
+        walk_block(c, sc, rung_body(r));
         leave(c, s);
     }
 }
 
 static void walk_every(checker *c, scope *sc, const rb_node *n)
 {
-    expect_interval(c, n->a, "every");
-    walk_expr(c, sc, n->a);
-    expect_duration(c, n->c, "for");
-    walk_expr(c, sc, n->c);
+    expect_interval(c, every_interval(n), "every");
+    walk_expr(c, sc, every_interval(n));
+    expect_duration(c, every_for(n), "for");
+    walk_expr(c, sc, every_for(n));
     saved_ctx s = enter_timer(c, "every timer");
-    walk_expr(c, sc, n->b);
-    walk_block(c, sc, n->d);
+    walk_expr(c, sc, every_until(n));
+    walk_block(c, sc, every_body(n));
     leave(c, s);
 }
 
@@ -1195,7 +1107,7 @@ static void walk_goto(checker *c, const rb_node *n)
         error_at(c, n->loc, "goto cannot be used inside a fn (fn '%s'); return a value and goto from the step",
                  c->fn->str);
     } else if (!find_step(c, n->str) && c->mode == MODE_CHECK) {
-        rb_loc at = loc_after(c, n->loc, 4);
+        rb_loc at = n->nloc;
         suggest sg = suggest_start(c, n->str);
         for (int i = 0; i < c->nsteps && can_report(c) && !suggest_done(&sg); i++)
             if (c->steps[i].id) suggest_try(&sg, c->steps[i].id);
@@ -1357,13 +1269,13 @@ static void walk_step(checker *c, const rb_node *n)
         else expect_duration(c, o->a, o->str);
         walk_expr(c, sc, o->a);
     }
-    walk_expr(c, sc, n->d);
+    walk_expr(c, sc, step_title_node(n));
     c->step = n;
     c->gated = 0;
-    if (n->a) walk_stmts(c, sc, n->a->a);
+    if (step_body(n)) walk_stmts(c, sc, step_body(n)->a);
     c->step = NULL;
-    walk_block(c, sc, n->b);
-    walk_block(c, sc, n->c);
+    walk_block(c, sc, step_rollback(n));
+    walk_block(c, sc, step_on_failure(n));
 }
 
 static void walk_phase(checker *c, const rb_node *n)
@@ -1394,7 +1306,7 @@ static sym *add_global(checker *c, const char *name, sym_kind kind, const rb_nod
 {
     const sym *old = scope_here(&c->globals, name);
     if (old) {
-        error_at(c, decl->kind == N_USE ? decl->loc : name_loc(c, decl),
+        error_at(c, decl->kind == N_USE ? decl->loc : name_loc(decl),
                  "'%s' is already declared (as a %s at line %d)", name, sym_kind_name[old->kind], old->decl->loc.line);
         return NULL;
     }
@@ -1487,7 +1399,6 @@ static void checker_free(checker *c)
     symtab_free(&c->names);
     rb_free(c->steps);
     strmap_free(&c->step_ids);
-    rb_free(c->line_starts);
     strmap_free(&c->decl_names);
     rb_free(c->decl_nodes);
     strmap_free(&c->goto_targets);
@@ -1614,7 +1525,7 @@ static void add_step(checker *c, const rb_node *n)
     }
     const step_entry *old = id ? find_step(c, id) : NULL;
     if (old)
-        error_at(c, name_loc(c, n), "duplicate step id '%s' (the first is at line %d)%s", id, old->step->loc.line,
+        error_at(c, name_loc(n), "duplicate step id '%s' (the first is at line %d)%s", id, old->step->loc.line,
                  n->str ? "" : "; give one of them an id");
     if (c->nsteps == c->capsteps) {
         c->capsteps = c->capsteps ? c->capsteps * 2 : 16;
@@ -1686,7 +1597,7 @@ static void warn_unused(checker *c)
     for (int i = 0; i < c->globals.n; i++) {
         const sym *s = &c->globals.items[i];
         if (!s->used && (s->kind == S_PARAM || s->kind == S_LET))
-            warn_at(c, name_loc(c, s->decl), "RB103", "%s '%s' is never used", s->kind == S_PARAM ? "param" : "let",
+            warn_at(c, name_loc(s->decl), "RB103", "%s '%s' is never used", s->kind == S_PARAM ? "param" : "let",
                     s->name);
     }
 }
@@ -1731,7 +1642,7 @@ static void warn_unreachable(checker *c)
         if (!last || (last->kind != N_GOTO && last->kind != N_ABORT)) continue;
         if (prev->c || has_kind(prev->a, N_CONFIRM)) continue;
         if (has_goto_to(c, c->steps[i].id)) continue;
-        warn_at(c, name_loc(c, step), "RB106",
+        warn_at(c, name_loc(step), "RB106",
                 "step '%s' can never run: the step before it always ends with %s (line %d) and no goto leads here",
                 c->steps[i].id, last->kind == N_GOTO ? "goto" : "abort", last->loc.line);
     }
