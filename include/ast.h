@@ -69,6 +69,13 @@ static inline rb_node *include_alias(const rb_node *n) { return n->c; }    /* N_
  * recursive, and 1+1+…+1 a hundred thousand times must not exhaust the C stack. */
 #define AST_MAX_DEPTH 2000
 
+/* Where the nodes of one use of a module's part come from (rb_node.origin indexes these). */
+typedef struct ast_origin {
+    const struct ast_file *file;  /* the module the part is written in */
+    rb_loc used_at;               /* the use in this file */
+    const char *what;             /* "common.detection" */
+} ast_origin;
+
 /* A parsed file: its text, its diagnostics source, and the tree. */
 typedef struct ast_file {
     arena mem;
@@ -77,6 +84,9 @@ typedef struct ast_file {
     size_t len;
     rb_node *root;       /* N_FILE, or NULL when parsing failed badly */
     int is_module;       /* no header: a module (use/let/secret/fn only) */
+    int expanded;        /* expand_parts has run */
+    ast_origin *origins; /* [1..norigins): the uses of parts (expand.c); in mem */
+    int norigins, caporigins;
 } ast_file;
 
 const char *ast_kind_name(node_kind k);

@@ -29,6 +29,7 @@
 #include <strings.h>
 #include "builtin.h"
 #include "check.h"
+#include "expand.h"
 #include "util.h"
 
 typedef enum { MODE_CHECK, MODE_WARN } check_mode;
@@ -122,6 +123,7 @@ typedef struct step_entry {
 /* A top-level fn, let or secret of a module named by `use`, as `alias.name` finds it. */
 typedef struct member {
     const rb_node *decl;
+    const char *name;      /* as `alias.name` reaches it */
     int prompt_known;      /* fn: prompt below has been looked for */
     const rb_node *prompt; /* fn: the first prompt in its body, or NULL */
 } member;
@@ -168,14 +170,49 @@ typedef struct checker {
     const rb_node *step;   /* the step whose body is being walked (RB102) */
     int gated;             /* a confirm or choose came earlier in that step body (RB102) */
     int in_wait_cond;      /* inside a `wait until` condition (a probe, not a change) */
+    uint16_t origin;       /* the part copy being walked (0: the file's own code) */
 } checker;
 
 static void walk_expr(checker *c, scope *sc, const rb_node *n);
+static void walk_stmt(checker *c, scope *sc, const rb_node *n);
 static void walk_stmts(checker *c, scope *sc, const rb_node *list);
 static void walk_block(checker *c, scope *sc, const rb_node *block);
 static void check_tree(checker *c);
 
 /* ------------------------------------------------------------------ reporting */
+
+static int diag_addf(diag_list *d, diag_level lv, const diag_source *src, rb_loc loc, const char *rule,
+                     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static int diag_addf(diag_list *d, diag_level lv, const diag_source *src, rb_loc loc, const char *rule,
+                     const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = diag_vadd(d, lv, src, loc, rule, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+/*
+ * Report at loc in the file being checked, or, inside the copy of a module's part (the
+ * walk keeps c->origin), at loc in the module, naming the use: "… (used at rb:40:3)".
+ */
+static void report(checker *c, diag_level lv, rb_loc loc, const char *rule, const char *fmt, va_list ap)
+{
+    int r;
+    if (c->origin && c->origin < c->f->norigins) {
+        const ast_origin *o = &c->f->origins[c->origin];
+        rb_buf b;
+        buf_init(&b);
+        buf_vprintf(&b, fmt, ap);
+        r = diag_addf(c->d, lv, &o->file->src, loc, rule, "%s (used at %s:%d:%d)", buf_cstr(&b), c->f->src.name,
+                      o->used_at.line, o->used_at.col);
+        buf_free(&b);
+    } else {
+        r = diag_vadd(c->d, lv, &c->f->src, loc, rule, fmt, ap);
+    }
+    if (r == 0) c->count++;
+}
 
 static void error_at(checker *c, rb_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void error_at(checker *c, rb_loc loc, const char *fmt, ...)
@@ -183,7 +220,7 @@ static void error_at(checker *c, rb_loc loc, const char *fmt, ...)
     if (c->mode != MODE_CHECK) return;
     va_list ap;
     va_start(ap, fmt);
-    if (diag_vadd(c->d, DIAG_ERROR, &c->f->src, loc, NULL, fmt, ap) == 0) c->count++;
+    report(c, DIAG_ERROR, loc, NULL, fmt, ap);
     va_end(ap);
 }
 
@@ -194,9 +231,13 @@ static void warn_at(checker *c, rb_loc loc, const char *rule, const char *fmt, .
     if (c->mode != MODE_WARN) return;
     va_list ap;
     va_start(ap, fmt);
-    if (diag_vadd(c->d, DIAG_WARNING, &c->f->src, loc, rule, fmt, ap) == 0) c->count++;
+    report(c, DIAG_WARNING, loc, rule, fmt, ap);
     va_end(ap);
 }
+
+/* The walk enters node n: diagnostics go to the file n was written in. */
+#define ENTER(c, n) uint16_t saved_origin_ = (c)->origin; (c)->origin = (n)->origin
+#define LEAVE(c) ((c)->origin = saved_origin_)
 
 /* Would an error reported now be recorded?  (Hints that cost work are skipped when not.) */
 static int can_report(const checker *c)
@@ -597,7 +638,7 @@ static int has_kind(const rb_node *n, node_kind k)
 
 static int is_runbook_only(node_kind k)
 {
-    return k == N_STEP || k == N_PARAM || k == N_PHASE || k == N_ESCALATION || k == N_EVERY;
+    return k == N_STEP || k == N_PARAM || k == N_PHASE || k == N_ESCALATION || k == N_EVERY || k == N_INCLUDE;
 }
 
 static const char *decl_what(node_kind k)
@@ -608,14 +649,16 @@ static const char *decl_what(node_kind k)
     case N_PHASE: return "a phase";
     case N_ESCALATION: return "an escalation";
     case N_EVERY: return "an every timer";
+    case N_INCLUDE: return "a use of a part";
     default: return "this declaration";
     }
 }
 
-/* Is n a top-level declaration that `alias.name` can reach (a named fn, let or secret)? */
+/* Is n a top-level declaration that `alias.name` can reach (a named fn, let or secret, or
+ * a `use` alias: a module's part reaches its own modules that way once copied)? */
 static int is_member_decl(const rb_node *n)
 {
-    return (n->kind == N_FN || n->kind == N_LET || n->kind == N_SECRET) && n->str;
+    return ((n->kind == N_FN || n->kind == N_LET || n->kind == N_SECRET) && n->str) || n->kind == N_USE;
 }
 
 /* The members of module m (a loaded, parsed one), indexed on first use by this checker. */
@@ -634,8 +677,11 @@ static module_index *module_index_of(checker *c, const module *m)
     mi->members = rb_xcalloc(n ? (size_t)n : 1, sizeof *mi->members);
     for (const rb_node *d = m->file->root->a; d; d = d->next) {
         if (!is_member_decl(d)) continue;
+        const char *name = d->kind == N_USE ? module_use_alias(&c->f->mem, d) : d->str;
+        if (!name) continue;
         mi->members[mi->n].decl = d;
-        strmap_put(&mi->by_name, d->str, mi->n++, 0);
+        mi->members[mi->n].name = name;
+        strmap_put(&mi->by_name, name, mi->n++, 0);
     }
     strmap_put(&c->mod_keys, m->key, c->nmods++, 0);
     return mi;
@@ -791,7 +837,7 @@ static member *check_member(checker *c, scope *sc, const rb_node *n)
     suggest sg = suggest_start(c, n->str);
     if (can_report(c)) {
         const module_index *mi = module_index_of(c, s->mod);
-        for (int i = 0; i < mi->n && !suggest_done(&sg); i++) suggest_try(&sg, mi->members[i].decl->str);
+        for (int i = 0; i < mi->n && !suggest_done(&sg); i++) suggest_try(&sg, mi->members[i].name);
     }
     if (suggest_best(&sg))
         error_at(c, at, "module '%s' has no member '%s' (did you mean '%s'?)", n->a->str, n->str, suggest_best(&sg));
@@ -960,7 +1006,7 @@ static void walk_http(checker *c, scope *sc, const rb_node *n)
     }
 }
 
-static void walk_expr(checker *c, scope *sc, const rb_node *n)
+static void walk_expr_here(checker *c, scope *sc, const rb_node *n)
 {
     if (!n) return;
     switch (n->kind) {
@@ -1005,6 +1051,15 @@ static void walk_expr(checker *c, scope *sc, const rb_node *n)
     default:
         break;
     }
+}
+
+/* walk_expr, with diagnostics in the file the node was written in. */
+static void walk_expr(checker *c, scope *sc, const rb_node *n)
+{
+    if (!n) return;
+    ENTER(c, n);
+    walk_expr_here(c, sc, n);
+    LEAVE(c);
 }
 
 /* ------------------------------------------------------------------ statements */
@@ -1060,7 +1115,7 @@ static void leave(checker *c, saved_ctx s)
     c->step = s.step;
 }
 
-static void walk_escalation(checker *c, scope *sc, const rb_node *n)
+static void walk_escalation_here(checker *c, scope *sc, const rb_node *n)
 {
     for (const rb_node *r = n->a; r; r = r->next) {
         if (r->kind == N_REPEAT) {
@@ -1079,7 +1134,16 @@ static void walk_escalation(checker *c, scope *sc, const rb_node *n)
     }
 }
 
-static void walk_every(checker *c, scope *sc, const rb_node *n)
+/* walk_escalation, with diagnostics in the file the node was written in. */
+static void walk_escalation(checker *c, scope *sc, const rb_node *n)
+{
+    if (!n) return;
+    ENTER(c, n);
+    walk_escalation_here(c, sc, n);
+    LEAVE(c);
+}
+
+static void walk_every_here(checker *c, scope *sc, const rb_node *n)
 {
     expect_interval(c, every_interval(n), "every");
     walk_expr(c, sc, every_interval(n));
@@ -1089,6 +1153,15 @@ static void walk_every(checker *c, scope *sc, const rb_node *n)
     walk_expr(c, sc, every_until(n));
     walk_block(c, sc, every_body(n));
     leave(c, s);
+}
+
+/* walk_every, with diagnostics in the file the node was written in. */
+static void walk_every(checker *c, scope *sc, const rb_node *n)
+{
+    if (!n) return;
+    ENTER(c, n);
+    walk_every_here(c, sc, n);
+    LEAVE(c);
 }
 
 /* The first step with this id (a duplicate comes later and is never found). */
@@ -1132,7 +1205,7 @@ static void walk_for(checker *c, scope *sc, const rb_node *n)
     scope_free(&body);
 }
 
-static void walk_stmt(checker *c, scope *sc, const rb_node *n)
+static void walk_stmt_here(checker *c, scope *sc, const rb_node *n)
 {
     switch (n->kind) {
     case N_LET:
@@ -1226,6 +1299,15 @@ static void walk_stmt(checker *c, scope *sc, const rb_node *n)
     }
 }
 
+/* walk_stmt, with diagnostics in the file the node was written in. */
+static void walk_stmt(checker *c, scope *sc, const rb_node *n)
+{
+    if (!n) return;
+    ENTER(c, n);
+    walk_stmt_here(c, sc, n);
+    LEAVE(c);
+}
+
 static void walk_stmts(checker *c, scope *sc, const rb_node *list)
 {
     for (const rb_node *n = list; n; n = n->next) walk_stmt(c, sc, n);
@@ -1261,7 +1343,7 @@ static void walk_fn(checker *c, const rb_node *n)
     scope_free(&params);
 }
 
-static void walk_step(checker *c, const rb_node *n)
+static void walk_step_here(checker *c, const rb_node *n)
 {
     scope *sc = &c->stepvars;
     for (const rb_node *o = n->opts; o; o = o->next) {
@@ -1278,7 +1360,16 @@ static void walk_step(checker *c, const rb_node *n)
     walk_block(c, sc, step_on_failure(n));
 }
 
-static void walk_phase(checker *c, const rb_node *n)
+/* walk_step, with diagnostics in the file the node was written in. */
+static void walk_step(checker *c, const rb_node *n)
+{
+    if (!n) return;
+    ENTER(c, n);
+    walk_step_here(c, n);
+    LEAVE(c);
+}
+
+static void walk_phase_here(checker *c, const rb_node *n)
 {
     for (const rb_node *o = n->opts; o; o = o->next) {
         expect_duration(c, o->a, o->str);
@@ -1290,6 +1381,15 @@ static void walk_phase(checker *c, const rb_node *n)
         else if (it->kind == N_ESCALATION) walk_escalation(c, &c->stepvars, it);
         else if (it->kind == N_EVERY) walk_every(c, &c->stepvars, it);
     }
+}
+
+/* walk_phase, with diagnostics in the file the node was written in. */
+static void walk_phase(checker *c, const rb_node *n)
+{
+    if (!n) return;
+    ENTER(c, n);
+    walk_phase_here(c, n);
+    LEAVE(c);
 }
 
 static int is_known_type(const char *t)
@@ -1497,6 +1597,9 @@ static void check_layout(checker *c, const rb_node *decls)
                     error_at(c, n->loc, "the runbook header must come first in the file (line %d comes before it)",
                              decls->loc.line);
             }
+        } else if (n->kind == N_PART && !c->module_ctx) {
+            error_at(c, n->loc, "a part (fn %s(…) %s …) belongs in a module: runbooks use it as %s alias.%s(…)",
+                     n->str, ast_kind_name(part_body(n)->kind), ast_kind_name(part_body(n)->kind), n->str);
         } else if (is_runbook_only(n->kind)) {
             if (c->module_ctx) {
                 error_at(c, n->loc, "a module cannot contain %s: it holds only use, let, secret and fn",
@@ -1508,6 +1611,20 @@ static void check_layout(checker *c, const rb_node *decls)
             }
         }
     }
+}
+
+/* "line 12", or "common.rb:12" for a step copied from a module's part. */
+static const char *step_place(checker *c, const rb_node *step)
+{
+    rb_buf b;
+    buf_init(&b);
+    if (step->origin && step->origin < c->f->norigins)
+        buf_printf(&b, "%s:%d", c->f->origins[step->origin].file->src.name, step->loc.line);
+    else
+        buf_printf(&b, "line %d", step->loc.line);
+    const char *s = arena_strndup(&c->f->mem, buf_cstr(&b), b.len);
+    buf_free(&b);
+    return s;
 }
 
 /* Every step goes into the table in source order; id is NULL when it has no usable one. */
@@ -1524,9 +1641,15 @@ static void add_step(checker *c, const rb_node *n)
         }
     }
     const step_entry *old = id ? find_step(c, id) : NULL;
-    if (old)
-        error_at(c, name_loc(n), "duplicate step id '%s' (the first is at line %d)%s", id, old->step->loc.line,
+    if (old && n->origin && n->origin < c->f->norigins) {
+        /* a step of a module's part: the use is where it can be fixed */
+        error_at(c, c->f->origins[n->origin].used_at, "duplicate step id '%s' from %s (the first is at %s); "
+                 "use the part with as PREFIX to make its step ids PREFIX_…", id, c->f->origins[n->origin].what,
+                 step_place(c, old->step));
+    } else if (old) {
+        error_at(c, name_loc(n), "duplicate step id '%s' (the first is at %s)%s", id, step_place(c, old->step),
                  n->str ? "" : "; give one of them an id");
+    }
     if (c->nsteps == c->capsteps) {
         c->capsteps = c->capsteps ? c->capsteps * 2 : 16;
         c->steps = rb_xrealloc(c->steps, (size_t)c->capsteps * sizeof *c->steps);
@@ -1579,12 +1702,13 @@ static void check_tree(checker *c)
 int check_file(ast_file *f, module_set *ms, diag_list *d)
 {
     if (!f || !f->root) return 0;
+    int expanded = expand_parts(f, ms, d);
     char *key = module_path_key(f->src.name);
     chain self = {key, NULL};
     checker c;
     checker_init(&c, f, ms, d, MODE_CHECK, &self);
     check_tree(&c);
-    int n = c.count;
+    int n = c.count + expanded;
     checker_free(&c);
     rb_free(key);
     return n;

@@ -261,6 +261,12 @@ static void ev_heading(const replay *r, json_t *ev, const char *what)
         fputs(": ", stdout);
     }
     put_text(title);
+    const char *from = json_string_value(json_object_get(json_object_get(ev, "data"), "from"));
+    if (from) {   /* a step of a module's shared part */
+        fputs(" (from ", stdout);
+        put_text(from);
+        putchar(')');
+    }
     printf(" %s%s\n", what[0] == '=' ? "===" : "---", sgr(r, "\033[0m"));
 }
 

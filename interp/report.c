@@ -644,6 +644,12 @@ static int describe(const pm *p, size_t i, rb_buf *b)
         buf_printf(b, "%s: ", labels[f].label);
     }
     md_text(b, text ? text : "", CELL_MAX * 2);
+    const char *from = json_string_value(json_object_get(json_object_get(ev, "data"), "from"));
+    if (from && strcmp(k, "step.start") == 0) {   /* a step of a module's shared part */
+        buf_adds(b, " (from ");
+        md_code(b, from, 64, 1);
+        buf_addc(b, ')');
+    }
     return 1;
 }
 
