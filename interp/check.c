@@ -1597,7 +1597,7 @@ static void check_layout(checker *c, const rb_node *decls)
                     error_at(c, n->loc, "the runbook header must come first in the file (line %d comes before it)",
                              decls->loc.line);
             }
-        } else if (n->kind == N_PART && !c->module_ctx) {
+        } else if (n->kind == N_PART && !c->module_ctx && !c->f->is_module) {
             error_at(c, n->loc, "a part (fn %s(…) %s …) belongs in a module: runbooks use it as %s alias.%s(…)",
                      n->str, ast_kind_name(part_body(n)->kind), ast_kind_name(part_body(n)->kind), n->str);
         } else if (is_runbook_only(n->kind)) {
