@@ -33,6 +33,30 @@ fn given_or_ask(value, question, pattern, key) {
   return ask(question, pattern: pattern, key: key)
 }
 
+# The seeds' investigation checklist ("Incident Response Procedures", Initial Response):
+#     checklist("Investigation", common.investigation, key: "investigation")
+let investigation = [
+  "What is broken? (specific service/feature)",
+  "When did it start? (check monitoring history)",
+  "What changed recently? (deployments, config changes)",
+  "How many users are affected? (metrics, reports)",
+  "What is the business impact? (revenue, reputation)",
+]
+
+# Roll an ECS service back to a task definition (family:revision) and wait until it is
+# stable.  The caller confirms first.
+fn ecs_roll_back(cluster, service, region, target) {
+  sh "aws ecs update-service --cluster #{cluster} --service #{service} --task-definition #{target} --region #{region}" timeout 2m
+  sh "aws ecs wait services-stable --cluster #{cluster} --services #{service} --region #{region}" timeout 15m readonly
+}
+
+# Replace every task of an ECS service (a forced new deployment).  Nothing to undo: the
+# tasks are replaced in place (`rollback { note common.in_place }`).
+fn ecs_force_new_deployment(cluster, service, region) {
+  sh "aws ecs update-service --cluster #{cluster} --service #{service} --force-new-deployment --region #{region}" timeout 2m
+}
+let in_place = "Nothing to roll back: a forced deployment replaces tasks in place."
+
 # The seeds' escalation ladder for a P1 ("Incident Response Procedures", Escalation Protocol,
 # and the severity-based notifications):
 #    0 min   the primary on-call is paged; a P1 also tells the engineering lead and the CTO
@@ -86,6 +110,16 @@ fn detection(webhook, declared, impact, caution) phase "Detection" within 5m {
       notify.status(webhook, templates.declared_for_incident({impact: impact}))
       timeline("Incident declared; commander #{incident.commander}")
     }
+  }
+}
+
+# Scoping (the seeds' investigation checklist), then the public status page says
+# "Investigating" (unless declare-incident.rb already did: `declared`).
+fn scope(declared, status_page, title, what) step scope "Scope the incident" {
+  checklist("Investigation", investigation, key: "investigation")
+  if not declared {
+    notify.status(status_page, templates.status_page({title: title, what: what, severity: incident.severity}))
+    timeline("Status page updated: Investigating")
   }
 }
 

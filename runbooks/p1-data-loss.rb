@@ -27,21 +27,21 @@ runbook "P1 — Data loss or corruption" {
   resolve  within 4h
 }
 
+use "common.rb" as common     # the shared ladder, cadence, Detection and Post-mortem
 use notify
 use templates
 use "contacts.rb" as contacts
-use "common.rb" as common
 
 param db             = env("DB_INSTANCE", "prod-db")         "RDS instance holding the data"
 param restored_db    = ""                "Name of the point-in-time copy (default: DB-restored)"
 param bucket         = ""                "S3 bucket that lost objects (asked when S3 is affected)"
 param prefix         = ""                "Key prefix of the lost objects (asked when S3 is affected)"
+param monitor_for: duration = 30m        "How long to watch after writes resume"
 param cluster        = env("ECS_CLUSTER", "prod-cluster")     "ECS cluster"
 param writer_service = env("ECS_SERVICE", "backend-service")  "ECS service that writes the affected data"
 param region         = env("AWS_REGION", "us-east-1")        "AWS region"
 param validate_cmd   = ""                "A read-only command that checks the restored data (exit 0: consistent)"
 param declared: bool = false             "Set by declare-incident.rb: the declaration is already posted"
-param monitor_for: duration = 30m        "How long to watch after writes resume"
 
 secret webhook     = env("SLACK_WEBHOOK")
 secret status_page = env("STATUS_PAGE_WEBHOOK")

@@ -123,19 +123,7 @@ phase "Assessment" within 15m {
     }
     note "Peak DatabaseConnections in the last hour: #{peak}"
   }
-  step scope "Scope the incident" {
-    checklist "Investigation" as investigation {
-      "What is broken? (specific service/feature)"
-      "When did it start? (check monitoring history)"
-      "What changed recently? (deployments, config changes)"
-      "How many users are affected? (metrics, reports)"
-      "What is the business impact? (revenue, reputation)"
-    }
-    if not declared {
-      notify.status(status_page, templates.status_page({title: "API Errors", what: "errors across the API",
-                                                        severity: incident.severity}))
-    }
-  }
+  step common.scope(declared, status_page, "API Errors", "errors across the API")
   step triage "What is the failure mode?" {
     let likely = "Connection pool exhausted"
     if inst.status == "failed" or inst.status == "incompatible-restore" or inst.status == "storage-full" {
@@ -153,7 +141,9 @@ phase "Assessment" within 15m {
       "A recent deployment or migration"               => { goto roll_back }
       "Database out of CPU, memory or storage"         => { goto scale_db }
       "An AWS service event"                           => { goto aws_event }
-      "Complete failure: the instance cannot recover"  => { goto restore }
+      "Complete failure: the instance cannot recover"  => {
+        goto restore                                    # the last resort: data after the snapshot is lost
+      }
     }
   }
 }
@@ -178,13 +168,13 @@ phase "Response" {
     state.cause = "connection pool exhaustion"
     state.update = "Database connections are exhausted; we are restarting the backend services to reset them."
     confirm "Force a new deployment of #{service}?"
-    sh "aws ecs update-service --cluster #{cluster} --service #{service} --force-new-deployment --region #{region}" timeout 2m
+    common.ecs_force_new_deployment(cluster, service, region)
     timeline("Forced a new deployment of #{service} to reset its connections")
-    state.fix = "restarted the backend services"
     push(state.followups, "Increase the connection pool size and add connection pool metrics and alerts")
+    state.fix = "restarted the backend services"
     goto verify
   } rollback {
-    note "Nothing to roll back: a forced deployment replaces tasks in place."
+    note common.in_place
   }
   step roll_back "Roll back the deployment" {
     incident.status = "identified"
@@ -193,8 +183,7 @@ phase "Response" {
     let target = ask("Roll #{service} back to which task definition (family:revision)?",
                      pattern: "^[A-Za-z0-9_-]+:[0-9]+$", key: "rollback_to")
     confirm "Roll #{service} back to #{target}?" as confirm_rollback
-    sh "aws ecs update-service --cluster #{cluster} --service #{service} --task-definition #{target} --region #{region}" timeout 2m
-    sh "aws ecs wait services-stable --cluster #{cluster} --services #{service} --region #{region}" timeout 15m readonly
+    common.ecs_roll_back(cluster, service, region, target)
     timeline("Rolled #{service} back to #{target}")
     state.fix = "rolled back to #{target}"
     push(state.followups, "Review how the deployment or migration reached production; test migrations against a production-sized copy")

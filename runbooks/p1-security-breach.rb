@@ -278,8 +278,7 @@ phase "Remediation" {
     let target = ask("Roll #{service} back from #{current_name} to which task definition (family:revision)?",
                      pattern: "^[A-Za-z0-9_-]+:[0-9]+$", key: "rollback_to")
     confirm "Roll #{service} back to #{target} to remove the vulnerable code?" as confirm_rollback
-    sh "aws ecs update-service --cluster #{cluster} --service #{service} --task-definition #{target} --region #{region}" timeout 2m
-    sh "aws ecs wait services-stable --cluster #{cluster} --services #{service} --region #{region}" timeout 15m readonly
+    common.ecs_roll_back(cluster, service, region, target)
     timeline("Rolled #{service} back from #{current_name} to #{target} (vulnerable deployment)")
     push(state.followups, "Fix the vulnerability of #{current_name} and add a security test for it before redeploying")
     goto rotate

@@ -230,20 +230,7 @@ phase "Assessment" within 10m {
     }
   }
 
-  step scope "Scope the incident" {
-    checklist "Investigation" as investigation {
-      "What is broken? (specific service/feature)"
-      "When did it start? (check monitoring history)"
-      "What changed recently? (deployments, config changes)"
-      "How many users are affected? (metrics, reports)"
-      "What is the business impact? (revenue, reputation)"
-    }
-    if not declared {
-      notify.status(status_page, templates.status_page({title: "API Unavailable", what: "API unavailability",
-                                                        severity: incident.severity}))
-      timeline("Status page updated: Investigating")
-    }
-  }
+  step common.scope(declared, status_page, "API Unavailable", "API unavailability")
 }
 
 # ---- Phase 3: response — the decision tree ----
@@ -343,7 +330,7 @@ phase "Response" {
 
   step restart "Restart the unhealthy tasks" timeout 20m {
     confirm "Force a new deployment of #{service} (replaces every task)?" as confirm_restart
-    sh "aws ecs update-service --cluster #{cluster} --service #{service} --force-new-deployment --region #{region}" timeout 2m
+    common.ecs_force_new_deployment(cluster, service, region)
     timeline("Forced a new deployment of #{service}")
     sh "aws ecs wait services-stable --cluster #{cluster} --services #{service} --region #{region}" timeout 15m readonly
     state.fix = "restarted the tasks"
@@ -352,7 +339,7 @@ phase "Response" {
     push(state.followups, "Find out why the tasks became unhealthy; alert on it before the health checks fail")
     goto verify
   } rollback {
-    note "Nothing to roll back: a forced deployment replaces tasks in place."
+    note common.in_place
   }
 
   step workaround "Work around the third-party outage" {
