@@ -46,9 +46,8 @@ const char *ast_op_text(op_kind op)
 
 rb_node *ast_new(arena *a, node_kind k, rb_loc loc)
 {
-    rb_node *n = arena_alloc(a, sizeof *n);
-    n->kind = k;
-    n->loc = loc;
+    rb_node *n = arena_alloc_raw(a, sizeof *n);
+    *n = (rb_node){.kind = (uint8_t)k, .loc = loc};   /* one pass over the node, not a clear and then the fields */
     return n;
 }
 
