@@ -20,8 +20,13 @@
  * Modules named by `use` are loaded through module.c and checked once each, by a nested
  * checker whose diagnostics carry the module's own file name.
  *
- * Never: evaluate anything, touch the network or the shell, or modify the tree (the only
- * allocations in the file's arena are derived names: step slugs and `use` aliases).
+ * Parts: check_file first has expand.c copy the parts a runbook uses into its tree; the
+ * walk then checks the copies like the rest, and c->origin (set from each node as the walk
+ * enters it) sends a diagnostic inside a copy to the module's line, naming the use.
+ *
+ * Never: evaluate anything, touch the network or the shell, or modify the tree beyond that
+ * expansion (the only other allocations in the file's arena are derived names: step slugs,
+ * `use` aliases, places of steps).
  */
 #include <ctype.h>
 #include <math.h>
