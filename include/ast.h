@@ -30,7 +30,7 @@ typedef enum op_kind {
 typedef struct rb_node rb_node;
 struct rb_node {
     uint8_t kind;           /* a node_kind */
-    uint8_t spare;
+    uint8_t flags;          /* AST_* below */
     uint16_t depth;         /* expressions: nesting depth (capped by the parser) */
     uint16_t origin;        /* 0: written in its file; else ast_file.origins[origin] (a module's part) */
     uint16_t spare2;
@@ -43,6 +43,10 @@ struct rb_node {
     rb_node *next;
     rb_node *last;          /* on the head of a list: its last element (O(1) appends) */
 };
+
+/* rb_node.flags: a second copy of a part's argument (expand.c): the checker says nothing
+ * about it (the first copy, or the use, already did). */
+#define AST_QUIET 1
 
 /*
  * Named accessors for the slots whose meaning depends on the kind (ast_kinds.h has the rest).
@@ -74,6 +78,7 @@ typedef struct ast_origin {
     const struct ast_file *file;  /* the module the part is written in */
     rb_loc used_at;               /* the use in this file */
     const char *what;             /* "common.detection" */
+    struct rb_node *unused;       /* copies of the arguments no parameter use took (checked once) */
 } ast_origin;
 
 /* A parsed file: its text, its diagnostics source, and the tree. */

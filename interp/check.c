@@ -176,6 +176,7 @@ typedef struct checker {
     int gated;             /* a confirm or choose came earlier in that step body (RB102) */
     int in_wait_cond;      /* inside a `wait until` condition (a probe, not a change) */
     uint16_t origin;       /* the part copy being walked (0: the file's own code) */
+    int quiet;             /* inside a second copy of a part's argument: nothing to report */
 } checker;
 
 static void walk_expr(checker *c, scope *sc, const rb_node *n);
@@ -205,6 +206,7 @@ static int diag_addf(diag_list *d, diag_level lv, const diag_source *src, rb_loc
 static void report(checker *c, diag_level lv, rb_loc loc, const char *rule, const char *fmt, va_list ap)
 {
     int r;
+    if (c->quiet) return;
     if (c->origin && c->origin < c->f->norigins) {
         const ast_origin *o = &c->f->origins[c->origin];
         rb_buf b;
@@ -241,8 +243,9 @@ static void warn_at(checker *c, rb_loc loc, const char *rule, const char *fmt, .
 }
 
 /* The walk enters node n: diagnostics go to the file n was written in. */
-#define ENTER(c, n) uint16_t saved_origin_ = (c)->origin; (c)->origin = (n)->origin
-#define LEAVE(c) ((c)->origin = saved_origin_)
+#define ENTER(c, n) uint16_t saved_origin_ = (c)->origin; int saved_quiet_ = (c)->quiet; \
+    (c)->origin = (n)->origin; (c)->quiet |= (n)->flags & AST_QUIET
+#define LEAVE(c) ((c)->origin = saved_origin_, (c)->quiet = saved_quiet_)
 
 /* Would an error reported now be recorded?  (Hints that cost work are skipped when not.) */
 static int can_report(const checker *c)
@@ -1700,6 +1703,8 @@ static void check_tree(checker *c)
         default: break;
         }
     }
+    for (int i = 1; i < c->f->norigins; i++)   /* arguments of parts that no parameter took */
+        for (const rb_node *a = c->f->origins[i].unused; a; a = a->next) walk_expr(c, &c->stepvars, a);
 }
 
 /* ------------------------------------------------------------------ public */

@@ -43,6 +43,7 @@ typedef struct exp_ctx {
     const char **ids;         /* the part's own step ids (for gotos under a prefix) */
     int nids, capids;
     int in_arg;               /* copying an argument (a runbook expression) */
+    int *uses;                /* how many times each parameter has been copied */
     int errors;
 } exp_ctx;
 
@@ -88,11 +89,12 @@ static rb_node *resolve(exp_ctx *x, const rb_node *id)
 {
     if (is_local(x, id->str)) return NULL;
     const rb_node *p = part_params(x->part), *a = include_args(x->inc);
-    for (; p && a; p = p->next, a = a->next)
+    for (int i = 0; p && a; p = p->next, a = a->next, i++)
         if (strcmp(p->str, id->str) == 0) {
             x->in_arg++;           /* a runbook expression: origin 0, its own names */
             rb_node *arg = copy(x, a);
             x->in_arg--;
+            if (x->uses[i]++) arg->flags |= AST_QUIET;   /* checked once, at its first copy */
             return arg;
         }
     for (const rb_node *g = x->mf->root->a; g; g = g->next) {
@@ -246,7 +248,7 @@ static uint16_t add_origin(ast_file *f, const ast_file *mf, const rb_node *inc)
     rb_buf b;
     buf_init(&b);
     buf_printf(&b, "%s.%s", inc->str2, inc->str);
-    f->origins[f->norigins] = (ast_origin){mf, inc->loc, arena_strndup(&f->mem, buf_cstr(&b), b.len)};
+    f->origins[f->norigins] = (ast_origin){mf, inc->loc, arena_strndup(&f->mem, buf_cstr(&b), b.len), NULL};
     buf_free(&b);
     return (uint16_t)f->norigins++;
 }
@@ -326,7 +328,18 @@ static rb_node *expand_one(ast_file *f, module_set *ms, diag_list *d, const rb_n
             x.ids = arena_grow(&f->mem, x.ids, x.nids, &x.capids, sizeof *x.ids, 8);
             x.ids[x.nids++] = id;
         }
+        x.uses = arena_alloc(&f->mem, (size_t)(ast_list_len(part_params(p)) + 1) * sizeof *x.uses);
         out = copy(&x, body);
+        /* the arguments no parameter took are still checked, once (they are never evaluated) */
+        int i = 0;
+        for (const rb_node *a = include_args(inc); a; a = a->next, i++) {
+            if (x.uses[i]) continue;
+            x.in_arg++;
+            rb_node *c = copy(&x, a);
+            x.in_arg--;
+            c->next = f->origins[x.origin].unused;
+            f->origins[x.origin].unused = c;
+        }
     }
     *errors += x.errors;
     return out;

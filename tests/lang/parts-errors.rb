@@ -5,7 +5,7 @@ runbook "Part errors" {
 
 use "mod/parts.rb" as parts
 
-phase parts.nothing()              # expect-error: 8:13 module 'parts' has no part 'nothing' (its parts: detection, ladder, updates, closing, broken)
+phase parts.nothing()              # expect-error: 8:13 module 'parts' has no part 'nothing' (its parts: detection, ladder, updates, closing, broken, quiet)
 escalation parts.detection(1, 2)   # expect-error: 9:18 parts.detection is a phase part, not an escalation
 phase parts.detection(1)           # expect-error: 10:13 parts.detection takes 2 arguments, 1 given
 phase other.detection(1, 2)        # expect-error: 11:7 'other' is not a module this runbook uses

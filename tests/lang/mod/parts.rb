@@ -43,3 +43,8 @@ fn broken(x) phase "Broken" {
     note "#{x} #{no_such_name}"
   }
 }
+
+# A part that ignores its argument (the argument is still checked, once).
+fn quiet(unused) step quiet "Say nothing" {
+  note "quiet"
+}
