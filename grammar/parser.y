@@ -107,6 +107,7 @@ static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
 
 %union {
     rb_node *node;
+    rb_list list;
     const char *s;
     double num;
 }
@@ -131,13 +132,14 @@ static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
 %token <node> DUR "duration" HEREDOC "heredoc"
 %token QQ_START "quoted string" QQ_END "end of string" INTERP_START "#{" INTERP_END "}"
 
-%type <node> decls decl header hfields hfield use param opt_type_node opt_default opt_help
-%type <node> secret let fn params idents escalation rungs rung rung_body rung_conds every every_opts
-%type <node> phase phase_opts phase_items step step_opts block stmts stmt if_tail arms arm
-%type <node> items str_lit qq_parts expr postfix primary list_elems map_entries map_entry
-%type <node> args arg sh_opts sh_opt http_opts http_opt wait_opts opt_reason
-%type <node> elems kw_stmt id_stmt idpostfix cmd_expr sh_call repl_items repl_item
+%type <node> decl header hfield use param opt_type_node opt_default opt_help
+%type <node> secret let fn params escalation rung rung_body rung_conds every every_opts
+%type <node> phase step block stmt if_tail arm
+%type <node> str_lit expr postfix primary list_elems map_entry
+%type <node> arg sh_opt http_opt opt_reason
+%type <node> kw_stmt id_stmt idpostfix cmd_expr sh_call repl_item
 %type <node> part part_body include include_ref opt_prefix decl_ident
+%type <list> repl_items decls hfields idents rungs phase_opts phase_items step_opts stmts wait_opts arms items qq_parts sh_opts http_opts elems map_entries args
 %type <s> use_as ident soft_keyword reserved_word anyname decl_name opt_step_id opt_as opt_name
 
 /* Lowest first.  LOWEST marks rules that should yield to a shift (see the header): among
@@ -161,16 +163,16 @@ static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
 %%
 
 start
-    : START_FILE decls          { ps->result = mk1(ps, N_FILE, @$, $2); }
+    : START_FILE decls          { ps->result = mk1(ps, N_FILE, @$, $2.head); }
     | START_EXPR expr           { ps->result = $2; }
     | START_EXPR error          { ps->result = NULL; }
-    | START_REPL repl_items     { ps->result = mk1(ps, N_FILE, @$, $2); }
+    | START_REPL repl_items     { ps->result = mk1(ps, N_FILE, @$, $2.head); }
     ;
 
 /* What a REPL line may hold: statements, and the declarations that are not statements. */
 repl_items
-    : %empty                    { $$ = NULL; }
-    | repl_items repl_item      { $$ = ast_append($1, $2); }
+    : %empty                    { $$ = (rb_list){NULL, NULL}; }
+    | repl_items repl_item      { $$ = list_add($1, $2); }
     | repl_items error          { $$ = $1; }
     ;
 
@@ -180,8 +182,8 @@ repl_item
     ;
 
 decls
-    : %empty                    { $$ = NULL; }
-    | decls decl                { $$ = ast_append($1, $2); }
+    : %empty                    { $$ = (rb_list){NULL, NULL}; }
+    | decls decl                { $$ = list_add($1, $2); }
     | decls error               { $$ = $1; }
     | decls ';'                 { $$ = $1; }
     ;
@@ -249,12 +251,12 @@ decl_ident
 
 header
     : RUNBOOK str_lit '{' hfields '}'
-        { $$ = mk1(ps, N_HEADER, @1, $4); $$->str = $2->kind == N_STR ? $2->str : NULL; $$->b = $2; }
+        { $$ = mk1(ps, N_HEADER, @1, $4.head); $$->str = $2->kind == N_STR ? $2->str : NULL; $$->b = $2; }
     ;
 
 hfields
-    : %empty                    { $$ = NULL; }
-    | hfields hfield            { $$ = ast_append($1, $2); }
+    : %empty                    { $$ = (rb_list){NULL, NULL}; }
+    | hfields hfield            { $$ = list_add($1, $2); }
     | hfields error             { $$ = $1; }
     | hfields ';'               { $$ = $1; }
     ;
@@ -322,13 +324,13 @@ fn
 
 params
     : %empty                    { $$ = NULL; }
-    | idents                    { $$ = $1; }
-    | idents ','                { $$ = $1; }
+    | idents                    { $$ = $1.head; }
+    | idents ','                { $$ = $1.head; }
     ;
 
 idents
-    : decl_ident                { $$ = $1; }
-    | idents ',' decl_ident     { $$ = ast_append($1, $3); }
+    : decl_ident                { $$ = list_add((rb_list){NULL, NULL}, $1); }
+    | idents ',' decl_ident     { $$ = list_add($1, $3); }
     ;
 
 /* ---- parts: a module's phases, steps, ladders and timers, used by runbooks ---- */
@@ -355,7 +357,7 @@ include_ref
     : ident '.' anyname '(' args ')'
         {
             $$ = mk(ps, N_INCLUDE, @1);
-            $$->str2 = $1; $$->str = $3; $$->nloc = LOC(@3); $$->a = $5;
+            $$->str2 = $1; $$->str = $3; $$->nloc = LOC(@3); $$->a = $5.head;
             $$->c = mk(ps, N_IDENT, @1); $$->c->str = $1; $$->c->nloc = LOC(@1);
         }
     ;
@@ -368,9 +370,9 @@ opt_prefix
 /* ---- time ---- */
 
 escalation
-    : ESCALATION '{' rungs '}'  { $$ = mk1(ps, N_ESCALATION, @1, $3); }
+    : ESCALATION '{' rungs '}'  { $$ = mk1(ps, N_ESCALATION, @1, $3.head); }
     | ESCALATION opt_name '{' rungs '}'
-        { $$ = mk1(ps, N_ESCALATION, @1, $4); $$->str = $2; $$->nloc = LOC(@2); }
+        { $$ = mk1(ps, N_ESCALATION, @1, $4.head); $$->str = $2; $$->nloc = LOC(@2); }
     ;
 
 opt_name
@@ -379,8 +381,8 @@ opt_name
     ;
 
 rungs
-    : %empty                    { $$ = NULL; }
-    | rungs rung                { $$ = ast_append($1, $2); }
+    : %empty                    { $$ = (rb_list){NULL, NULL}; }
+    | rungs rung                { $$ = list_add($1, $2); }
     | rungs error               { $$ = $1; }
     | rungs ';'                 { $$ = $1; }
     ;
@@ -422,7 +424,7 @@ idpostfix
     | sh_call                   { $$ = $1; }
     | idpostfix '.' anyname     { $$ = member(ps, @3, $1, $3); }
     | idpostfix '[' expr ']'    { $$ = mk1(ps, N_INDEX, @2, $1); $$->loc = $1->loc; $$->b = $3; deeper(ps, $$, $1, $3); }
-    | idpostfix '(' args ')'    { $$ = mk1(ps, N_CALL, @2, $1); $$->loc = $1->loc; $$->b = $3; deeper(ps, $$, $1, NULL); }
+    | idpostfix '(' args ')'    { $$ = mk1(ps, N_CALL, @2, $1); $$->loc = $1->loc; $$->b = $3.head; deeper(ps, $$, $1, NULL); }
     ;
 
 /* Without a block, `every alias.name(args)` brings in a module's timer (top level only). */
@@ -445,22 +447,22 @@ every_opts
 phase
     : PHASE str_lit phase_opts '{' phase_items '}'
         {
-            $$ = mk1(ps, N_PHASE, @1, $5);
-            $$->str = $2->kind == N_STR ? $2->str : "phase"; $$->b = $2; $$->opts = $3;
+            $$ = mk1(ps, N_PHASE, @1, $5.head);
+            $$->str = $2->kind == N_STR ? $2->str : "phase"; $$->b = $2; $$->opts = $3.head;
         }
     ;
 
 phase_opts
-    : %empty                    { $$ = NULL; }
-    | phase_opts WITHIN expr    { $$ = ast_append($1, opt(ps, @2, "within", $3)); }
+    : %empty                    { $$ = (rb_list){NULL, NULL}; }
+    | phase_opts WITHIN expr    { $$ = list_add($1, opt(ps, @2, "within", $3)); }
     ;
 
 phase_items
-    : %empty                    { $$ = NULL; }
-    | phase_items step          { $$ = ast_append($1, $2); }
-    | phase_items escalation    { $$ = ast_append($1, $2); }
-    | phase_items every         { $$ = ast_append($1, $2); }
-    | phase_items include       { $$ = ast_append($1, $2); }
+    : %empty                    { $$ = (rb_list){NULL, NULL}; }
+    | phase_items step          { $$ = list_add($1, $2); }
+    | phase_items escalation    { $$ = list_add($1, $2); }
+    | phase_items every         { $$ = list_add($1, $2); }
+    | phase_items include       { $$ = list_add($1, $2); }
     | phase_items error         { $$ = $1; }
     | phase_items ';'           { $$ = $1; }
     ;
@@ -469,7 +471,7 @@ step
     : STEP opt_step_id str_lit step_opts block
         {
             $$ = mk1(ps, N_STEP, @1, $5); $$->nloc = $2 ? LOC(@2) : $3->loc;
-            $$->str = $2; $$->str2 = $3->kind == N_STR ? $3->str : NULL; $$->d = $3; $$->opts = $4;
+            $$->str = $2; $$->str2 = $3->kind == N_STR ? $3->str : NULL; $$->d = $3; $$->opts = $4.head;
         }
     | step ROLLBACK block
         { $$ = $1; if ($$->b) pstate_error(ps, LOC(@2), "step already has a rollback block"); $$->b = $3; }
@@ -490,21 +492,21 @@ opt_step_id
     ;
 
 step_opts
-    : %empty                    { $$ = NULL; }
-    | step_opts WITHIN expr     { $$ = ast_append($1, opt(ps, @2, "within", $3)); }
-    | step_opts TIMEOUT expr    { $$ = ast_append($1, opt(ps, @2, "timeout", $3)); }
-    | step_opts RETRIES expr    { $$ = ast_append($1, opt(ps, @2, "retries", $3)); }
+    : %empty                    { $$ = (rb_list){NULL, NULL}; }
+    | step_opts WITHIN expr     { $$ = list_add($1, opt(ps, @2, "within", $3)); }
+    | step_opts TIMEOUT expr    { $$ = list_add($1, opt(ps, @2, "timeout", $3)); }
+    | step_opts RETRIES expr    { $$ = list_add($1, opt(ps, @2, "retries", $3)); }
     ;
 
 /* ---- statements ---- */
 
 block
-    : '{' stmts '}'             { $$ = mk1(ps, N_BLOCK, @1, $2); }
+    : '{' stmts '}'             { $$ = mk1(ps, N_BLOCK, @1, $2.head); }
     ;
 
 stmts
-    : %empty %prec LOWEST       { $$ = NULL; }
-    | stmts stmt                { $$ = ast_append($1, $2); }
+    : %empty %prec LOWEST       { $$ = (rb_list){NULL, NULL}; }
+    | stmts stmt                { $$ = list_add($1, $2); }
     | stmts error               { $$ = $1; }
     ;
 
@@ -540,11 +542,11 @@ kw_stmt
     | WARN expr %prec LOWEST    { $$ = mk1(ps, N_WARN, @1, $2); }
     | CONFIRM str_lit opt_as    { $$ = mk1(ps, N_CONFIRM, @1, $2); $$->str = $3; $$->nloc = LOC(@3); }
     | CHOOSE str_lit opt_as '{' arms '}'
-        { $$ = mk1(ps, N_CHOOSE, @1, $2); $$->str = $3; $$->nloc = LOC(@3); $$->b = $5; }
+        { $$ = mk1(ps, N_CHOOSE, @1, $2); $$->str = $3; $$->nloc = LOC(@3); $$->b = $5.head; }
     | CHECKLIST str_lit opt_as '{' items '}'
-        { $$ = mk1(ps, N_CHECKLIST, @1, $2); $$->str = $3; $$->nloc = LOC(@3); $$->b = $5; }
+        { $$ = mk1(ps, N_CHECKLIST, @1, $2); $$->str = $3; $$->nloc = LOC(@3); $$->b = $5.head; }
     | WAIT expr opt_reason      { $$ = mk1(ps, N_WAIT, @1, $2); $$->b = $3; }
-    | WAIT UNTIL expr wait_opts %prec LOWEST { $$ = mk1(ps, N_WAITUNTIL, @1, $3); $$->opts = $4; }
+    | WAIT UNTIL expr wait_opts %prec LOWEST { $$ = mk1(ps, N_WAITUNTIL, @1, $3); $$->opts = $4.head; }
     | RUN expr %prec LOWEST     { $$ = mk1(ps, N_RUN, @1, $2); }
     | RUN expr WITH expr %prec LOWEST { $$ = mk1(ps, N_RUN, @1, $2); $$->b = $4; }
     | ABORT %prec LOWEST        { $$ = mk(ps, N_ABORT, @1); }
@@ -575,14 +577,14 @@ opt_reason
     ;
 
 wait_opts
-    : %empty %prec LOWEST       { $$ = NULL; }
-    | wait_opts EVERY expr %prec LOWEST   { $$ = ast_append($1, opt(ps, @2, "every", $3)); }
-    | wait_opts TIMEOUT expr %prec LOWEST { $$ = ast_append($1, opt(ps, @2, "timeout", $3)); }
+    : %empty %prec LOWEST       { $$ = (rb_list){NULL, NULL}; }
+    | wait_opts EVERY expr %prec LOWEST   { $$ = list_add($1, opt(ps, @2, "every", $3)); }
+    | wait_opts TIMEOUT expr %prec LOWEST { $$ = list_add($1, opt(ps, @2, "timeout", $3)); }
     ;
 
 arms
-    : %empty                    { $$ = NULL; }
-    | arms arm                  { $$ = ast_append($1, $2); }
+    : %empty                    { $$ = (rb_list){NULL, NULL}; }
+    | arms arm                  { $$ = list_add($1, $2); }
     | arms ','                  { $$ = $1; }
     | arms ';'                  { $$ = $1; }
     | arms error                { $$ = $1; }
@@ -593,8 +595,8 @@ arm
     ;
 
 items
-    : %empty                    { $$ = NULL; }
-    | items str_lit             { $$ = ast_append($1, $2); }
+    : %empty                    { $$ = (rb_list){NULL, NULL}; }
+    | items str_lit             { $$ = list_add($1, $2); }
     | items ','                 { $$ = $1; }
     | items ';'                 { $$ = $1; }
     | items error               { $$ = $1; }
@@ -603,15 +605,15 @@ items
 /* ---- strings ---- */
 
 str_lit
-    : QQ_START qq_parts QQ_END  { $$ = string_node(ps, @1, $2); }
+    : QQ_START qq_parts QQ_END  { $$ = string_node(ps, @1, $2.head); }
     | SQ_STRING                 { $$ = mk(ps, N_STR, @1); $$->str = $1; }
     | HEREDOC                   { $$ = $1; }
     ;
 
 qq_parts
-    : %empty                    { $$ = NULL; }
-    | qq_parts STR_TEXT         { rb_node *t = mk(ps, N_STR, @2); t->str = $2; $$ = ast_append($1, t); }
-    | qq_parts INTERP_START expr INTERP_END { $$ = ast_append($1, $3); }
+    : %empty                    { $$ = (rb_list){NULL, NULL}; }
+    | qq_parts STR_TEXT         { rb_node *t = mk(ps, N_STR, @2); t->str = $2; $$ = list_add($1, t); }
+    | qq_parts INTERP_START expr INTERP_END { $$ = list_add($1, $3); }
     | qq_parts INTERP_START error INTERP_END { $$ = $1; }
     ;
 
@@ -641,16 +643,16 @@ expr
 
 /* `sh` and `http` without parentheses: their options follow the command. */
 cmd_expr
-    : SH str_lit sh_opts %prec LOWEST  { $$ = mk1(ps, N_SH, @1, $2); $$->opts = $3; }
+    : SH str_lit sh_opts %prec LOWEST  { $$ = mk1(ps, N_SH, @1, $2); $$->opts = $3.head; }
     | SH IDENT sh_opts %prec LOWEST
-        { rb_node *id = mk(ps, N_IDENT, @2); id->str = $2; id->nloc = LOC(@2); $$ = mk1(ps, N_SH, @1, id); $$->opts = $3; }
+        { rb_node *id = mk(ps, N_IDENT, @2); id->str = $2; id->nloc = LOC(@2); $$ = mk1(ps, N_SH, @1, id); $$->opts = $3.head; }
     | HTTP anyname expr http_opts %prec LOWEST
-        { $$ = mk1(ps, N_HTTP, @1, $3); $$->str = $2; $$->nloc = LOC(@2); $$->opts = $4; }
+        { $$ = mk1(ps, N_HTTP, @1, $3); $$->str = $2; $$->nloc = LOC(@2); $$->opts = $4.head; }
     ;
 
 sh_opts
-    : %empty %prec LOWEST       { $$ = NULL; }
-    | sh_opts sh_opt            { $$ = ast_append($1, $2); }
+    : %empty %prec LOWEST       { $$ = (rb_list){NULL, NULL}; }
+    | sh_opts sh_opt            { $$ = list_add($1, $2); }
     ;
 
 sh_opt
@@ -662,8 +664,8 @@ sh_opt
     ;
 
 http_opts
-    : %empty %prec LOWEST       { $$ = NULL; }
-    | http_opts http_opt        { $$ = ast_append($1, $2); }
+    : %empty %prec LOWEST       { $$ = (rb_list){NULL, NULL}; }
+    | http_opts http_opt        { $$ = list_add($1, $2); }
     ;
 
 http_opt
@@ -678,7 +680,7 @@ postfix
     : primary                   { $$ = $1; }
     | postfix '.' anyname       { $$ = member(ps, @3, $1, $3); }
     | postfix '[' expr ']'      { $$ = mk1(ps, N_INDEX, @2, $1); $$->loc = $1->loc; $$->b = $3; deeper(ps, $$, $1, $3); }
-    | postfix '(' args ')'      { $$ = mk1(ps, N_CALL, @2, $1); $$->loc = $1->loc; $$->b = $3; deeper(ps, $$, $1, NULL); }
+    | postfix '(' args ')'      { $$ = mk1(ps, N_CALL, @2, $1); $$->loc = $1->loc; $$->b = $3.head; deeper(ps, $$, $1, NULL); }
     ;
 
 primary
@@ -692,10 +694,10 @@ primary
     | ident                     { $$ = mk(ps, N_IDENT, @1); $$->str = $1; $$->nloc = LOC(@1); }
     | '(' expr ')'              { $$ = $2; }
     | '[' list_elems ']'        { $$ = mk1(ps, N_LIST, @1, $2); }
-    | '{' map_entries '}'       { $$ = mk1(ps, N_MAP, @1, $2); }
-    | CONFIRM '(' args ')'      { $$ = call_named(ps, @1, "confirm", @1, $3); }
-    | CHOOSE '(' args ')'       { $$ = call_named(ps, @1, "choose", @1, $3); }
-    | CHECKLIST '(' args ')'    { $$ = call_named(ps, @1, "checklist", @1, $3); }
+    | '{' map_entries '}'       { $$ = mk1(ps, N_MAP, @1, $2.head); }
+    | CONFIRM '(' args ')'      { $$ = call_named(ps, @1, "confirm", @1, $3.head); }
+    | CHOOSE '(' args ')'       { $$ = call_named(ps, @1, "choose", @1, $3.head); }
+    | CHECKLIST '(' args ')'    { $$ = call_named(ps, @1, "checklist", @1, $3.head); }
     | sh_call                   { $$ = $1; }
     ;
 
@@ -705,33 +707,35 @@ sh_call
     | SH '(' expr ',' args ')'
         {
             $$ = mk1(ps, N_SH, @1, $3);
-            for (rb_node *a = $5; a; a = a->next) {
+            rb_list opts = {NULL, NULL};
+            for (rb_node *a = $5.head; a; a = a->next) {
                 if (a->kind != N_NAMEDARG) {
                     pstate_error(ps, a->loc, "sh(…) takes the command and then named options (timeout: 5s)");
                     continue;
                 }
                 rb_node *o = opt(ps, @5, a->str, a->a);
                 o->loc = a->loc;
-                $$->opts = ast_append($$->opts, o);
+                opts = list_add(opts, o);
             }
+            $$->opts = opts.head;
         }
     ;
 
 list_elems
     : %empty                    { $$ = NULL; }
-    | elems                     { $$ = $1; }
-    | elems ','                 { $$ = $1; }
+    | elems                     { $$ = $1.head; }
+    | elems ','                 { $$ = $1.head; }
     ;
 
 elems
-    : expr                      { $$ = $1; }
-    | elems ',' expr            { $$ = ast_append($1, $3); }
+    : expr                      { $$ = list_add((rb_list){NULL, NULL}, $1); }
+    | elems ',' expr            { $$ = list_add($1, $3); }
     ;
 
 map_entries
-    : %empty                    { $$ = NULL; }
-    | map_entry                 { $$ = $1; }
-    | map_entries ',' map_entry { $$ = ast_append($1, $3); }
+    : %empty                    { $$ = (rb_list){NULL, NULL}; }
+    | map_entry                 { $$ = list_add((rb_list){NULL, NULL}, $1); }
+    | map_entries ',' map_entry { $$ = list_add($1, $3); }
     | map_entries ','           { $$ = $1; }
     ;
 
@@ -746,9 +750,9 @@ map_entry
     ;
 
 args
-    : %empty                    { $$ = NULL; }
-    | arg                       { $$ = $1; }
-    | args ',' arg              { $$ = ast_append($1, $3); }
+    : %empty                    { $$ = (rb_list){NULL, NULL}; }
+    | arg                       { $$ = list_add((rb_list){NULL, NULL}, $1); }
+    | args ',' arg              { $$ = list_add($1, $3); }
     | args ','                  { $$ = $1; }
     ;
 

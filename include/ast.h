@@ -41,8 +41,12 @@ struct rb_node {
     rb_node *a, *b, *c, *d;
     rb_node *opts;
     rb_node *next;
-    rb_node *last;          /* on the head of a list: its last element (O(1) appends) */
 };
+
+/* A list being built (the parser's): its first and last node, for O(1) appends. */
+typedef struct rb_list {
+    rb_node *head, *tail;
+} rb_list;
 
 /* rb_node.flags: a second copy of a part's argument (expand.c): the checker says nothing
  * about it (the first copy, or the use, already did). */
@@ -98,8 +102,8 @@ const char *ast_kind_name(node_kind k);
 const char *ast_op_text(op_kind op);
 
 rb_node *ast_new(arena *a, node_kind k, rb_loc loc);
-/* Append b to the list a (either may be NULL); returns the head. */
-rb_node *ast_append(rb_node *list, rb_node *item);
+/* Append item (a node or a short chain of them, or NULL) to the list being built. */
+rb_list list_add(rb_list l, rb_node *item);
 int ast_list_len(const rb_node *list);
 /* The option named `name` in a node's opts list, or NULL. */
 rb_node *ast_opt(const rb_node *n, const char *name);

@@ -51,20 +51,15 @@ rb_node *ast_new(arena *a, node_kind k, rb_loc loc)
     return n;
 }
 
-rb_node *ast_append(rb_node *list, rb_node *item)
+rb_list list_add(rb_list l, rb_node *item)
 {
-    if (!item) return list;
+    if (!item) return l;
     rb_node *tail = item;
-    while (tail->next) tail = tail->next;     /* item may itself be a short list */
-    if (!list) {
-        item->last = tail;
-        return item;
-    }
-    rb_node *p = list->last ? list->last : list;
-    while (p->next) p = p->next;
-    p->next = item;
-    list->last = tail;
-    return list;
+    while (tail->next) tail = tail->next;     /* item may itself be a short chain */
+    if (l.tail) l.tail->next = item;
+    else l.head = item;
+    l.tail = tail;
+    return l;
 }
 
 int ast_list_len(const rb_node *list)

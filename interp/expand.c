@@ -180,7 +180,6 @@ static rb_node *copy(exp_ctx *x, const rb_node *n)
     rb_node *c = arena_alloc(&x->f->mem, sizeof *c);
     *c = *n;
     c->next = NULL;
-    c->last = NULL;
     if (!x->in_arg) c->origin = x->origin;
     /* Every slot is copied as a list: a single child has no next. */
     switch (n->kind) {
@@ -364,7 +363,6 @@ static void expand_list(ast_file *f, module_set *ms, diag_list *d, rb_node **lis
             *pp = n->next;    /* reported: the rest of the file is still checked */
         }
     }
-    if (*list) (*list)->last = NULL;   /* the tail may have changed: appends walk the list */
 }
 
 int expand_parts(ast_file *f, module_set *ms, diag_list *d)

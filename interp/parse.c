@@ -118,7 +118,7 @@ rb_node *heredoc_node(pstate *ps, const char *body, size_t len, rb_loc body_loc,
     if (indent == (size_t)-1) indent = 0;
     if (len && body[len - 1] == '\n') len--;   /* the value has no trailing newline */
 
-    rb_node *parts = NULL;
+    rb_list parts = {NULL, NULL};
     rb_buf text;
     buf_init(&text);
     int line = body_loc.line, col = 1;
@@ -145,7 +145,7 @@ rb_node *heredoc_node(pstate *ps, const char *body, size_t len, rb_loc body_loc,
             if (text.len) {
                 rb_node *t = ast_new(mem, N_STR, at);
                 t->str = arena_strndup(mem, text.data, text.len);
-                parts = ast_append(parts, t);
+                parts = list_add(parts, t);
                 buf_reset(&text);
             }
             if (i + 2 + e >= len) {
@@ -153,7 +153,7 @@ rb_node *heredoc_node(pstate *ps, const char *body, size_t len, rb_loc body_loc,
                 break;
             }
             rb_node *x = parse_fragment(ps, body + i + 2, e, floc);
-            if (x) parts = ast_append(parts, x);
+            if (x) parts = list_add(parts, x);
             for (size_t k = i; k < i + 2 + e + 1; k++) {
                 if (body[k] == '\n') { line++; col = 1; }
                 else if (((unsigned char)body[k] & 0xC0) != 0x80) col++;
@@ -171,15 +171,15 @@ rb_node *heredoc_node(pstate *ps, const char *body, size_t len, rb_loc body_loc,
         buf_addc(&text, body[i]);
         i++;
     }
-    if (text.len || !parts) {
+    if (text.len || !parts.head) {
         rb_node *t = ast_new(mem, N_STR, at);
         t->str = arena_strndup(mem, buf_cstr(&text), text.len);
-        parts = ast_append(parts, t);
+        parts = list_add(parts, t);
     }
     buf_free(&text);
-    if (!parts->next && parts->kind == N_STR) return parts;
+    if (!parts.head->next && parts.head->kind == N_STR) return parts.head;
     rb_node *n = ast_new(mem, N_INTERP, at);
-    n->a = parts;
+    n->a = parts.head;
     return n;
 }
 
