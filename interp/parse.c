@@ -27,8 +27,12 @@ void pstate_error(pstate *ps, rb_loc loc, const char *fmt, ...)
     }
 }
 
-/* Run the scanner and parser over text[0..len) with the given start token and position. */
-static rb_node *run_parser(pstate *ps, const char *text, size_t len, rb_loc at)
+/*
+ * Run the scanner and parser over text[0..len) with the given start token and position.
+ * in_place: text[len] and text[len + 1] are NUL and the scanner may use text itself as its
+ * buffer (a file's text: no copy of it is made); else it scans a copy (a fragment).
+ */
+static rb_node *run_parser(pstate *ps, char *text, size_t len, rb_loc at, int in_place)
 {
     lexstate ls;
     memset(&ls, 0, sizeof ls);
@@ -42,7 +46,8 @@ static rb_node *run_parser(pstate *ps, const char *text, size_t len, rb_loc at)
 
     yyscan_t scanner;
     if (yylex_init_extra(&ls, &scanner) != 0) rb_oom();
-    YY_BUFFER_STATE bs = yy_scan_bytes(text, (int)len, scanner);
+    YY_BUFFER_STATE bs = in_place ? yy_scan_buffer(text, len + 2, scanner) : yy_scan_bytes(text, (int)len, scanner);
+    if (!bs) rb_oom();
     yyparse(scanner, ps);
     yy_delete_buffer(bs, scanner);
     yylex_destroy(scanner);
@@ -62,7 +67,7 @@ rb_node *parse_fragment(pstate *ps, const char *text, size_t len, rb_loc loc)
     sub.start_token = START_EXPR;
     sub.depth = ps->depth + 1;
     sub.eof_explained = 0;
-    rb_node *n = run_parser(&sub, text, len, loc);
+    rb_node *n = run_parser(&sub, (char *)text, len, loc, 0);
     ps->stop = sub.stop;
     return n;
 }
@@ -252,12 +257,14 @@ static rb_loc loc_of_offset(const char *s, size_t off)
     return l;
 }
 
-/* Parse text that the new ast_file takes over (it must be NUL-terminated at len). */
-/* A new file around text (which it takes over, NUL-terminated at len) and a parse of it. */
+/* A new file around text (which it takes over) and a parse of it.  The text gets two NULs
+ * after its len bytes, so that the scanner can read it in place. */
 static ast_file *file_new(const char *name, char *text, size_t len, pstate *ps, diag_list *d, int start)
 {
     ast_file *f = rb_xcalloc(1, sizeof *f);
     arena_init(&f->mem);
+    text = rb_xrealloc(text, len + 2);
+    text[len] = text[len + 1] = '\0';
     f->text = text;
     f->len = len;
     f->src.name = rb_xstrdup(name);
@@ -288,7 +295,7 @@ static ast_file *parse_owned(const char *name, char *text, size_t len, diag_list
                          (unsigned char)f->text[bad]);
         return f;
     }
-    rb_node *root = run_parser(&ps, f->text, len, (rb_loc){1, 1});
+    rb_node *root = run_parser(&ps, f->text, len, (rb_loc){1, 1}, 1);
     f->root = ps.stop ? NULL : root;
     if (f->root) {
         f->is_module = 1;
@@ -308,7 +315,7 @@ ast_file *parse_repl(const char *name, const char *text, size_t len, diag_list *
         pstate_error(&ps, loc_of_offset(f->text, bad), "invalid UTF-8 or a NUL byte in the input");
         return f;
     }
-    rb_node *root = run_parser(&ps, f->text, len, (rb_loc){1, 1});
+    rb_node *root = run_parser(&ps, f->text, len, (rb_loc){1, 1}, 1);
     *incomplete = ps.incomplete;
     f->root = ps.stop ? NULL : root;
     f->is_module = 1;
