@@ -1,7 +1,8 @@
 /*
  * arena.h — bump allocation for data that dies all at once (the AST and its strings).
  *
- * Allocations are 16-byte aligned and zero-filled.  Nothing is freed individually:
+ * Allocations are 8-byte aligned (enough for pointers and doubles) and zero-filled, except
+ * arena_alloc_raw's, for memory the caller writes in full at once.  Nothing is freed individually:
  * arena_free() releases every block in one call.  Allocation failure exits through rb_oom().
  */
 #ifndef RB_ARENA_H
@@ -17,6 +18,7 @@ typedef struct arena {
 
 void arena_init(arena *a);
 void *arena_alloc(arena *a, size_t n);
+void *arena_alloc_raw(arena *a, size_t n);
 char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_strdup(arena *a, const char *s);
 void arena_free(arena *a);

@@ -2,7 +2,9 @@
  * ast_kinds.h — every AST node kind, defined once (X-macro).
  *
  * X(NAME, "printable name") — the comment says which fields the kind uses.  Fields of
- * rb_node: str, str2, num, a, b, c, d, e, opts (a list of N_OPT), next (sibling in a list).
+ * rb_node: str, str2, num, a, b, c, d, opts (a list of N_OPT), next (sibling in a list).
+ * nloc is where the name in str is written (declarations, members, step ids, goto targets,
+ * http methods, map keys, named arguments, prompt keys).
  */
 
 /* ---- files and declarations ---- */
@@ -21,13 +23,15 @@ X(EVERY,      "every")       /* a: interval; b: until-condition or NULL; c: for-
 X(PHASE,      "phase")       /* str: title; opts: within; a: list of steps, escalations, every */
 X(STEP,       "step")        /* str: id; str2: title; opts: within/timeout/retries; a: body; b: rollback; c: on failure */
 X(TEST,       "test")        /* str: name (NULL: interpolated); a: body N_BLOCK; b: the name expression */
+X(PART,       "part")        /* str: name; a: list of N_IDENT parameters; b: the N_PHASE, N_STEP, N_ESCALATION or N_EVERY (a module's) */
+X(INCLUDE,    "use of a part") /* str2: module alias; str: part name; a: arguments; b: N_IDENT prefix or NULL; c: N_IDENT alias; num: N_PHASE/N_STEP/N_ESCALATION/N_EVERY */
 X(OPT,        "option")      /* str: option name; a: value or NULL (readonly) */
 /* ---- statements ---- */
 X(BLOCK,      "block")       /* a: list of statements */
 X(ASSIGN,     "assignment")  /* a: target (IDENT, MEMBER or INDEX); b: value */
 X(IF,         "if")          /* a: condition; b: then N_BLOCK; c: else (N_IF for elif, N_BLOCK) or NULL */
 X(WHILE,      "while")       /* a: condition; b: body */
-X(FOR,        "for")         /* str: variable; str2: second variable or NULL; a: iterable; b: body */
+X(FOR,        "for")         /* str: variable; str2: second variable or NULL (c: its N_IDENT); a: iterable; b: body */
 X(BREAK,      "break")
 X(CONTINUE,   "continue")
 X(RETURN,     "return")      /* a: value or NULL */

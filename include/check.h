@@ -1,7 +1,9 @@
 /*
  * check.h — the semantic pass shared by lint, exec and the REPL.
  *
- * check_file() walks a parsed runbook or module and reports, each at its exact location:
+ * check_file() first expands the parts a runbook uses (expand.h: this is the one change it
+ * makes to the tree, once per file), then walks a parsed runbook or module and reports, each
+ * at its exact location (inside a part's copy: the module's line, "(used at FILE:L:C)"):
  * the header rules (exactly one, first; severity P1–P4; known fields; durations where
  * durations belong), duplicate step ids, goto targets that do not exist, undefined names
  * (inside #{…} too) and unknown module members, `use` of a module that cannot be found,

@@ -43,6 +43,13 @@ module *module_load(module_set *ms, const char *name, int is_path, const char *f
  * The caller frees it with rb_free. */
 char *module_path_key(const char *path);
 
+/* The name a `use` gives its module: `as NAME`, the module's name, or a path's stem
+ * ("lib/common.rb" -> common); NULL when the stem is not a name.  Allocated in a when it
+ * must be built. */
+const char *module_use_alias(arena *a, const rb_node *use);
+/* Is name the name that use gives its module?  (Allocates nothing.) */
+int module_use_alias_is(const rb_node *use, const char *name);
+
 /* The embedded stdlib: text of stdlib/<name>.rb, or NULL. */
 const char *module_embedded(const char *name, size_t *len);
 

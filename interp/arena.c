@@ -11,14 +11,15 @@
 struct arena_block {
     arena_block *next;
     size_t used, cap;
-    _Alignas(16) unsigned char data[];
+    _Alignas(16) unsigned char data[];   /* allocations are 8-byte aligned within */
 };
 
 void arena_init(arena *a) { a->head = NULL; a->total = 0; }
 
-void *arena_alloc(arena *a, size_t n)
+/* n bytes, 8-byte aligned, not cleared. */
+void *arena_alloc_raw(arena *a, size_t n)
 {
-    n = (n + 15) & ~(size_t)15;
+    n = (n + 7) & ~(size_t)7;
     arena_block *b = a->head;
     if (!b || b->cap - b->used < n) {
         size_t cap = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
@@ -37,13 +38,19 @@ void *arena_alloc(arena *a, size_t n)
     void *p = b->data + b->used;
     b->used += n;
     a->total += n;
+    return p;
+}
+
+void *arena_alloc(arena *a, size_t n)
+{
+    void *p = arena_alloc_raw(a, n);
     memset(p, 0, n);
     return p;
 }
 
 char *arena_strndup(arena *a, const char *s, size_t n)
 {
-    char *p = arena_alloc(a, n + 1);
+    char *p = arena_alloc_raw(a, n + 1);
     memcpy(p, s, n);
     p[n] = '\0';
     return p;

@@ -46,26 +46,20 @@ const char *ast_op_text(op_kind op)
 
 rb_node *ast_new(arena *a, node_kind k, rb_loc loc)
 {
-    rb_node *n = arena_alloc(a, sizeof *n);
-    n->kind = k;
-    n->loc = loc;
+    rb_node *n = arena_alloc_raw(a, sizeof *n);
+    *n = (rb_node){.kind = (uint8_t)k, .loc = loc};   /* one pass over the node, not a clear and then the fields */
     return n;
 }
 
-rb_node *ast_append(rb_node *list, rb_node *item)
+rb_list list_add(rb_list l, rb_node *item)
 {
-    if (!item) return list;
+    if (!item) return l;
     rb_node *tail = item;
-    while (tail->next) tail = tail->next;     /* item may itself be a short list */
-    if (!list) {
-        item->last = tail;
-        return item;
-    }
-    rb_node *p = list->last ? list->last : list;
-    while (p->next) p = p->next;
-    p->next = item;
-    list->last = tail;
-    return list;
+    while (tail->next) tail = tail->next;     /* item may itself be a short chain */
+    if (l.tail) l.tail->next = item;
+    else l.head = item;
+    l.tail = tail;
+    return l;
 }
 
 int ast_list_len(const rb_node *list)

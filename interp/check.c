@@ -20,8 +20,13 @@
  * Modules named by `use` are loaded through module.c and checked once each, by a nested
  * checker whose diagnostics carry the module's own file name.
  *
- * Never: evaluate anything, touch the network or the shell, or modify the tree (the only
- * allocations in the file's arena are derived names: step slugs and `use` aliases).
+ * Parts: check_file first has expand.c copy the parts a runbook uses into its tree; the
+ * walk then checks the copies like the rest, and c->origin (set from each node as the walk
+ * enters it) sends a diagnostic inside a copy to the module's line, naming the use.
+ *
+ * Never: evaluate anything, touch the network or the shell, or modify the tree beyond that
+ * expansion (the only other allocations in the file's arena are derived names: step slugs,
+ * `use` aliases, places of steps).
  */
 #include <ctype.h>
 #include <math.h>
@@ -30,6 +35,7 @@
 #include "builtin.h"
 #include "check.h"
 #include "shctx.h"
+#include "expand.h"
 #include "util.h"
 
 typedef enum { MODE_CHECK, MODE_WARN } check_mode;
@@ -123,6 +129,7 @@ typedef struct step_entry {
 /* A top-level fn, let or secret of a module named by `use`, as `alias.name` finds it. */
 typedef struct member {
     const rb_node *decl;
+    const char *name;      /* as `alias.name` reaches it */
     int prompt_known;      /* fn: prompt below has been looked for */
     const rb_node *prompt; /* fn: the first prompt in its body, or NULL */
 } member;
@@ -152,10 +159,6 @@ typedef struct checker {
     int nsteps, capsteps;
     strmap step_ids;       /* step id -> its first entry in steps */
     /* built on first use: each makes a question about the whole file a lookup */
-    size_t *line_starts;   /* offset of each line of the source */
-    int nlines;
-    int cur_line, cur_col; /* the last column reached by offset_of, and its offset */
-    size_t cur_off;
     int decls_built;
     strmap decl_names;     /* name -> the first let/param/secret of it in the tree (decl_nodes) */
     const rb_node **decl_nodes;
@@ -173,14 +176,51 @@ typedef struct checker {
     const rb_node *step;   /* the step whose body is being walked (RB102) */
     int gated;             /* a confirm or choose came earlier in that step body (RB102) */
     int in_wait_cond;      /* inside a `wait until` condition (a probe, not a change) */
+    uint16_t origin;       /* the part copy being walked (0: the file's own code) */
+    int quiet;             /* inside a second copy of a part's argument: nothing to report */
 } checker;
 
 static void walk_expr(checker *c, scope *sc, const rb_node *n);
+static void walk_stmt(checker *c, scope *sc, const rb_node *n);
 static void walk_stmts(checker *c, scope *sc, const rb_node *list);
 static void walk_block(checker *c, scope *sc, const rb_node *block);
 static void check_tree(checker *c);
 
 /* ------------------------------------------------------------------ reporting */
+
+static int diag_addf(diag_list *d, diag_level lv, const diag_source *src, rb_loc loc, const char *rule,
+                     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static int diag_addf(diag_list *d, diag_level lv, const diag_source *src, rb_loc loc, const char *rule,
+                     const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = diag_vadd(d, lv, src, loc, rule, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+/*
+ * Report at loc in the file being checked, or, inside the copy of a module's part (the
+ * walk keeps c->origin), at loc in the module, naming the use: "… (used at rb:40:3)".
+ */
+static void report(checker *c, diag_level lv, rb_loc loc, const char *rule, const char *fmt, va_list ap)
+{
+    int r;
+    if (c->quiet) return;
+    if (c->origin && c->origin < c->f->norigins) {
+        const ast_origin *o = &c->f->origins[c->origin];
+        rb_buf b;
+        buf_init(&b);
+        buf_vprintf(&b, fmt, ap);
+        r = diag_addf(c->d, lv, &o->file->src, loc, rule, "%s (used at %s:%d:%d)", buf_cstr(&b), c->f->src.name,
+                      o->used_at.line, o->used_at.col);
+        buf_free(&b);
+    } else {
+        r = diag_vadd(c->d, lv, &c->f->src, loc, rule, fmt, ap);
+    }
+    if (r == 0) c->count++;
+}
 
 static void error_at(checker *c, rb_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void error_at(checker *c, rb_loc loc, const char *fmt, ...)
@@ -188,7 +228,7 @@ static void error_at(checker *c, rb_loc loc, const char *fmt, ...)
     if (c->mode != MODE_CHECK) return;
     va_list ap;
     va_start(ap, fmt);
-    if (diag_vadd(c->d, DIAG_ERROR, &c->f->src, loc, NULL, fmt, ap) == 0) c->count++;
+    report(c, DIAG_ERROR, loc, NULL, fmt, ap);
     va_end(ap);
 }
 
@@ -199,9 +239,14 @@ static void warn_at(checker *c, rb_loc loc, const char *rule, const char *fmt, .
     if (c->mode != MODE_WARN) return;
     va_list ap;
     va_start(ap, fmt);
-    if (diag_vadd(c->d, DIAG_WARNING, &c->f->src, loc, rule, fmt, ap) == 0) c->count++;
+    report(c, DIAG_WARNING, loc, rule, fmt, ap);
     va_end(ap);
 }
+
+/* The walk enters node n: diagnostics go to the file n was written in. */
+#define ENTER(c, n) uint16_t saved_origin_ = (c)->origin; int saved_quiet_ = (c)->quiet; \
+    (c)->origin = (n)->origin; (c)->quiet |= (n)->flags & AST_QUIET
+#define LEAVE(c) ((c)->origin = saved_origin_, (c)->quiet = saved_quiet_)
 
 /* Would an error reported now be recorded?  (Hints that cost work are skipped when not.) */
 static int can_report(const checker *c)
@@ -275,95 +320,11 @@ static void strmap_free(strmap *m)
 
 /* ------------------------------------------------------------------ source positions */
 
-/*
- * Some tokens have no node of their own (a goto target, an http method, a step id, the
- * name after `let`): their position is found by reading the source text forward from the
- * node's position, past `skip` bytes and then blanks and comments.
- */
-static void advance(rb_loc *l, char ch)
-{
-    if (ch == '\n') {
-        l->line++;
-        l->col = 1;
-    } else if (((unsigned char)ch & 0xC0) != 0x80) {
-        l->col++;
-    }
-}
-
-/* Index where every line of the source starts (once per checker). */
-static void index_lines(checker *c)
-{
-    const char *t = c->f->text;
-    size_t n = c->f->len, cap = 64;
-    c->line_starts = rb_xmalloc(cap * sizeof *c->line_starts);
-    c->line_starts[0] = 0;
-    c->nlines = 1;
-    for (size_t i = 0; i < n; i++) {
-        if (t[i] != '\n') continue;
-        if ((size_t)c->nlines == cap) {
-            cap *= 2;
-            c->line_starts = rb_xrealloc(c->line_starts, cap * sizeof *c->line_starts);
-        }
-        c->line_starts[c->nlines++] = i + 1;
-    }
-}
-
-/*
- * The byte offset of a line and column (the end of the text for a line past it, the end
- * of the line for a column past it).  The line comes from the index; the column is walked
- * from the line start, or from where the last call stopped when that was earlier on the
- * same line (the walk visits a line's tokens left to right).
- */
-static size_t offset_of(checker *c, rb_loc at)
-{
-    const char *t = c->f->text;
-    size_t n = c->f->len;
-    if (!c->line_starts) index_lines(c);
-    int line = at.line < 1 ? 1 : at.line;
-    if (line > c->nlines) return n;
-    size_t i = c->line_starts[line - 1];
-    int col = 1;
-    if (c->cur_line == line && c->cur_col <= at.col) {
-        i = c->cur_off;
-        col = c->cur_col;
-    }
-    for (; i < n && col < at.col && t[i] != '\n'; col++) {
-        i++;
-        while (i < n && ((unsigned char)t[i] & 0xC0) == 0x80) i++;
-    }
-    c->cur_line = line;
-    c->cur_col = col;
-    c->cur_off = i;
-    return i;
-}
-
-static rb_loc loc_after(checker *c, rb_loc at, size_t skip)
-{
-    const char *t = c->f->text;
-    size_t n = c->f->len, i = offset_of(c, at);
-    rb_loc l = at;
-    for (size_t k = 0; k < skip && i < n; k++, i++) advance(&l, t[i]);
-    while (i < n) {
-        if (t[i] == '#') {
-            while (i < n && t[i] != '\n') advance(&l, t[i++]);
-        } else if (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n') {
-            advance(&l, t[i++]);
-        } else {
-            break;
-        }
-    }
-    return l;
-}
-
-/* Where the declared name of a declaration is written. */
-static rb_loc name_loc(checker *c, const rb_node *n)
+/* Where the declared name of a declaration (or a step's id, or its title) is written. */
+static rb_loc name_loc(const rb_node *n)
 {
     switch (n->kind) {
-    case N_PARAM: return loc_after(c, n->loc, 5);
-    case N_SECRET: return loc_after(c, n->loc, 6);
-    case N_LET: return loc_after(c, n->loc, 3);
-    case N_FN: return loc_after(c, n->loc, 2);
-    case N_STEP: return n->str ? loc_after(c, n->loc, 4) : n->d ? n->d->loc : n->loc;
+    case N_PARAM: case N_SECRET: case N_LET: case N_FN: case N_STEP: case N_FOR: case N_PART: return n->nloc;
     default: return n->loc;
     }
 }
@@ -686,7 +647,7 @@ static int has_kind(const rb_node *n, node_kind k)
 
 static int is_runbook_only(node_kind k)
 {
-    return k == N_STEP || k == N_PARAM || k == N_PHASE || k == N_ESCALATION || k == N_EVERY;
+    return k == N_STEP || k == N_PARAM || k == N_PHASE || k == N_ESCALATION || k == N_EVERY || k == N_INCLUDE;
 }
 
 static const char *decl_what(node_kind k)
@@ -697,14 +658,16 @@ static const char *decl_what(node_kind k)
     case N_PHASE: return "a phase";
     case N_ESCALATION: return "an escalation";
     case N_EVERY: return "an every timer";
+    case N_INCLUDE: return "a use of a part";
     default: return "this declaration";
     }
 }
 
-/* Is n a top-level declaration that `alias.name` can reach (a named fn, let or secret)? */
+/* Is n a top-level declaration that `alias.name` can reach (a named fn, let or secret, or
+ * a `use` alias: a module's part reaches its own modules that way once copied)? */
 static int is_member_decl(const rb_node *n)
 {
-    return (n->kind == N_FN || n->kind == N_LET || n->kind == N_SECRET) && n->str;
+    return ((n->kind == N_FN || n->kind == N_LET || n->kind == N_SECRET) && n->str) || n->kind == N_USE;
 }
 
 /* The members of module m (a loaded, parsed one), indexed on first use by this checker. */
@@ -723,8 +686,11 @@ static module_index *module_index_of(checker *c, const module *m)
     mi->members = rb_xcalloc(n ? (size_t)n : 1, sizeof *mi->members);
     for (const rb_node *d = m->file->root->a; d; d = d->next) {
         if (!is_member_decl(d)) continue;
+        const char *name = d->kind == N_USE ? module_use_alias(&c->f->mem, d) : d->str;
+        if (!name) continue;
         mi->members[mi->n].decl = d;
-        strmap_put(&mi->by_name, d->str, mi->n++, 0);
+        mi->members[mi->n].name = name;
+        strmap_put(&mi->by_name, name, mi->n++, 0);
     }
     strmap_put(&c->mod_keys, m->key, c->nmods++, 0);
     return mi;
@@ -876,11 +842,11 @@ static member *check_member(checker *c, scope *sc, const rb_node *n)
     member *m = module_member(c, s->mod, n->str);
     if (m) return m;
     if (c->mode != MODE_CHECK) return NULL;
-    rb_loc at = loc_after(c, loc_after(c, n->a->loc, strlen(n->a->str)), 1);
+    rb_loc at = n->nloc;
     suggest sg = suggest_start(c, n->str);
     if (can_report(c)) {
         const module_index *mi = module_index_of(c, s->mod);
-        for (int i = 0; i < mi->n && !suggest_done(&sg); i++) suggest_try(&sg, mi->members[i].decl->str);
+        for (int i = 0; i < mi->n && !suggest_done(&sg); i++) suggest_try(&sg, mi->members[i].name);
     }
     if (suggest_best(&sg))
         error_at(c, at, "module '%s' has no member '%s' (did you mean '%s'?)", n->a->str, n->str, suggest_best(&sg));
@@ -1032,7 +998,7 @@ static void walk_http(checker *c, scope *sc, const rb_node *n)
         caps |= strcasecmp(m, methods[i]) == 0;
     }
     if (!ok && c->mode == MODE_CHECK) {
-        rb_loc at = loc_after(c, n->loc, 4);
+        rb_loc at = n->nloc;
         if (caps)
             error_at(c, at, "unknown http method '%s' (methods are written in capitals)", m);
         else
@@ -1052,7 +1018,7 @@ static void walk_http(checker *c, scope *sc, const rb_node *n)
     }
 }
 
-static void walk_expr(checker *c, scope *sc, const rb_node *n)
+static void walk_expr_here(checker *c, scope *sc, const rb_node *n)
 {
     if (!n) return;
     switch (n->kind) {
@@ -1097,6 +1063,15 @@ static void walk_expr(checker *c, scope *sc, const rb_node *n)
     default:
         break;
     }
+}
+
+/* walk_expr, with diagnostics in the file the node was written in. */
+static void walk_expr(checker *c, scope *sc, const rb_node *n)
+{
+    if (!n) return;
+    ENTER(c, n);
+    walk_expr_here(c, sc, n);
+    LEAVE(c);
 }
 
 /* ------------------------------------------------------------------ statements */
@@ -1152,7 +1127,7 @@ static void leave(checker *c, saved_ctx s)
     c->step = s.step;
 }
 
-static void walk_escalation(checker *c, scope *sc, const rb_node *n)
+static void walk_escalation_here(checker *c, scope *sc, const rb_node *n)
 {
     for (const rb_node *r = n->a; r; r = r->next) {
         if (r->kind == N_REPEAT) {
@@ -1161,26 +1136,44 @@ static void walk_escalation(checker *c, scope *sc, const rb_node *n)
             continue;
         }
         if (r->kind != N_RUNG) continue;
-        expect_duration(c, r->a, "at");
-        walk_expr(c, sc, r->a);
+        expect_duration(c, rung_at(r), "at");
+        walk_expr(c, sc, rung_at(r));
         saved_ctx s = enter_timer(c, "escalation");
-        walk_expr(c, sc, r->b);
-        walk_expr(c, sc, r->c);
-        walk_block(c, sc, r->d);
+        walk_expr(c, sc, rung_unless(r));
+        walk_expr(c, sc, rung_when(r));
+        walk_block(c, sc, rung_body(r));
         leave(c, s);
     }
 }
 
+/* walk_escalation, with diagnostics in the file the node was written in. */
+static void walk_escalation(checker *c, scope *sc, const rb_node *n)
+{
+    if (!n) return;
+    ENTER(c, n);
+    walk_escalation_here(c, sc, n);
+    LEAVE(c);
+}
+
+static void walk_every_here(checker *c, scope *sc, const rb_node *n)
+{
+    expect_interval(c, every_interval(n), "every");
+    walk_expr(c, sc, every_interval(n));
+    expect_duration(c, every_for(n), "for");
+    walk_expr(c, sc, every_for(n));
+    saved_ctx s = enter_timer(c, "every timer");
+    walk_expr(c, sc, every_until(n));
+    walk_block(c, sc, every_body(n));
+    leave(c, s);
+}
+
+/* walk_every, with diagnostics in the file the node was written in. */
 static void walk_every(checker *c, scope *sc, const rb_node *n)
 {
-    expect_interval(c, n->a, "every");
-    walk_expr(c, sc, n->a);
-    expect_duration(c, n->c, "for");
-    walk_expr(c, sc, n->c);
-    saved_ctx s = enter_timer(c, "every timer");
-    walk_expr(c, sc, n->b);
-    walk_block(c, sc, n->d);
-    leave(c, s);
+    if (!n) return;
+    ENTER(c, n);
+    walk_every_here(c, sc, n);
+    LEAVE(c);
 }
 
 /* The first step with this id (a duplicate comes later and is never found). */
@@ -1199,7 +1192,7 @@ static void walk_goto(checker *c, const rb_node *n)
         error_at(c, n->loc, "goto cannot be used inside a fn (fn '%s'); return a value and goto from the step",
                  c->fn->str);
     } else if (!find_step(c, n->str) && c->mode == MODE_CHECK) {
-        rb_loc at = loc_after(c, n->loc, 4);
+        rb_loc at = n->nloc;
         suggest sg = suggest_start(c, n->str);
         for (int i = 0; i < c->nsteps && can_report(c) && !suggest_done(&sg); i++)
             if (c->steps[i].id) suggest_try(&sg, c->steps[i].id);
@@ -1224,7 +1217,7 @@ static void walk_for(checker *c, scope *sc, const rb_node *n)
     scope_free(&body);
 }
 
-static void walk_stmt(checker *c, scope *sc, const rb_node *n)
+static void walk_stmt_here(checker *c, scope *sc, const rb_node *n)
 {
     switch (n->kind) {
     case N_LET:
@@ -1327,6 +1320,15 @@ static void walk_stmt(checker *c, scope *sc, const rb_node *n)
     }
 }
 
+/* walk_stmt, with diagnostics in the file the node was written in. */
+static void walk_stmt(checker *c, scope *sc, const rb_node *n)
+{
+    if (!n) return;
+    ENTER(c, n);
+    walk_stmt_here(c, sc, n);
+    LEAVE(c);
+}
+
 static void walk_stmts(checker *c, scope *sc, const rb_node *list)
 {
     for (const rb_node *n = list; n; n = n->next) walk_stmt(c, sc, n);
@@ -1374,7 +1376,7 @@ static void walk_test(checker *c, const rb_node *n)
     leave(c, s);
 }
 
-static void walk_step(checker *c, const rb_node *n)
+static void walk_step_here(checker *c, const rb_node *n)
 {
     scope *sc = &c->stepvars;
     for (const rb_node *o = n->opts; o; o = o->next) {
@@ -1382,16 +1384,25 @@ static void walk_step(checker *c, const rb_node *n)
         else expect_duration(c, o->a, o->str);
         walk_expr(c, sc, o->a);
     }
-    walk_expr(c, sc, n->d);
+    walk_expr(c, sc, step_title_node(n));
     c->step = n;
     c->gated = 0;
-    if (n->a) walk_stmts(c, sc, n->a->a);
+    if (step_body(n)) walk_stmts(c, sc, step_body(n)->a);
     c->step = NULL;
-    walk_block(c, sc, n->b);
-    walk_block(c, sc, n->c);
+    walk_block(c, sc, step_rollback(n));
+    walk_block(c, sc, step_on_failure(n));
 }
 
-static void walk_phase(checker *c, const rb_node *n)
+/* walk_step, with diagnostics in the file the node was written in. */
+static void walk_step(checker *c, const rb_node *n)
+{
+    if (!n) return;
+    ENTER(c, n);
+    walk_step_here(c, n);
+    LEAVE(c);
+}
+
+static void walk_phase_here(checker *c, const rb_node *n)
 {
     for (const rb_node *o = n->opts; o; o = o->next) {
         expect_duration(c, o->a, o->str);
@@ -1403,6 +1414,15 @@ static void walk_phase(checker *c, const rb_node *n)
         else if (it->kind == N_ESCALATION) walk_escalation(c, &c->stepvars, it);
         else if (it->kind == N_EVERY) walk_every(c, &c->stepvars, it);
     }
+}
+
+/* walk_phase, with diagnostics in the file the node was written in. */
+static void walk_phase(checker *c, const rb_node *n)
+{
+    if (!n) return;
+    ENTER(c, n);
+    walk_phase_here(c, n);
+    LEAVE(c);
 }
 
 static int is_known_type(const char *t)
@@ -1419,7 +1439,7 @@ static sym *add_global(checker *c, const char *name, sym_kind kind, const rb_nod
 {
     const sym *old = scope_here(&c->globals, name);
     if (old) {
-        error_at(c, decl->kind == N_USE ? decl->loc : name_loc(c, decl),
+        error_at(c, decl->kind == N_USE ? decl->loc : name_loc(decl),
                  "'%s' is already declared (as a %s at line %d)", name, sym_kind_name[old->kind], old->decl->loc.line);
         return NULL;
     }
@@ -1515,7 +1535,6 @@ static void checker_free(checker *c)
     symtab_free(&c->names);
     rb_free(c->steps);
     strmap_free(&c->step_ids);
-    rb_free(c->line_starts);
     strmap_free(&c->decl_names);
     rb_free(c->decl_nodes);
     strmap_free(&c->goto_targets);
@@ -1614,6 +1633,9 @@ static void check_layout(checker *c, const rb_node *decls)
                     error_at(c, n->loc, "the runbook header must come first in the file (line %d comes before it)",
                              decls->loc.line);
             }
+        } else if (n->kind == N_PART && !c->module_ctx && !c->f->is_module) {
+            error_at(c, n->loc, "a part (fn %s(…) %s …) belongs in a module: runbooks use it as %s alias.%s(…)",
+                     n->str, ast_kind_name(part_body(n)->kind), ast_kind_name(part_body(n)->kind), n->str);
         } else if (is_runbook_only(n->kind)) {
             if (c->module_ctx) {
                 error_at(c, n->loc, "a module cannot contain %s: it holds only use, let, secret and fn",
@@ -1625,6 +1647,20 @@ static void check_layout(checker *c, const rb_node *decls)
             }
         }
     }
+}
+
+/* "line 12", or "common.rb:12" for a step copied from a module's part. */
+static const char *step_place(checker *c, const rb_node *step)
+{
+    rb_buf b;
+    buf_init(&b);
+    if (step->origin && step->origin < c->f->norigins)
+        buf_printf(&b, "%s:%d", c->f->origins[step->origin].file->src.name, step->loc.line);
+    else
+        buf_printf(&b, "line %d", step->loc.line);
+    const char *s = arena_strndup(&c->f->mem, buf_cstr(&b), b.len);
+    buf_free(&b);
+    return s;
 }
 
 /* Every step goes into the table in source order; id is NULL when it has no usable one. */
@@ -1641,9 +1677,15 @@ static void add_step(checker *c, const rb_node *n)
         }
     }
     const step_entry *old = id ? find_step(c, id) : NULL;
-    if (old)
-        error_at(c, name_loc(c, n), "duplicate step id '%s' (the first is at line %d)%s", id, old->step->loc.line,
+    if (old && n->origin && n->origin < c->f->norigins) {
+        /* a step of a module's part: the use is where it can be fixed */
+        error_at(c, c->f->origins[n->origin].used_at, "duplicate step id '%s' from %s (the first is at %s); "
+                 "use the part with as PREFIX to make its step ids PREFIX_…", id, c->f->origins[n->origin].what,
+                 step_place(c, old->step));
+    } else if (old) {
+        error_at(c, name_loc(n), "duplicate step id '%s' (the first is at %s)%s", id, step_place(c, old->step),
                  n->str ? "" : "; give one of them an id");
+    }
     if (c->nsteps == c->capsteps) {
         c->capsteps = c->capsteps ? c->capsteps * 2 : 16;
         c->steps = rb_xrealloc(c->steps, (size_t)c->capsteps * sizeof *c->steps);
@@ -1690,6 +1732,8 @@ static void check_tree(checker *c)
         default: break;
         }
     }
+    for (int i = 1; i < c->f->norigins; i++)   /* arguments of parts that no parameter took */
+        for (const rb_node *a = c->f->origins[i].unused; a; a = a->next) walk_expr(c, &c->stepvars, a);
 }
 
 /* ------------------------------------------------------------------ public */
@@ -1697,12 +1741,13 @@ static void check_tree(checker *c)
 int check_file(ast_file *f, module_set *ms, diag_list *d)
 {
     if (!f || !f->root) return 0;
+    int expanded = expand_parts(f, ms, d);
     char *key = module_path_key(f->src.name);
     chain self = {key, NULL};
     checker c;
     checker_init(&c, f, ms, d, MODE_CHECK, &self);
     check_tree(&c);
-    int n = c.count;
+    int n = c.count + expanded;
     checker_free(&c);
     rb_free(key);
     return n;
@@ -1715,7 +1760,7 @@ static void warn_unused(checker *c)
     for (int i = 0; i < c->globals.n; i++) {
         const sym *s = &c->globals.items[i];
         if (!s->used && (s->kind == S_PARAM || s->kind == S_LET))
-            warn_at(c, name_loc(c, s->decl), "RB103", "%s '%s' is never used", s->kind == S_PARAM ? "param" : "let",
+            warn_at(c, name_loc(s->decl), "RB103", "%s '%s' is never used", s->kind == S_PARAM ? "param" : "let",
                     s->name);
     }
 }
@@ -1760,7 +1805,7 @@ static void warn_unreachable(checker *c)
         if (!last || (last->kind != N_GOTO && last->kind != N_ABORT)) continue;
         if (prev->c || has_kind(prev->a, N_CONFIRM)) continue;
         if (has_goto_to(c, c->steps[i].id)) continue;
-        warn_at(c, name_loc(c, step), "RB106",
+        warn_at(c, name_loc(step), "RB106",
                 "step '%s' can never run: the step before it always ends with %s (line %d) and no goto leads here",
                 c->steps[i].id, last->kind == N_GOTO ? "goto" : "abort", last->loc.line);
     }

@@ -3,6 +3,9 @@
  * `on failure` and `rollback` blocks, each `if`/`elif`/`else` branch (and the way past an
  * `if` without `else`), each `choose` arm, `confirm` yes and no, and each escalation rung,
  * in source order, with how often a test took it (the hits testrun.c's hooks counted).
+ * A decision inside a module's shared part (a phase or ladder a runbook pulls in) belongs
+ * to the module: its item carries the module's file, and coverage_merge() adds up every
+ * use of it, from every runbook, under the module's path.
  *
  * Never: print or write files (testcmd.c renders text, JSON and lcov).
  */
@@ -11,13 +14,17 @@
 typedef struct walker {
     json_t *items;
     rb_test *T;
+    const ast_file *f;
 } walker;
 
 static void add(walker *w, const rb_node *at, const void *node, int tag, const char *kind, const char *what)
 {
     hit *h = w->T ? test_hit_find(w->T, node, tag) : NULL;
-    json_array_append_new(w->items, json_pack("{s:i, s:i, s:s, s:s, s:i}", "line", at->loc.line, "col", at->loc.col,
-                                              "kind", kind, "what", what, "hits", h ? h->count : 0));
+    json_t *it = json_pack("{s:i, s:i, s:s, s:s, s:i, s:i}", "line", at->loc.line, "col", at->loc.col, "kind", kind,
+                           "what", what, "tag", tag, "hits", h ? h->count : 0);
+    if (at->origin && at->origin < w->f->norigins)   /* written in a module's part */
+        json_object_set_new(it, "file", json_string(w->f->origins[at->origin].file->src.name));
+    json_array_append_new(w->items, it);
 }
 
 /* A short text for an expression (a question or a label), at most 60 bytes. */
@@ -126,7 +133,40 @@ static void walk(walker *w, const rb_node *n, int elif)
 
 json_t *coverage_items(const ast_file *f, rb_test *T)
 {
-    walker w = {json_array(), T};
+    walker w = {json_array(), T, f};
     if (f->root) walk_list(&w, f->root->a);
     return w.items;
+}
+
+static int same_decision(json_t *a, json_t *b)
+{
+    static const char *const keys[] = {"line", "col", "tag"};
+    for (size_t i = 0; i < 3; i++)
+        if (json_integer_value(json_object_get(a, keys[i])) != json_integer_value(json_object_get(b, keys[i]))) return 0;
+    return strcmp(json_string_value(json_object_get(a, "kind")), json_string_value(json_object_get(b, "kind"))) == 0;
+}
+
+void coverage_merge(json_t *into, const char *path, json_t *items)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it) {
+        const char *file = json_string_value(json_object_get(it, "file"));
+        char *real = file ? realpath(file, NULL) : NULL;
+        const char *key = real ? real : file ? file : path;
+        json_t *list = json_object_get(into, key), *old = NULL, *o;
+        if (!list) json_object_set_new(into, key, list = json_array());
+        size_t k;
+        json_array_foreach(list, k, o)
+            if (same_decision(o, it)) old = o;
+        if (old) {
+            json_int_t h = json_integer_value(json_object_get(old, "hits")) + json_integer_value(json_object_get(it, "hits"));
+            json_object_set_new(old, "hits", json_integer(h));
+        } else {
+            json_t *copy = json_copy(it);
+            json_object_del(copy, "file");
+            json_array_append_new(list, copy);
+        }
+        free(real);
+    }
 }

@@ -242,6 +242,8 @@ ctl rt_error(interp *I, const rb_node *at, const char *fmt, ...)
     va_end(ap);
     I->err_loc = at ? at->loc : (rb_loc){0, 0};
     I->err_file = I->cur_file ? I->cur_file->src.name : I->o->path;
+    if (at && at->origin && I->cur_file && at->origin < I->cur_file->norigins)   /* a module's part (expand.c) */
+        I->err_file = I->cur_file->origins[at->origin].file->src.name;
     return CTL_FAIL;
 }
 

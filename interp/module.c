@@ -197,3 +197,41 @@ const char *module_embedded(const char *name, size_t *len)
     return NULL;
 }
 
+
+/* The stem of a `use "path.rb"`: its start and length. */
+static const char *path_stem(const char *path, size_t *len)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    *len = strlen(base);
+    if (*len > 3 && strcmp(base + *len - 3, ".rb") == 0) *len -= 3;
+    return base;
+}
+
+static int is_name(const char *s, size_t n)
+{
+    if (n == 0 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_')) return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+              s[i] == '_'))
+            return 0;
+    return 1;
+}
+
+const char *module_use_alias(arena *a, const rb_node *use)
+{
+    if (use->str2) return use->str2;
+    if (use->num == 0) return use->str;
+    size_t len;
+    const char *stem = path_stem(use->str ? use->str : "", &len);
+    return is_name(stem, len) ? arena_strndup(a, stem, len) : NULL;
+}
+
+int module_use_alias_is(const rb_node *use, const char *name)
+{
+    if (use->str2) return strcmp(use->str2, name) == 0;
+    if (use->num == 0) return use->str && strcmp(use->str, name) == 0;
+    size_t len;
+    const char *stem = path_stem(use->str ? use->str : "", &len);
+    return is_name(stem, len) && strlen(name) == len && strncmp(stem, name, len) == 0;
+}

@@ -27,7 +27,12 @@ void pstate_error(pstate *ps, rb_loc loc, const char *fmt, ...)
     }
 }
 
-/* Run the scanner and parser over text[0..len) with the given start token and position. */
+/*
+ * Run the scanner and parser over text[0..len) with the given start token and position.
+ * The scanner reads a copy: flex's input(), which skips heredoc bodies, writes NULs into
+ * the buffer it reads, and a file's text must stay as written (diagnostics print its
+ * lines, lint's shellcheck reads its heredocs again).
+ */
 static rb_node *run_parser(pstate *ps, const char *text, size_t len, rb_loc at)
 {
     lexstate ls;
@@ -43,6 +48,7 @@ static rb_node *run_parser(pstate *ps, const char *text, size_t len, rb_loc at)
     yyscan_t scanner;
     if (yylex_init_extra(&ls, &scanner) != 0) rb_oom();
     YY_BUFFER_STATE bs = yy_scan_bytes(text, (int)len, scanner);
+    if (!bs) rb_oom();
     yyparse(scanner, ps);
     yy_delete_buffer(bs, scanner);
     yylex_destroy(scanner);
@@ -118,7 +124,7 @@ rb_node *heredoc_node(pstate *ps, const char *body, size_t len, rb_loc body_loc,
     if (indent == (size_t)-1) indent = 0;
     if (len && body[len - 1] == '\n') len--;   /* the value has no trailing newline */
 
-    rb_node *parts = NULL;
+    rb_list parts = {NULL, NULL};
     rb_buf text;
     buf_init(&text);
     int line = body_loc.line, col = 1;
@@ -145,7 +151,7 @@ rb_node *heredoc_node(pstate *ps, const char *body, size_t len, rb_loc body_loc,
             if (text.len) {
                 rb_node *t = ast_new(mem, N_STR, at);
                 t->str = arena_strndup(mem, text.data, text.len);
-                parts = ast_append(parts, t);
+                parts = list_add(parts, t);
                 buf_reset(&text);
             }
             if (i + 2 + e >= len) {
@@ -153,7 +159,7 @@ rb_node *heredoc_node(pstate *ps, const char *body, size_t len, rb_loc body_loc,
                 break;
             }
             rb_node *x = parse_fragment(ps, body + i + 2, e, floc);
-            if (x) parts = ast_append(parts, x);
+            if (x) parts = list_add(parts, x);
             for (size_t k = i; k < i + 2 + e + 1; k++) {
                 if (body[k] == '\n') { line++; col = 1; }
                 else if (((unsigned char)body[k] & 0xC0) != 0x80) col++;
@@ -171,15 +177,15 @@ rb_node *heredoc_node(pstate *ps, const char *body, size_t len, rb_loc body_loc,
         buf_addc(&text, body[i]);
         i++;
     }
-    if (text.len || !parts) {
+    if (text.len || !parts.head) {
         rb_node *t = ast_new(mem, N_STR, at);
         t->str = arena_strndup(mem, buf_cstr(&text), text.len);
-        parts = ast_append(parts, t);
+        parts = list_add(parts, t);
     }
     buf_free(&text);
-    if (!parts->next && parts->kind == N_STR) return parts;
+    if (!parts.head->next && parts.head->kind == N_STR) return parts.head;
     rb_node *n = ast_new(mem, N_INTERP, at);
-    n->a = parts;
+    n->a = parts.head;
     return n;
 }
 
@@ -252,12 +258,14 @@ static rb_loc loc_of_offset(const char *s, size_t off)
     return l;
 }
 
-/* Parse text that the new ast_file takes over (it must be NUL-terminated at len). */
-/* A new file around text (which it takes over, NUL-terminated at len) and a parse of it. */
+/* A new file around text (which it takes over) and a parse of it.  The text gets two NULs
+ * after its len bytes, so that the scanner can read it in place. */
 static ast_file *file_new(const char *name, char *text, size_t len, pstate *ps, diag_list *d, int start)
 {
     ast_file *f = rb_xcalloc(1, sizeof *f);
     arena_init(&f->mem);
+    text = rb_xrealloc(text, len + 2);
+    text[len] = text[len + 1] = '\0';
     f->text = text;
     f->len = len;
     f->src.name = rb_xstrdup(name);

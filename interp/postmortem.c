@@ -123,7 +123,7 @@ static void walk_kinds(const char *const *kinds, const char **all, size_t max)
 
 /* The kinds whose data a section reads; any other event is shown by its text alone. */
 static const char *const data_kinds[] = {
-    "run.start", "run.end", "params", "prompt", "answer", "sh.start", "sh.end", "http.request",
+    "run.start", "run.end", "params", "step.start", "prompt", "answer", "sh.start", "sh.end", "http.request",
     "http.response", "state", "step.end", "action_item", "decision", "approval", "approval.timeout", NULL,
 };
 
@@ -552,6 +552,12 @@ static int describe(const pm *p, const evx *x, rb_buf *b)
         buf_printf(b, "%s: ", labels[f].label);
     }
     md_text(b, text ? text : "", CELL_MAX * 2);
+    const char *from = dstr(ev, "from");
+    if (from && strcmp(k, "step.start") == 0) {   /* a step of a module's shared part */
+        buf_adds(b, " (from ");
+        md_code(b, from, 64, 1);
+        buf_addc(b, ')');
+    }
     return 1;
 }
 

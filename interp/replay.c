@@ -259,6 +259,12 @@ static void ev_heading(const replay *r, json_t *ev, const char *what)
         fputs(": ", stdout);
     }
     put_text(title);
+    const char *from = json_string_value(json_object_get(json_object_get(ev, "data"), "from"));
+    if (from) {   /* a step of a module's shared part */
+        fputs(" (from ", stdout);
+        put_text(from);
+        putchar(')');
+    }
     printf(" %s%s\n", what[0] == '=' ? "===" : "---", sgr(r, "\033[0m"));
 }
 
@@ -351,7 +357,7 @@ static void ev_labelled(json_t *ev)
 
 /* The kinds whose line shows more than the event's text: the only ones whose data is read. */
 static const char *const data_kinds[] = {
-    "run.start", "run.end", "params", "action_item", "step.end", "prompt", "answer",
+    "run.start", "run.end", "params", "action_item", "step.start", "step.end", "prompt", "answer",
     "sh.start", "sh.end", "http.request", "http.response", NULL,
 };
 

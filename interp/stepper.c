@@ -170,6 +170,21 @@ static void stepper_leave_phase(interp *I, stepper *st)
     st->phase_owner = 0;
 }
 
+/* "common.rb:12" for a step copied from a module's part (expand.c), else NULL. */
+static const char *step_from(interp *I, const rb_node *step)
+{
+    const ast_file *f = I->file;
+    if (!step->origin || !f || step->origin >= f->norigins) return NULL;
+    const char *name = f->origins[step->origin].file->src.name;
+    const char *base = strrchr(name, '/');
+    rb_buf b;
+    buf_init(&b);
+    buf_printf(&b, "%s:%d", base ? base + 1 : name, step->loc.line);
+    const char *out = arena_strndup(&I->mem, buf_cstr(&b), b.len);
+    buf_free(&b);
+    return out;
+}
+
 /* Run the step at st->idx and move the cursor (next step, goto target, or the same step
  * again after "retry").  Sets st->over and st->status when the run ends here. */
 ctl stepper_step(interp *I, stepper *st)
@@ -185,8 +200,12 @@ ctl stepper_step(interp *I, stepper *st)
     }
     I->step_id = s->id;
     const char *title = step_title(I, s);
-    say(I, "\n-> [%d/%d] %s (%s)", idx + 1, I->nsteps, title, s->id);
-    if ((c = emit(I, "step.start", title, json_pack("{s:s, s:s}", "id", s->id, "title", title))) != CTL_OK) return c;
+    const char *from = step_from(I, s->step);
+    if (from) say(I, "\n-> [%d/%d] %s (%s, from %s)", idx + 1, I->nsteps, title, s->id, from);
+    else say(I, "\n-> [%d/%d] %s (%s)", idx + 1, I->nsteps, title, s->id);
+    json_t *data = json_pack("{s:s, s:s}", "id", s->id, "title", title);
+    if (from) json_object_set_new(data, "from", json_string(from));
+    if ((c = emit(I, "step.start", title, data)) != CTL_OK) return c;
     const char *outcome;
     int next = idx + 1;
     c = run_body(I, s);

@@ -72,5 +72,8 @@ json_t *test_run_one(ast_file *tf, const rb_node *t, const char *db);
 
 /* coverage.c: the decisions of a runbook, with their hits in T (T NULL: none) */
 json_t *coverage_items(const ast_file *f, rb_test *T);
+/* Add items (a runbook's at path) into {path: items}: a part's decisions go under the
+ * module's path; the same decision seen again adds its hits. */
+void coverage_merge(json_t *into, const char *path, json_t *items);
 
 #endif

@@ -328,20 +328,8 @@ static json_t *merged_coverage(suite *S, module_set *ms)
     for (int i = 0; i < S->ncases; i++) {
         const char *path;
         json_t *items;
-        json_object_foreach(json_object_get(S->cases[i].res, "coverage"), path, items) {
-            json_t *old = json_object_get(all, path);
-            if (!old) {
-                json_object_set(all, path, items);
-                continue;
-            }
-            size_t k;
-            json_t *it;
-            json_array_foreach(old, k, it) {
-                json_int_t h = json_integer_value(json_object_get(it, "hits")) +
-                               json_integer_value(json_object_get(json_array_get(items, k), "hits"));
-                json_object_set_new(it, "hits", json_integer(h));
-            }
-        }
+        json_object_foreach(json_object_get(S->cases[i].res, "coverage"), path, items)
+            coverage_merge(all, path, items);
     }
     for (int i = 0; i < S->nrbs; i++) {
         char *real = realpath(S->rbs[i], NULL);
@@ -349,8 +337,8 @@ static json_t *merged_coverage(suite *S, module_set *ms)
             ast_file *f = front_load(S->rbs[i], ms);
             if (f && !f->is_module) {
                 json_t *items = coverage_items(f, NULL);
-                if (json_array_size(items)) json_object_set_new(all, real, items);
-                else json_decref(items);
+                coverage_merge(all, real, items);
+                json_decref(items);
             }
             if (f) ast_file_free(f);
         }

@@ -255,17 +255,9 @@ static void merge_coverage(rb_test *T, const ast_file *f)
 {
     char *real = realpath(f->src.name, NULL);
     const char *key = real ? real : f->src.name;
-    json_t *items = coverage_items(f, T), *old = json_object_get(T->coverage, key);
-    if (old) {
-        size_t i;
-        json_t *it;
-        json_array_foreach(items, i, it) {
-            json_t *o = json_array_get(old, i);
-            json_int_t h = json_integer_value(json_object_get(it, "hits")) + json_integer_value(json_object_get(o, "hits"));
-            json_object_set_new(it, "hits", json_integer(h));
-        }
-    }
-    json_object_set_new(T->coverage, key, items);
+    json_t *items = coverage_items(f, T);
+    coverage_merge(T->coverage, key, items);
+    json_decref(items);
     free(real);
 }
 

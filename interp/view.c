@@ -44,6 +44,7 @@ typedef struct step_table {
     view_step *v;
     int n, cap;
     arena mem;
+    const ast_file *file;   /* whose steps (for the origins of steps copied from a module's part) */
 } step_table;
 
 /*
@@ -111,6 +112,7 @@ static void steps_collect(step_table *t, const ast_file *f)
 {
     memset(t, 0, sizeof *t);
     arena_init(&t->mem);
+    t->file = f;
     for (const rb_node *d = f->root ? f->root->a : NULL; d; d = d->next) {
         if (d->kind == N_STEP) steps_add(t, d, NULL);
         if (d->kind != N_PHASE) continue;
@@ -1408,6 +1410,12 @@ static void md_step_meta(md *m, const view_step *s)
     buf_adds(&h, "Id: ");
     md_code(&h, s->id);
     if (s->slugged) buf_adds(&h, " (from the title)");
+    const ast_file *f = m->steps ? m->steps->file : NULL;
+    if (f && s->node->origin && s->node->origin < f->norigins) {   /* a module's shared part */
+        const ast_origin *o = &f->origins[s->node->origin];
+        const char *base = strrchr(o->file->src.name, '/');
+        buf_printf(&h, " · From: %s:%d (`%s`)", base ? base + 1 : o->file->src.name, s->node->loc.line, o->what);
+    }
     for (const rb_node *o = s->node->opts; o; o = o->next) {
         const char *name = strcmp(o->str, "within") == 0 ? "Within" : strcmp(o->str, "timeout") == 0 ? "Timeout" :
                            strcmp(o->str, "retries") == 0 ? "Retries" : o->str;

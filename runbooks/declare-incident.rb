@@ -26,6 +26,7 @@ use notify
 use severity
 use templates
 use "contacts.rb" as contacts
+use "common.rb" as common
 
 param region = env("AWS_REGION", "us-east-1")   "AWS region, passed on to the playbook"
 param doc    = ""                                "Link to the incident document, if there is one"
@@ -153,13 +154,7 @@ phase "Respond" {
     every severity.update_every(incident.severity) ?? 4h until resolved {
       notify.status(webhook, templates.update_for_incident({impact: summary, update: "The response team is working on it."}))
     }
-    checklist "Investigation" as investigation {
-      "What is broken? (specific service/feature)"
-      "When did it start? (check monitoring history)"
-      "What changed recently? (deployments, config changes)"
-      "How many users are affected? (metrics, reports)"
-      "What is the business impact? (revenue, reputation)"
-    }
+    checklist("Investigation", common.investigation, key: "investigation")
     choose "Decision tree: what fits?" as decision {
       "A recent deployment" => {
         note "Roll back to the previous version (runbooks/p1-service-down.rb has the ECS rollback)."

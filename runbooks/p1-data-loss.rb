@@ -27,6 +27,7 @@ runbook "P1 — Data loss or corruption" {
   resolve  within 4h
 }
 
+use "common.rb" as common     # the shared ladder, cadence, Detection and Post-mortem
 use notify
 use templates
 use "contacts.rb" as contacts
@@ -35,12 +36,12 @@ param db             = env("DB_INSTANCE", "prod-db")         "RDS instance holdi
 param restored_db    = ""                "Name of the point-in-time copy (default: DB-restored)"
 param bucket         = ""                "S3 bucket that lost objects (asked when S3 is affected)"
 param prefix         = ""                "Key prefix of the lost objects (asked when S3 is affected)"
+param monitor_for: duration = 30m        "How long to watch after writes resume"
 param cluster        = env("ECS_CLUSTER", "prod-cluster")     "ECS cluster"
 param writer_service = env("ECS_SERVICE", "backend-service")  "ECS service that writes the affected data"
 param region         = env("AWS_REGION", "us-east-1")        "AWS region"
 param validate_cmd   = ""                "A read-only command that checks the restored data (exit 0: consistent)"
 param declared: bool = false             "Set by declare-incident.rb: the declaration is already posted"
-param monitor_for: duration = 30m        "How long to watch after writes resume"
 
 secret webhook     = env("SLACK_WEBHOOK", nil)
 secret status_page = env("STATUS_PAGE_WEBHOOK", nil)
@@ -51,66 +52,22 @@ let state = {
   followups: [],
 }
 
-fn aws_json(r) {
-  if not r.ok {
-    return {}
-  }
-  return from_json(r.stdout) ?? {}
-}
-
-fn given_or_ask(value, question, pattern, key) {
-  if value != "" {
-    return value
-  }
-  return ask(question, pattern: pattern, key: key)
-}
-
 fn db_instance(id) {
   let r = sh("aws rds describe-db-instances --db-instance-identifier #{id} --region #{region}", readonly: true, timeout: 30s)
-  return (aws_json(r).DBInstances ?? [{}])[0] ?? {}
+  return (common.aws_json(r).DBInstances ?? [{}])[0] ?? {}
 }
 
 fn db_status(id) {
   return db_instance(id).DBInstanceStatus ?? "unknown"
 }
 
-escalation "on-call" {
-  at 0m                      notify.page(contacts.primary, "P1: #{incident.title} (#{incident.id})")
-  at 0m {                    # severity-based: a P1 tells the engineering lead and the CTO at once
-    notify.send(contacts.eng_lead, "P1 declared: #{incident.title} (#{incident.id})")
-    notify.send(contacts.cto, "P1 declared: #{incident.title} (#{incident.id})")
-  }
-  at 15m unless acknowledged notify.page(contacts.backup, "P1 unacknowledged for 15m: #{incident.title}")
-  at 30m                     notify.send(contacts.eng_lead, "P1 open 30m: #{incident.title} — #{state.update}")
-  at 60m                     notify.send(contacts.cto, "P1 open 60m: #{incident.title} — #{state.update}")
-}
+escalation common.p1_ladder(contacts, "P1", [], state.update)
 
-every 15m until resolved {
-  notify.status(webhook, templates.update_for_incident({impact: state.impact, update: state.update}))
-}
+every common.status_updates(15m, webhook, state.impact, state.update)
 
 # ---- Detection ----
 
-phase "Detection" within 5m {
-  step ack "Acknowledge the alert" {
-    if acknowledged {
-      note "Acknowledged at #{incident.acknowledged_at}."
-    } else {
-      confirm "Have you acknowledged the alert in PagerDuty?" as ack
-      acknowledge()
-      timeline("Alert acknowledged")
-    }
-  }
-  step declare "Declare the incident in #incident-response" {
-    if incident.commander == nil {
-      incident.commander = ask("Who is the incident commander?", key: "commander")
-    }
-    if not declared {
-      notify.status(webhook, templates.declared_for_incident({impact: state.impact}))
-      timeline("Incident declared; commander #{incident.commander}")
-    }
-  }
-}
+phase common.detection(webhook, declared, state.impact, nil)
 
 # ---- Containment: stop the writes first ----
 
@@ -125,7 +82,7 @@ phase "Containment" within 15m {
 
   step stop_writes "Stop all writes to the affected data" {
     let svc = sh "aws ecs describe-services --cluster #{cluster} --services #{writer_service} --region #{region}" timeout 30s readonly
-    let writers_before = ((aws_json(svc).services ?? [{}])[0] ?? {}).desiredCount ?? 0
+    let writers_before = ((common.aws_json(svc).services ?? [{}])[0] ?? {}).desiredCount ?? 0
     let stopped_by = "nothing"
     choose "How will writes be stopped?" as stop_how {
       "Read-only mode (feature flag or maintenance switch)" => {
@@ -164,8 +121,8 @@ phase "Containment" within 15m {
       timeline("Backup retention of #{db} extended to 35 days")
     }
     if affected_s3 {
-      s3_bucket = given_or_ask(bucket, "Which S3 bucket lost objects?", "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "bucket")
-      let versioning = aws_json(sh("aws s3api get-bucket-versioning --bucket #{s3_bucket} --region #{region}", readonly: true, timeout: 30s))
+      s3_bucket = common.given_or_ask(bucket, "Which S3 bucket lost objects?", "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "bucket")
+      let versioning = common.aws_json(sh("aws s3api get-bucket-versioning --bucket #{s3_bucket} --region #{region}", readonly: true, timeout: 30s))
       if versioning.Status != "Enabled" {
         warn "Versioning is #{versioning.Status ?? "off"} on #{s3_bucket}: deleted objects may have no version to restore. Look for replicas and backups."
       }
@@ -263,7 +220,7 @@ phase "Recovery" {
       s3_prefix = ask("Key prefix of the lost objects? (empty for the whole bucket)", default: "", key: "prefix")
     }
     let listing = sh "aws s3api list-object-versions --bucket #{s3_bucket} --prefix #{s3_prefix} --region #{region}" timeout 5m readonly
-    let j = aws_json(listing)
+    let j = common.aws_json(listing)
     # The newest real version of every key whose latest version is a delete marker set
     # after the loss started.
     let deleted = []
@@ -360,14 +317,6 @@ phase "Resolution" {
   }
 }
 
-phase "Post-mortem" {
-  step postmortem "Hand over to the post-mortem" {
-    action_item("Hold the blameless post-mortem: IC, responders, data owners, engineering lead",
-                owner: incident.commander ?? "Incident commander", due: 2d)
-    action_item("Test restores regularly: a quarterly data restoration drill", owner: "DevOps", due: 30d)
-    for f in state.followups {
-      action_item(f, owner: "DevOps", due: 7d)
-    }
-    note "Draft: runbook report #{incident.id} --format md"
-  }
-}
+phase common.postmortem("Hold the blameless post-mortem: IC, responders, data owners, engineering lead",
+                        [{text: "Test restores regularly: a quarterly data restoration drill", owner: "DevOps", due: 30d}],
+                        state.followups, "DevOps")

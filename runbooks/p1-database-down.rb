@@ -19,7 +19,8 @@ runbook "P1 — Database unavailable" {
 
 use notify                              # stdlib/notify.rb, as namespace `notify`
 use templates                           # stdlib/templates.rb: the seeds' messages
-use "contacts.rb" as contacts           # a module next to this file
+use "contacts.rb" as contacts
+use "common.rb" as common           # a module next to this file
 
 param  db      = env("DB_INSTANCE", "prod-db")  "RDS instance identifier"
 param  cluster = "prod-cluster"                  "ECS cluster"
@@ -37,13 +38,6 @@ let impact = "API returning 500s: the database is unreachable"
 let state = {update: "We are investigating database connectivity errors.", cause: nil, fix: nil, followups: [],
              serving: nil}  # the instance the application uses, when a restore replaced db
 
-fn aws_json(r) {
-  if not r.ok {
-    return {}
-  }
-  return from_json(r.stdout) ?? {}
-}
-
 # The instance as RDS describes it: {ok, status, multi_az, address, port, az, secondary_az,
 # latest_restorable}.
 fn rds_instance(id) {
@@ -53,7 +47,7 @@ fn rds_instance(id) {
 
 # The same, from the result of a describe-db-instances command.
 fn instance_of(r, id) {
-  let i = (aws_json(r).DBInstances ?? [{}])[0] ?? {}
+  let i = (common.aws_json(r).DBInstances ?? [{}])[0] ?? {}
   return {
     ok:                r.ok,
     status:            i.DBInstanceStatus ?? "unknown",
@@ -84,45 +78,11 @@ fn wait_available(id, interval, limit) {
   return true
 }
 
-fn post_update() {
-  return notify.status(webhook, templates.update_for_incident({impact: impact, update: state.update}))
-}
+escalation common.p1_ladder(contacts, "P1", [], state.update)
 
-escalation {
-  at 0m                        notify.page(contacts.primary, incident.title)
-  at 0m {                      # severity-based: a P1 tells the engineering lead and the CTO at once
-    notify.send(contacts.eng_lead, "P1 declared: #{incident.title} (#{incident.id})")
-    notify.send(contacts.cto, "P1 declared: #{incident.title} (#{incident.id})")
-  }
-  at 15m unless acknowledged   notify.page(contacts.backup, incident.title)
-  at 30m                       notify.send(contacts.eng_lead, "P1 open 30m: #{incident.title}")
-  at 60m                       notify.send(contacts.cto, "P1 open 60m: #{incident.title}")
-}
+every common.status_updates(15m, webhook, impact, state.update)
 
-every 15m until resolved {
-  post_update()
-}
-
-phase "Detection" within 5m {
-  step ack "Acknowledge the alert" {
-    if acknowledged {
-      note "Acknowledged at #{incident.acknowledged_at}."
-    } else {
-      confirm "Is the alert acknowledged in the paging tool?" as ack
-      acknowledge()
-      timeline("Alert acknowledged")
-    }
-  }
-  step declare "Declare the incident in #incident-response" {
-    if incident.commander == nil {
-      incident.commander = ask("Who is the incident commander?", key: "commander")
-    }
-    if not declared {
-      notify.status(webhook, templates.declared_for_incident({impact: impact}))
-      timeline("Incident declared; commander #{incident.commander}")
-    }
-  }
-}
+phase common.detection(webhook, declared, impact, nil)
 
 phase "Assessment" within 15m {
   step rds "Check the database instance" {
@@ -137,7 +97,7 @@ phase "Assessment" within 15m {
     let ev = sh "aws rds describe-events --source-identifier #{db} --source-type db-instance --duration 60 --region #{region}" timeout 30s readonly
     let failover_started = false
     let failover_done = false
-    for e in aws_json(ev).Events ?? [] {
+    for e in common.aws_json(ev).Events ?? [] {
       note "  #{e.Date ?? "?"}  #{e.Message ?? ""}"
       if contains(lower(e.Message ?? ""), "failover") {
         if contains(lower(e.Message ?? ""), "complete") {
@@ -158,24 +118,12 @@ phase "Assessment" within 15m {
     note "#{pool_errors} connection-pool log line(s) in the last 30 minutes"
     let metrics = sh "aws cloudwatch get-metric-statistics --namespace AWS/RDS --metric-name DatabaseConnections --dimensions Name=DBInstanceIdentifier,Value=#{db} --start-time #{str(now() - 1h)} --end-time #{str(now())} --period 300 --statistics Maximum --region #{region}" timeout 30s readonly
     let peak = 0
-    for p in aws_json(metrics).Datapoints ?? [] {
+    for p in common.aws_json(metrics).Datapoints ?? [] {
       peak = max(peak, p.Maximum ?? 0)
     }
     note "Peak DatabaseConnections in the last hour: #{peak}"
   }
-  step scope "Scope the incident" {
-    checklist "Investigation" as investigation {
-      "What is broken? (specific service/feature)"
-      "When did it start? (check monitoring history)"
-      "What changed recently? (deployments, config changes)"
-      "How many users are affected? (metrics, reports)"
-      "What is the business impact? (revenue, reputation)"
-    }
-    if not declared {
-      notify.status(status_page, templates.status_page({title: "API Errors", what: "errors across the API",
-                                                        severity: incident.severity}))
-    }
-  }
+  step common.scope(declared, status_page, "API Errors", "errors across the API")
   step triage "What is the failure mode?" {
     let likely = "Connection pool exhausted"
     if inst.status == "failed" or inst.status == "incompatible-restore" or inst.status == "storage-full" {
@@ -193,7 +141,9 @@ phase "Assessment" within 15m {
       "A recent deployment or migration"               => { goto roll_back }
       "Database out of CPU, memory or storage"         => { goto scale_db }
       "An AWS service event"                           => { goto aws_event }
-      "Complete failure: the instance cannot recover"  => { goto restore }
+      "Complete failure: the instance cannot recover"  => {
+        goto restore                                    # the last resort: data after the snapshot is lost
+      }
     }
   }
 }
@@ -218,13 +168,13 @@ phase "Response" {
     state.cause = "connection pool exhaustion"
     state.update = "Database connections are exhausted; we are restarting the backend services to reset them."
     confirm "Force a new deployment of #{service}?"
-    sh "aws ecs update-service --cluster #{cluster} --service #{service} --force-new-deployment --region #{region}" timeout 2m
+    common.ecs_force_new_deployment(cluster, service, region)
     timeline("Forced a new deployment of #{service} to reset its connections")
-    state.fix = "restarted the backend services"
     push(state.followups, "Increase the connection pool size and add connection pool metrics and alerts")
+    state.fix = "restarted the backend services"
     goto verify
   } rollback {
-    note "Nothing to roll back: a forced deployment replaces tasks in place."
+    note common.in_place
   }
   step roll_back "Roll back the deployment" {
     incident.status = "identified"
@@ -233,8 +183,7 @@ phase "Response" {
     let target = ask("Roll #{service} back to which task definition (family:revision)?",
                      pattern: "^[A-Za-z0-9_-]+:[0-9]+$", key: "rollback_to")
     confirm "Roll #{service} back to #{target}?" as confirm_rollback
-    sh "aws ecs update-service --cluster #{cluster} --service #{service} --task-definition #{target} --region #{region}" timeout 2m
-    sh "aws ecs wait services-stable --cluster #{cluster} --services #{service} --region #{region}" timeout 15m readonly
+    common.ecs_roll_back(cluster, service, region, target)
     timeline("Rolled #{service} back to #{target}")
     state.fix = "rolled back to #{target}"
     push(state.followups, "Review how the deployment or migration reached production; test migrations against a production-sized copy")
@@ -285,7 +234,7 @@ phase "Response" {
     let snaps = sh "aws rds describe-db-snapshots --db-instance-identifier #{db} --region #{region}" timeout 30s readonly
     let latest = ""
     let latest_at = ""
-    for s in aws_json(snaps).DBSnapshots ?? [] {
+    for s in common.aws_json(snaps).DBSnapshots ?? [] {
       if (s.SnapshotCreateTime ?? "") > latest_at {
         latest = s.DBSnapshotIdentifier ?? ""
         latest_at = s.SnapshotCreateTime ?? ""
@@ -344,13 +293,5 @@ phase "Resolution" {
   }
 }
 
-phase "Post-mortem" {
-  step postmortem "Hand over to the post-mortem" {
-    action_item("Hold the blameless post-mortem: IC, responders, service owners, engineering lead",
-                owner: incident.commander ?? "Incident commander", due: 2d)
-    for f in state.followups {
-      action_item(f, owner: "DevOps", due: 7d)
-    }
-    note "Draft: runbook report #{incident.id} --format md"
-  }
-}
+phase common.postmortem("Hold the blameless post-mortem: IC, responders, service owners, engineering lead",
+                        [], state.followups, "DevOps")

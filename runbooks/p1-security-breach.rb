@@ -31,6 +31,7 @@ runbook "P1 — Security breach" {
 use notify
 use templates
 use "contacts.rb" as contacts
+use "common.rb" as common
 
 param region            = env("AWS_REGION", "us-east-1")        "AWS region"
 param user              = ""                "Compromised IAM user (asked when empty)"
@@ -58,13 +59,6 @@ let state = {
   followups: [],
 }
 
-fn aws_json(r) {
-  if not r.ok {
-    return {}
-  }
-  return from_json(r.stdout) ?? {}
-}
-
 # The words of a space-separated list ("i-1 i-2" → ["i-1", "i-2"]).
 fn words(text) {
   let out = []
@@ -76,67 +70,28 @@ fn words(text) {
   return out
 }
 
-# A param if it was given, else the responder's answer (validated by `pattern`).
-fn given_or_ask(value, question, pattern, key) {
-  if value != "" {
-    return value
-  }
-  return ask(question, pattern: pattern, key: key)
-}
+escalation common.p1_ladder(contacts, "P1 security incident", [contacts.security], state.update)
 
-escalation "on-call" {
-  at 0m                      notify.page(contacts.primary, "P1 security incident: #{incident.title} (#{incident.id})")
-  at 0m {                    # the seeds: notify the security team and leadership IMMEDIATELY
-    notify.page(contacts.security, "P1 security incident #{incident.id}: #{incident.title}. Join the bridge now.")
-    notify.send(contacts.eng_lead, "P1 security incident declared: #{incident.id}")
-    notify.send(contacts.cto, "P1 security incident declared: #{incident.id}")
-  }
-  at 15m unless acknowledged notify.page(contacts.backup, "P1 security incident unacknowledged for 15m: #{incident.id}")
-  at 30m                     notify.send(contacts.eng_lead, "P1 security incident open 30m: #{state.update}")
-  at 60m                     notify.send(contacts.cto, "P1 security incident open 60m: #{state.update}")
-}
-
-every 15m until resolved {
-  notify.status(webhook, templates.update_for_incident({impact: state.impact, update: state.update}))
-}
+every common.status_updates(15m, webhook, state.impact, state.update)
 
 # ---- Detection ----
 
-phase "Detection" within 5m {
-  step ack "Acknowledge the alert" {
-    if acknowledged {
-      note "Acknowledged at #{incident.acknowledged_at}."
-    } else {
-      confirm "Have you acknowledged the alert in PagerDuty?" as ack
-      acknowledge()
-      timeline("Alert acknowledged")
-    }
-  }
-  step declare "Declare the incident (restricted)" {
-    if incident.commander == nil {
-      incident.commander = ask("Who is the incident commander?", key: "commander")
-    }
-    warn "Security incident: discuss it only in #incident-response and on the bridge. Do not tip off the attacker (no public posts, no messages from possibly compromised accounts)."
-    if not declared {
-      notify.status(webhook, templates.declared_for_incident({impact: state.impact}))
-      timeline("Security incident declared; commander #{incident.commander}")
-    }
-  }
-}
+phase common.detection(webhook, declared, state.impact,
+                       "Security incident: discuss it only in #incident-response and on the bridge. Do not tip off the attacker (no public posts, no messages from possibly compromised accounts).")
 
 # ---- Containment: isolate first ----
 
 phase "Containment" within 15m {
   step disable_key "Disable the compromised IAM credentials" {
-    let compromised_user = given_or_ask(user, "Which IAM user is compromised? (none if no IAM user)",
+    let compromised_user = common.given_or_ask(user, "Which IAM user is compromised? (none if no IAM user)",
                                         "^([A-Za-z0-9+=,.@_-]+)$", "user")
     let compromised_key = ""
     if compromised_user != "none" {
       let keys = sh "aws iam list-access-keys --user-name #{compromised_user} --region #{region}" timeout 30s readonly
-      for k in aws_json(keys).AccessKeyMetadata ?? [] {
+      for k in common.aws_json(keys).AccessKeyMetadata ?? [] {
         note "  #{k.AccessKeyId ?? "?"}  #{k.Status ?? "?"}  created #{k.CreateDate ?? "?"}"
       }
-      compromised_key = given_or_ask(access_key_id, "Which access key is compromised? (AKIA…)",
+      compromised_key = common.given_or_ask(access_key_id, "Which access key is compromised? (AKIA…)",
                                      "^(AKIA|ASIA)[A-Z0-9]{12,}$", "access_key_id")
       confirm "Disable access key #{compromised_key} of #{compromised_user} now?" as confirm_disable_key
       sh "aws iam update-access-key --access-key-id #{compromised_key} --status Inactive --user-name #{compromised_user} --region #{region}" timeout 30s
@@ -147,12 +102,12 @@ phase "Containment" within 15m {
   }
 
   step block_ip "Block the suspicious IP at the WAF" {
-    let ip = given_or_ask(suspicious_ip, "Which IP address is the attacker's? (none if unknown)",
+    let ip = common.given_or_ask(suspicious_ip, "Which IP address is the attacker's? (none if unknown)",
                           "^(([0-9]{1,3}\\.){3}[0-9]{1,3}|none)$", "suspicious_ip")
     let ip_set_id = ""
     if ip != "none" {
       let sets = sh "aws wafv2 list-ip-sets --scope #{waf_scope} --region #{region}" timeout 30s readonly
-      for s in aws_json(sets).IPSets ?? [] {
+      for s in common.aws_json(sets).IPSets ?? [] {
         if s.Name == waf_ip_set {
           ip_set_id = s.Id
         }
@@ -163,11 +118,11 @@ phase "Containment" within 15m {
         if not created.ok {
           fail "could not create the IP set: #{created.stderr}"
         }
-        ip_set_id = (aws_json(created).Summary ?? {}).Id ?? ""
+        ip_set_id = (common.aws_json(created).Summary ?? {}).Id ?? ""
         warn "A new IP set blocks nothing until a rule of the web ACL references it: add the block rule now."
       } else {
         let current = sh "aws wafv2 get-ip-set --scope #{waf_scope} --name #{waf_ip_set} --id #{ip_set_id} --region #{region}" timeout 30s readonly
-        let j = aws_json(current)
+        let j = common.aws_json(current)
         let addresses = (j.IPSet ?? {}).Addresses ?? []
         push(addresses, "#{ip}/32")
         confirm "Add #{ip}/32 to the WAF IP set #{waf_ip_set} (#{len(addresses) - 1} address(es) already blocked)?" as confirm_block_ip
@@ -176,7 +131,7 @@ phase "Containment" within 15m {
       timeline("Blocked #{ip} at the WAF (IP set #{waf_ip_set})")
     }
   } rollback {
-    let again = aws_json(sh("aws wafv2 get-ip-set --scope #{waf_scope} --name #{waf_ip_set} --id #{ip_set_id} --region #{region}",
+    let again = common.aws_json(sh("aws wafv2 get-ip-set --scope #{waf_scope} --name #{waf_ip_set} --id #{ip_set_id} --region #{region}",
                             readonly: true, timeout: 30s))
     let keep = []
     for a in (again.IPSet ?? {}).Addresses ?? [] {
@@ -188,13 +143,13 @@ phase "Containment" within 15m {
   }
 
   step isolate "Isolate the affected EC2 instances" {
-    let ids_text = given_or_ask(instances, "Which EC2 instances are affected? (ids separated by spaces, or none)",
+    let ids_text = common.given_or_ask(instances, "Which EC2 instances are affected? (ids separated by spaces, or none)",
                                 "^(i-[0-9a-f]+( +i-[0-9a-f]+)*|none)$", "instances")
     let isolated = {}        # instance id → its security groups before isolation
     let volumes = []
     if ids_text != "none" {
       for id in words(ids_text) {
-        let d = aws_json(sh("aws ec2 describe-instances --instance-ids #{id} --region #{region}", readonly: true, timeout: 30s))
+        let d = common.aws_json(sh("aws ec2 describe-instances --instance-ids #{id} --region #{region}", readonly: true, timeout: 30s))
         let groups = []
         for r in d.Reservations ?? [] {
           for i in r.Instances ?? [] {
@@ -247,7 +202,7 @@ phase "Investigation" within 45m {
     } else {
       let trail = sh "aws cloudtrail lookup-events --lookup-attributes AttributeKey=Username,AttributeValue=#{compromised_user} --max-results 100 --region #{region}" timeout 1m readonly
       let counts = {}
-      for e in aws_json(trail).Events ?? [] {
+      for e in common.aws_json(trail).Events ?? [] {
         counts[e.EventName ?? "?"] = (counts[e.EventName ?? "?"] ?? 0) + 1
       }
       for name, n in counts {
@@ -262,9 +217,9 @@ phase "Investigation" within 45m {
   }
 
   step guardduty "Check the GuardDuty findings" {
-    let detector = given_or_ask(detector_id, "GuardDuty detector id?", "^[0-9a-f]{32}$", "detector_id")
+    let detector = common.given_or_ask(detector_id, "GuardDuty detector id?", "^[0-9a-f]{32}$", "detector_id")
     let findings = sh "aws guardduty list-findings --detector-id #{detector} --region #{region}" timeout 1m readonly
-    let finding_count = len(aws_json(findings).FindingIds ?? [])
+    let finding_count = len(common.aws_json(findings).FindingIds ?? [])
     note "#{finding_count} GuardDuty finding(s)"
   }
 
@@ -316,15 +271,14 @@ phase "Remediation" {
   }
 
   step roll_back_vulnerable "Roll back the vulnerable deployment" {
-    let svc = aws_json(sh("aws ecs describe-services --cluster #{cluster} --services #{service} --region #{region}",
+    let svc = common.aws_json(sh("aws ecs describe-services --cluster #{cluster} --services #{service} --region #{region}",
                           readonly: true, timeout: 30s))
     let current = split((((svc.services ?? [{}])[0] ?? {}).taskDefinition ?? ""), "/")
     let current_name = current[len(current) - 1]
     let target = ask("Roll #{service} back from #{current_name} to which task definition (family:revision)?",
                      pattern: "^[A-Za-z0-9_-]+:[0-9]+$", key: "rollback_to")
     confirm "Roll #{service} back to #{target} to remove the vulnerable code?" as confirm_rollback
-    sh "aws ecs update-service --cluster #{cluster} --service #{service} --task-definition #{target} --region #{region}" timeout 2m
-    sh "aws ecs wait services-stable --cluster #{cluster} --services #{service} --region #{region}" timeout 15m readonly
+    common.ecs_roll_back(cluster, service, region, target)
     timeline("Rolled #{service} back from #{current_name} to #{target} (vulnerable deployment)")
     push(state.followups, "Fix the vulnerability of #{current_name} and add a security test for it before redeploying")
     goto rotate
@@ -411,7 +365,7 @@ phase "Resolution" {
     incident.status = "monitoring"
     wait monitor_for "Watch for renewed activity"
     let after = sh "aws guardduty list-findings --detector-id #{detector} --region #{region}" timeout 1m readonly
-    let new_findings = len(aws_json(after).FindingIds ?? []) - finding_count
+    let new_findings = len(common.aws_json(after).FindingIds ?? []) - finding_count
     if new_findings > 0 {
       warn "#{new_findings} new GuardDuty finding(s) since the investigation: the attacker may still have a way in."
     }
@@ -434,15 +388,7 @@ phase "Resolution" {
   }
 }
 
-phase "Post-mortem" {
-  step postmortem "Hand over to the post-mortem" {
-    action_item("Hold the blameless post-mortem with security, the responders and leadership",
-                owner: incident.commander ?? "Incident commander", due: 2d)
-    action_item("Close the entry point: #{root_cause}", owner: "Security", due: 7d)
-    action_item("Decide when the isolated instances and the evidence may be deleted", owner: "Security", due: 30d)
-    for f in state.followups {
-      action_item(f, owner: "Security", due: 7d)
-    }
-    note "Draft: runbook report #{incident.id} --format md"
-  }
-}
+phase common.postmortem("Hold the blameless post-mortem with security, the responders and leadership",
+                        [{text: "Close the entry point: #{root_cause}", owner: "Security", due: 7d},
+                         {text: "Decide when the isolated instances and the evidence may be deleted", owner: "Security", due: 30d}],
+                        state.followups, "Security")

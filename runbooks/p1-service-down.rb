@@ -32,6 +32,7 @@ runbook "P1 — API completely unavailable" {
 use notify
 use templates
 use "contacts.rb" as contacts
+use "common.rb" as common
 
 param cluster      = env("ECS_CLUSTER", "prod-cluster")          "ECS cluster"
 param service      = env("ECS_SERVICE", "backend-service")       "ECS service behind the API"
@@ -58,18 +59,11 @@ let state = {
 
 # ---- helpers: the AWS CLI's JSON, read defensively (a failed call gives {}) ----
 
-fn aws_json(r) {
-  if not r.ok {
-    return {}
-  }
-  return from_json(r.stdout) ?? {}
-}
-
 # The ECS service: {running, desired, pending, task_definition, deployments, events}.
 fn ecs_service() {
   let r = sh("aws ecs describe-services --cluster #{cluster} --services #{service} --region #{region}",
              readonly: true, timeout: 30s)
-  let s = (aws_json(r).services ?? [{}])[0] ?? {}
+  let s = (common.aws_json(r).services ?? [{}])[0] ?? {}
   return {
     ok:              r.ok,
     running:         s.runningCount ?? 0,
@@ -88,7 +82,7 @@ fn target_health() {
   let healthy = 0
   let total = 0
   let unhealthy = []
-  for t in aws_json(r).TargetHealthDescriptions ?? [] {
+  for t in common.aws_json(r).TargetHealthDescriptions ?? [] {
     total = total + 1
     let h = t.TargetHealth ?? {}
     if h.State == "healthy" {
@@ -139,7 +133,7 @@ fn metric_max(metric) {
   let r = sh("aws cloudwatch get-metric-statistics --namespace AWS/ECS --metric-name #{metric} --dimensions Name=ClusterName,Value=#{cluster} Name=ServiceName,Value=#{service} --start-time #{str(now() - 1h)} --end-time #{str(now())} --period 300 --statistics Maximum --region #{region}",
              readonly: true, timeout: 30s)
   let top = nil
-  for p in aws_json(r).Datapoints ?? [] {
+  for p in common.aws_json(r).Datapoints ?? [] {
     if p.Maximum != nil and (top == nil or p.Maximum > top) {
       top = p.Maximum
     }
@@ -154,22 +148,9 @@ fn identified(cause) {
   timeline("Cause identified: #{cause}")
 }
 
-fn post_update() {
-  return notify.status(webhook, templates.update_for_incident({impact: state.impact, update: state.update}))
-}
-
 # ---- escalation and communication: the clock never stops ----
 
-escalation "on-call" {
-  at 0m                      notify.page(contacts.primary, "P1: #{incident.title} (#{incident.id})")
-  at 0m {                    # severity-based: a P1 tells the engineering lead and the CTO at once
-    notify.send(contacts.eng_lead, "P1 declared: #{incident.title} (#{incident.id})")
-    notify.send(contacts.cto, "P1 declared: #{incident.title} (#{incident.id})")
-  }
-  at 15m unless acknowledged notify.page(contacts.backup, "P1 unacknowledged for 15m: #{incident.title}")
-  at 30m                     notify.send(contacts.eng_lead, "P1 open 30m: #{incident.title} — #{state.update}")
-  at 60m                     notify.send(contacts.cto, "P1 open 60m: #{incident.title} — #{state.update}")
-}
+escalation common.p1_ladder(contacts, "P1", [], state.update)
 
 # The seeds: post in #incident-response every 5 minutes while the API is down, and a full
 # update (the update template) every 15 minutes for a P1.
@@ -177,33 +158,11 @@ every 5m until resolved {
   notify.status(webhook, "[#{format_duration(incident.elapsed)} in, #{incident.status}] #{state.update}")
 }
 
-every 15m until resolved {
-  post_update()
-}
+every common.status_updates(15m, webhook, state.impact, state.update)
 
 # ---- Phase 1: detection (0-5 minutes) ----
 
-phase "Detection" within 5m {
-  step ack "Acknowledge the alert" {
-    if acknowledged {
-      note "Acknowledged at #{incident.acknowledged_at}."
-    } else {
-      confirm "Have you acknowledged the alert in PagerDuty?" as ack
-      acknowledge()
-      timeline("Alert acknowledged")
-    }
-  }
-
-  step declare "Declare the incident in #incident-response" {
-    if incident.commander == nil {
-      incident.commander = ask("Who is the incident commander?", key: "commander")
-    }
-    if not declared {
-      notify.status(webhook, templates.declared_for_incident({impact: state.impact}))
-      timeline("Incident declared in #incident-response; commander #{incident.commander}")
-    }
-  }
-}
+phase common.detection(webhook, declared, state.impact, nil)
 
 # ---- Phase 2: assessment (5-15 minutes) ----
 
@@ -271,20 +230,7 @@ phase "Assessment" within 10m {
     }
   }
 
-  step scope "Scope the incident" {
-    checklist "Investigation" as investigation {
-      "What is broken? (specific service/feature)"
-      "When did it start? (check monitoring history)"
-      "What changed recently? (deployments, config changes)"
-      "How many users are affected? (metrics, reports)"
-      "What is the business impact? (revenue, reputation)"
-    }
-    if not declared {
-      notify.status(status_page, templates.status_page({title: "API Unavailable", what: "API unavailability",
-                                                        severity: incident.severity}))
-      timeline("Status page updated: Investigating")
-    }
-  }
+  step common.scope(declared, status_page, "API Unavailable", "API unavailability")
 }
 
 # ---- Phase 3: response — the decision tree ----
@@ -314,7 +260,7 @@ phase "Response" {
 
   step is_infrastructure "Is this an infrastructure problem?" {
     let health = sh "aws health describe-events --region #{region}" timeout 30s readonly
-    let open_events = len(aws_json(health).events ?? [])
+    let open_events = len(common.aws_json(health).events ?? [])
     note "AWS Health: #{open_events} event(s)"
     if confirm("Are tasks unhealthy or stuck, or is AWS reporting an event?", key: "infrastructure",
                default: open_events > 0) {
@@ -341,7 +287,7 @@ phase "Response" {
   step roll_back "Roll back to the previous version" timeout 30m {
     let listing = sh "aws ecs list-task-definitions --family-prefix #{family(task_def_name(current_task_definition))} --sort DESC --max-items 5 --region #{region}" timeout 30s readonly
     let previous = ""
-    for arn in aws_json(listing).taskDefinitionArns ?? [] {
+    for arn in common.aws_json(listing).taskDefinitionArns ?? [] {
       let name = task_def_name(arn)
       if previous == "" and revision(name) < revision(task_def_name(current_task_definition)) {
         previous = name
@@ -384,7 +330,7 @@ phase "Response" {
 
   step restart "Restart the unhealthy tasks" timeout 20m {
     confirm "Force a new deployment of #{service} (replaces every task)?" as confirm_restart
-    sh "aws ecs update-service --cluster #{cluster} --service #{service} --force-new-deployment --region #{region}" timeout 2m
+    common.ecs_force_new_deployment(cluster, service, region)
     timeline("Forced a new deployment of #{service}")
     sh "aws ecs wait services-stable --cluster #{cluster} --services #{service} --region #{region}" timeout 15m readonly
     state.fix = "restarted the tasks"
@@ -393,7 +339,7 @@ phase "Response" {
     push(state.followups, "Find out why the tasks became unhealthy; alert on it before the health checks fail")
     goto verify
   } rollback {
-    note "Nothing to roll back: a forced deployment replaces tasks in place."
+    note common.in_place
   }
 
   step workaround "Work around the third-party outage" {
@@ -481,15 +427,6 @@ phase "Resolution" {
 
 # ---- Phase 5: post-mortem (within 48 hours) ----
 
-phase "Post-mortem" {
-  step postmortem "Hand over to the post-mortem" {
-    action_item("Hold the blameless post-mortem: IC, responders, service owners, engineering lead",
-                owner: incident.commander ?? "Incident commander", due: 2d)
-    action_item("Publish the post-mortem", owner: incident.commander ?? "Incident commander", due: 2d)
-    for f in state.followups {
-      action_item(f, owner: "DevOps", due: 7d)
-    }
-    note "Draft: runbook report #{incident.id} --format md"
-    timeline("Handed over to the post-mortem")
-  }
-}
+phase common.postmortem("Hold the blameless post-mortem: IC, responders, service owners, engineering lead",
+                        [{text: "Publish the post-mortem", owner: incident.commander ?? "Incident commander", due: 2d}],
+                        state.followups, "DevOps")

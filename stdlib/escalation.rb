@@ -2,8 +2,8 @@
 # is due to be told at a given moment.  Nothing here prompts, so every function is safe in
 # `escalation` and `every` bodies (timer bodies cannot prompt).
 #
-# `escalation` is a reserved word, so give the module another name when loading it:
-#     use escalation as esc
+# Load it with `use escalation` (`escalation` is a soft keyword: a name like any other
+# outside an `escalation { … }` block), or under a shorter name: `use escalation as esc`.
 #
 # The policies (from the seed procedures):
 #

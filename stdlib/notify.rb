@@ -222,15 +222,15 @@ fn result(ch, r) {
 }
 
 # POST (or PATCH) `payload` as JSON to url with extra headers; a notify result.
-fn request(method, url, payload, hdrs, ch) {
+fn request(method, url, payload, headers, ch) {
   if not given(url) {
     return failed(ch, "no URL")
   }
   if method == "PATCH" {
-    let r = http PATCH url headers hdrs json payload timeout request_timeout retries request_retries
+    let r = http PATCH url headers headers json payload timeout request_timeout retries request_retries
     return result(ch, r)
   }
-  let r = http POST url headers hdrs json payload timeout request_timeout retries request_retries
+  let r = http POST url headers headers json payload timeout request_timeout retries request_retries
   return result(ch, r)
 }
 
@@ -468,9 +468,9 @@ fn status_page(update) {
   if not given(statuspage_page) {
     return undelivered("status update", to, nil, "STATUSPAGE_PAGE_ID is not set", message)
   }
-  let hdrs = {}
+  let headers = {}
   if given(statuspage_key) {
-    hdrs["Authorization"] = "OAuth #{statuspage_key}"
+    headers["Authorization"] = "OAuth #{statuspage_key}"
   }
   let id = update.id ?? statuspage_ids[incident.id] ?? nil
   let fields = {status: update.status ?? incident.status, body: message}
@@ -480,13 +480,13 @@ fn status_page(update) {
     if update.title != nil {
       fields.name = update.title
     }
-    r = request("PATCH", "#{base}/#{url_encode(text(id))}", {incident: fields}, hdrs, "statuspage")
+    r = request("PATCH", "#{base}/#{url_encode(text(id))}", {incident: fields}, headers, "statuspage")
   } else {
     fields.name = update.title ?? incident.title
     if update.impact != nil {
       fields.impact_override = update.impact
     }
-    r = request("POST", base, {incident: fields}, hdrs, "statuspage")
+    r = request("POST", base, {incident: fields}, headers, "statuspage")
     if r.ok and type(r.json) == "map" and r.json.id != nil {
       id = r.json.id
       statuspage_ids[incident.id] = id

@@ -169,7 +169,7 @@ n=$("$RUNBOOK" runs --format json | q "len(d)")
 "$RUNBOOK" runs >"$T/out" 2>&1 && grep -q 'INC-' "$T/out" && pass "runs: text table" || fail "runs: text table" "$(cat "$T/out")"
 [ "$(stat -c %a "$DB")" = 600 ] && pass "database file mode 0600" || fail "database file mode" "$(stat -c %a "$DB")"
 r=$(sqlite3 "$DB" 'PRAGMA integrity_check; PRAGMA user_version; PRAGMA journal_mode;' | tr '\n' ' ')
-[ "$r" = "ok 1 wal " ] && pass "database: integrity ok, version 1, WAL" || fail "database pragmas" "$r"
+[ "$r" = "ok 2 wal " ] && pass "database: integrity ok, version 2, WAL" || fail "database pragmas" "$r"
 
 # --- modules at run time: the embedded stdlib and a file relative to the runbook
 run "$T/w18" "$EX/modules.rb"

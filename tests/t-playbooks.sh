@@ -323,10 +323,10 @@ same "database down / failover in progress: available at 3:30, resolved 30m late
 3:20 wait.end waited
 3:30 wait.end waited
 33:30 wait.end waited" "$(events wait.end)"
-same "database down / failover in progress: the ladder" "0:00 escalation escalation rung at 0s
-0:00 escalation escalation rung at 0s
-15:00 escalation.skipped escalation rung at 15m skipped (unless acknowledged)
-30:00 escalation escalation rung at 30m" "$(events escalation,escalation.skipped)"
+same "database down / failover in progress: the ladder" "0:00 escalation on-call rung at 0s
+0:00 escalation on-call rung at 0s
+15:00 escalation.skipped on-call rung at 15m skipped (unless acknowledged)
+30:00 escalation on-call rung at 30m" "$(events escalation,escalation.skipped)"
 same "database down / failover in progress: status updates" "15:00 timer every 15m (+15m)
 30:00 timer every 15m (+30m)" "$(events timer)"
 ack_resolve "database down / failover in progress" 00:03 00:33

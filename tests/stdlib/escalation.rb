@@ -1,9 +1,7 @@
 # tests/stdlib/escalation.rb — stdlib/escalation.rb: the ladder, the severity × time
 # matrix and notify_due, which must never prompt.
 #
-# `use escalation` does not parse yet (`escalation` is a reserved word and the parser
-# wants an identifier after `use`), so this test loads the module by path from the source
-# tree.  Once the grammar accepts it, this line becomes `use escalation as esc`.
+# `escalation` is a soft keyword: `use escalation` works too; the tests use a short alias.
 runbook "stdlib: escalation" {
   id       "test-stdlib-escalation"
   severity P4

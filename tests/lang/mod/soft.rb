@@ -1,0 +1,2 @@
+# A module for soft-keywords.rb.
+let value = 1
