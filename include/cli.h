@@ -26,6 +26,8 @@ int cmd_repl(int argc, char **argv);
 /* `replay RUN --verify [FILE]`: re-execute against the record, nothing executed; 0 same path, 1 diverged. */
 int replay_verify(const char *spec, const char *file, const char *db, int quiet);
 int cmd_replay(int argc, char **argv);
+/* `runbook __complete`: words for shell completion (complete.c; not in help). */
+int cmd_complete(int argc, char **argv);
 
 struct recorder;
 /* The value of an option written "--name VALUE" or "--name=VALUE" at argv[*i] (advancing

@@ -769,3 +769,14 @@ int http_send_mail(const char *url, const char *from, const char *const *to, con
     buf_free(&j.message);
     return rc;
 }
+
+/* `runbook --version`: the libcurl this process runs with (and its TLS library). */
+const char *http_lib_version(void)
+{
+    static char v[128];
+    const curl_version_info_data *vi = curl_version_info(CURLVERSION_NOW);
+    if (!vi || !vi->version) return NULL;
+    if (vi->ssl_version) snprintf(v, sizeof v, "%s (%s)", vi->version, vi->ssl_version);
+    else snprintf(v, sizeof v, "%s", vi->version);
+    return v;
+}

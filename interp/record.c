@@ -1095,3 +1095,9 @@ json_t *rec_events_json(recorder *r, int64_t run_id)
     json_decref(a);
     return NULL;
 }
+
+/* `runbook --version`: the SQLite library this process runs with. */
+const char *rec_lib_version(void)
+{
+    return sqlite3_libversion();
+}
