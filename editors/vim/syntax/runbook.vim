@@ -26,6 +26,10 @@ syn match runbookStepId    "\%(\<step\s\+\)\@<=\h\w*"
 syn match runbookStepId    "\%(\<goto\s\+\)\@<=\h\w*"
 syn match runbookFunction  "\%(\<fn\s\+\)\@<=\h\w*"
 
+" ---- operators (before the literals: where both match, the later item wins, so <<~TAG
+" is a heredoc and not two operators)
+syn match runbookOperator  "=>\|==\|!=\|<=\|>=\|&&\|||\|??\|[-+*/%<>=!]"
+
 " ---- literals
 syn match runbookSeverity  "\<P\d\+\>"
 syn match runbookNumber    "\<\d\+\%(\.\d\+\)\=\>"
@@ -42,7 +46,9 @@ syn region runbookRawHeredoc matchgroup=runbookHeredocDelim start=+<<\~'\z(\h\w*
 syn keyword runbookTodo    TODO FIXME XXX NOTE contained
 syn match runbookComment   "#\%({\)\@!.*$" contains=runbookTodo
 
-syn match runbookOperator  "=>\|==\|!=\|<=\|>=\|&&\|||\|??\|[-+*/%<>=!]"
+
+" Heredocs and strings span lines: parse from the top (runbooks are short).
+syn sync fromstart
 
 hi def link runbookKwDecl       Structure
 hi def link runbookKwOption     StorageClass
