@@ -133,11 +133,13 @@ INSTALLED = $(BINDIR)/runbook $(addprefix $(STDLIBDIR)/,$(notdir $(STDLIB))) \
             $(VIMDIR)/syntax/runbook.vim $(VIMDIR)/ftdetect/runbook.vim \
             $(EDITORDIR)/runbook.tmLanguage.json
 
-install: runbook
+# BIN: the binary to install (tests/t-install.sh installs the one under test).
+BIN = runbook
+install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(STDLIBDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
 	    $(DESTDIR)$(VIMDIR)/syntax $(DESTDIR)$(VIMDIR)/ftdetect $(DESTDIR)$(EDITORDIR)
-	install -m 755 runbook $(DESTDIR)$(BINDIR)/runbook
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/runbook
 	install -m 644 $(STDLIB) $(DESTDIR)$(STDLIBDIR)
 	install -m 644 docs/runbook.1 $(DESTDIR)$(MANDIR)/man1/runbook.1
 	install -m 644 docs/runbook.5 $(DESTDIR)$(MANDIR)/man5/runbook.5

@@ -101,6 +101,7 @@ check_screen "bash: runbook ex<TAB> completes to exec" 'bash$ runbook exec'
 type_ 'serv'; key Tab
 check_screen "bash: a runbook file name completes" 'runbook exec service-down.rb'
 type_ '--start-at '; key Tab Tab
+# shellcheck disable=SC2046 # one argument per step id
 check_screen "bash: --start-at <TAB><TAB> lists the runbook's step ids" $(cat "$T/steps")
 clear_line
 type_ 'runbook report '; key Tab Tab
@@ -125,4 +126,5 @@ wait_for 'zsh%' || fail "zsh: the shell starts" "$(screen)"
 type_ 'runbook ex'; key Tab
 check_screen "zsh: runbook ex<TAB> completes to exec" 'zsh% runbook exec'
 type_ 'service-down.rb --start-at '; key Tab
+# shellcheck disable=SC2046
 check_screen "zsh: --start-at <TAB> lists the runbook's step ids" $(cat "$T/steps")
