@@ -12,14 +12,15 @@
 #    (run it next to a copy of tests/corpus/contacts.rb).  Generated garbage (modes bytes
 #    and tokens) must be handled the same way.
 #    The inputs of one corpus file and mode are linted together in one process (a process
-#    start costs more than a small lint): every input the batch names no located error for
-#    still gets a run of its own, and any problem in a batch re-checks every input alone to
-#    name the seed.  LONG=1 (make check-long) runs every input alone, as the full count.
+#    start costs more than a small lint): the inputs the batch names no located error for
+#    must then pass together with exit 0 (else each runs alone), and any problem in a batch
+#    re-checks every input alone to name the seed.  LONG=1 (make check-long) runs every input alone, as the full count.
 # 2. Hostile inputs: garbage bytes, truncation, 100k-deep nesting, 50 MB files, bad UTF-8,
 #    NUL bytes, unterminated strings and heredocs (located at their start), CRLF, empty;
 #    huge lists of statements and string parts must take time linear in their length.
 # 3. Out of memory: RUNBOOK_FAIL_ALLOC=N fails the Nth allocation; lint must then exit 70
-#    with "out of memory" (or finish normally), for every N until the fault stops firing.
+#    with "out of memory" (or finish normally), for every N until the fault stops firing
+#    (quick default: every N up to 24, then every third one; LONG=1: every N).
 #
 # A longer campaign:  LONG=1 ROBUST_SEEDS=500 ROBUST_SEED0=10000 sh tests/run.sh tests/t-robust.sh
 . "$(dirname "$0")/lib.sh"
@@ -36,7 +37,7 @@ if [ -z "${MUTATE:-}" ] || [ ! -x "$MUTATE" ]; then
     have_mutate=0
 fi
 have_python=0
-command -v python3 >/dev/null 2>&1 && have_python=1
+command -v python3 >/dev/null 2>&1 && have_python=1 && py_start
 
 W=$T/w
 mkdir -p "$W" "$T/json"
@@ -112,27 +113,29 @@ show() {
     if [ -s "$T/err" ] || [ -s "$T/out" ]; then head -c 600 "$T/err"; head -c 300 "$T/out"; else echo "(no output)"; fi
 }
 
-# json_problems DIR: every $T/json/*.json must be one JSON object whose diagnostics count
-# its errors and warnings.  Prints "NAME: problem" lines.
-json_problems() {
-    if [ "$have_python" -eq 1 ]; then
-        python3 - "$1" <<'EOF'
+JSONCHK='
 import json, os, sys
 d = sys.argv[1]
 for name in sorted(os.listdir(d)):
     try:
-        with open(os.path.join(d, name), 'rb') as f:
-            doc = json.loads(f.read().decode('utf-8'))
-        n = len(doc['diagnostics'])
-        if n != doc['errors'] + doc['warnings']:
-            print('%s: %d errors + %d warnings counted, %d diagnostics listed'
-                  % (name, doc['errors'], doc['warnings'], n))
-        for g in doc['diagnostics']:
-            if g['line'] < 1 or g['column'] < 1 or g['severity'] not in ('error', 'warning', 'note'):
-                print('%s: bad diagnostic %r' % (name, g))
+        with open(os.path.join(d, name), "rb") as f:
+            doc = json.loads(f.read().decode("utf-8"))
+        n = len(doc["diagnostics"])
+        if n != doc["errors"] + doc["warnings"]:
+            print("%s: %d errors + %d warnings counted, %d diagnostics listed"
+                  % (name, doc["errors"], doc["warnings"], n))
+        for g in doc["diagnostics"]:
+            if g["line"] < 1 or g["column"] < 1 or g["severity"] not in ("error", "warning", "note"):
+                print("%s: bad diagnostic %r" % (name, g))
     except Exception as e:
-        print('%s: not the expected JSON: %s' % (name, e))
-EOF
+        print("%s: not the expected JSON: %s" % (name, e))
+'
+# json_problems DIR: every $T/json/*.json must be one JSON object whose diagnostics count
+# its errors and warnings.  Prints "NAME: problem" lines.
+json_problems() {
+    [ -n "$(ls "$1")" ] || return 0
+    if [ "$have_python" -eq 1 ]; then
+        pyc "$JSONCHK" "$1" </dev/null
     else
         for j in "$1"/*.json; do
             [ -e "$j" ] || continue
@@ -184,8 +187,9 @@ $(show)"
 # process in text form and one in JSON form (a process start costs more than linting a
 # small file).  Both runs must exit 0, 1 or 2 cleanly, every location must be inside its
 # file, and the JSON must count what it lists.  An input with a located error passes
-# (its own run would exit 1 or 2 and say where); an input without one gets check_seed, so
-# that a file which fails without saying where is still caught.  Returns 1 when anything
+# (its own run would exit 1 or 2 and say where); the inputs without one are linted together
+# once more and must exit 0, else each gets check_seed, so that a file which fails without
+# saying where is still caught.  Returns 1 when anything
 # is off: the caller then runs check_seed on every input to name the failing seeds.
 batch_check() {
     _m=$1 _src=$2 _s=$3 _last=$4
@@ -223,6 +227,13 @@ batch_check() {
         }' $files "$T/batch.err")
     [ "$quiet" = BAD ] && return 1
     rm -f "$T"/json/*.json
+    [ -z "$quiet" ] && return 0
+    # Together, the quiet inputs must exit 0 (lint's status is the worst of its files'):
+    # then each alone would too.  Otherwise each gets its own run.
+    # shellcheck disable=SC2086
+    (cd "$W" && timeout 60 "$RUNBOOK" lint $quiet >"$T/out" 2>"$T/err")
+    rc=$? runs=$((runs + 1))
+    [ "$rc" -eq 0 ] && sanitizer_clean "$T/out" && sanitizer_clean "$T/err" && return 0
     for g in $quiet; do
         s=${g#b-}; s=${s%.rb}
         check_seed "$_m" "$s" "$_src" m.rb
@@ -448,10 +459,10 @@ oom() {
             p="RUNBOOK_FAIL_ALLOC=$n: exit $rc (expected 70, or $_okrc once no allocation fails)"
             break
         fi
-        n=$((n + 1))
+        if [ "$n" -lt 24 ] || [ -n "${LONG:-}" ]; then n=$((n + 1)); else n=$((n + 3)); fi
     done
     [ "$n" -gt 3000 ] && p="still failing allocations after 3000 runs"
-    if [ -z "$p" ]; then pass "$_name (N = 1..$n)"; else fail "$_name" "$p" "reproduce: (cd DIR && RUNBOOK_FAIL_ALLOC=N runbook lint $* $_file)" "$(show)"; fi
+    if [ -z "$p" ]; then pass "$_name (N = 1..$n$([ -n "${LONG:-}" ] || [ "$n" -le 24 ] || echo ', every third past 24'))"; else fail "$_name" "$p" "reproduce: (cd DIR && RUNBOOK_FAIL_ALLOC=N runbook lint $* $_file)" "$(show)"; fi
 }
 
 cat >"$T/oom-ok.rb" <<'EOF'
