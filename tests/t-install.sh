@@ -73,3 +73,13 @@ sh "$ROOT/tools/keywords.sh" "$ROOT" >"$T/kw" 2>&1
 sed -n '/^\.SH RESERVED WORDS/,/^\.SH /p' "$M5" | sed -n '/^\.nf/,/^\.fi/p' | grep -v '^\.' | tr ' ' '\n' | grep . | sort >"$T/man.words"
 cmp -s "$T/kw" "$T/man.words" && [ -s "$T/kw" ] && pass "runbook(5): RESERVED WORDS are the front end's keywords" \
     || fail "runbook(5): RESERVED WORDS are the front end's keywords" "$(diff "$T/kw" "$T/man.words")"
+
+# ---- the README's dependency table is tools/deps.sh's
+bad=""
+for set in build demo test; do
+    want=$(sh "$ROOT/tools/deps.sh" "$set" --list | tr '\n' ' ' | sed 's/ $//')
+    got=$(grep "^| .*set \`$set\`) |" "$ROOT/README.md" | sed 's/.*| `\(.*\)` |$/\1/')
+    [ "$want" = "$got" ] || bad="$bad
+$set: deps.sh lists '$want', the README '$got'"
+done
+[ -z "$bad" ] && pass "README: the dependency table is tools/deps.sh's (build, demo, test)" || fail "README: the dependency table is tools/deps.sh's" "$bad"
