@@ -70,10 +70,11 @@ $(BUILD)/.deps-demo-ok: tools/deps.sh
 $(BUILD)/runbook: $(OBJS)
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS_ALL)
 
-$(BUILD)/parser.c $(BUILD)/parser.h: grammar/parser.y | $(DEPS_OK)
+# One bison (flex) run makes both files: a grouped target, or make -j runs it twice at once.
+$(BUILD)/parser.c $(BUILD)/parser.h &: grammar/parser.y | $(DEPS_OK)
 	bison -Wall -Werror --defines=$(BUILD)/parser.h -o $(BUILD)/parser.c $<
 
-$(BUILD)/lexer.c $(BUILD)/lexer.h: grammar/lexer.l | $(DEPS_OK)
+$(BUILD)/lexer.c $(BUILD)/lexer.h &: grammar/lexer.l | $(DEPS_OK)
 	flex --header-file=$(BUILD)/lexer.h -o $(BUILD)/lexer.c $<
 
 $(BUILD)/stdlib.inc: $(STDLIB) tools/embed.sh | $(DEPS_OK)
