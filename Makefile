@@ -5,7 +5,9 @@
 #   make asan       build with AddressSanitizer + UBSan into build-asan/ and run the suite
 #   make fuzz       libFuzzer on the shell context of interpolations (FUZZ_TIME=30 seconds)
 #   make demo       the unattended drill of a shipped playbook
-#   make install    PREFIX=/usr/local (binary, stdlib, man pages)
+#   make check-long the suite with the robustness loops at their full count
+#   make install    PREFIX=/usr/local DESTDIR= (binary, stdlib, man pages, completion,
+#                   editor files); make uninstall removes them again
 
 PREFIX   ?= /usr/local
 BUILD    ?= build
@@ -17,8 +19,15 @@ WARN      = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvl
 GENWARN   = -Wall -Werror -Wno-unused-function -Wno-sign-compare -Wno-unused-parameter
 STDLIBDIR = $(PREFIX)/share/runbook/stdlib
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The compiler and linker flags of the libraries are asked of pkg-config only once the
+# dependencies are installed: $(BUILD)/flags.mk is made after tools/deps.sh has run, and
+# make reads it and starts over (GNU make remakes included makefiles first).  Reading them
+# when the Makefile is parsed would leave -ljansson out of the first build on a fresh
+# machine.  Goals that build nothing do not trigger it.
+NOBUILD_GOALS = clean uninstall deps deps-test
+ifneq ($(if $(MAKECMDGOALS),$(filter-out $(NOBUILD_GOALS),$(MAKECMDGOALS)),all),)
+include $(BUILD)/flags.mk
+endif
 
 CPPFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Iinclude -Igrammar -I$(BUILD) $(PKG_CFLAGS) \
                -DRUNBOOK_STDLIB_DIR='"$(STDLIBDIR)"' -DRUNBOOK_SRC_DIR='"$(CURDIR)"' -MMD -MP
@@ -29,7 +38,7 @@ OBJS   = $(SRCS:interp/%.c=$(BUILD)/%.o) $(BUILD)/lexer.o $(BUILD)/parser.o
 STDLIB = $(sort $(wildcard stdlib/*.rb))
 DEPS_OK = $(BUILD)/.deps-ok
 
-.PHONY: all check asan demo install clean deps fuzz bench
+.PHONY: all check check-long asan demo install uninstall clean deps deps-test fuzz bench FORCE
 .DELETE_ON_ERROR:
 
 all: runbook
@@ -40,16 +49,33 @@ runbook: $(BUILD)/runbook
 deps: $(DEPS_OK)
 $(DEPS_OK): tools/deps.sh
 	@mkdir -p $(BUILD)
-	@sh tools/deps.sh
+	@sh tools/deps.sh build
+	@touch $@
+
+$(BUILD)/flags.mk: $(DEPS_OK) Makefile
+	@c=$$(pkg-config --cflags $(PKGS)) && l=$$(pkg-config --libs $(PKGS)) \
+	    || { echo "runbook: pkg-config does not know all of: $(PKGS)" >&2; exit 1; }; \
+	printf 'PKG_CFLAGS := %s\nPKG_LIBS := %s\n' "$$c" "$$l" >$@
+
+# What `make check` and `make demo` call besides ./runbook (tools/deps.sh test|demo).
+deps-test: $(BUILD)/.deps-test-ok
+$(BUILD)/.deps-test-ok: tools/deps.sh
+	@mkdir -p $(BUILD)
+	@sh tools/deps.sh test
+	@touch $@
+$(BUILD)/.deps-demo-ok: tools/deps.sh
+	@mkdir -p $(BUILD)
+	@sh tools/deps.sh demo
 	@touch $@
 
 $(BUILD)/runbook: $(OBJS)
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS_ALL)
 
-$(BUILD)/parser.c $(BUILD)/parser.h: grammar/parser.y | $(DEPS_OK)
+# One bison (flex) run makes both files: a grouped target, or make -j runs it twice at once.
+$(BUILD)/parser.c $(BUILD)/parser.h &: grammar/parser.y | $(DEPS_OK)
 	bison -Wall -Werror --defines=$(BUILD)/parser.h -o $(BUILD)/parser.c $<
 
-$(BUILD)/lexer.c $(BUILD)/lexer.h: grammar/lexer.l | $(DEPS_OK)
+$(BUILD)/lexer.c $(BUILD)/lexer.h &: grammar/lexer.l | $(DEPS_OK)
 	flex --header-file=$(BUILD)/lexer.h -o $(BUILD)/lexer.c $<
 
 $(BUILD)/stdlib.inc: $(STDLIB) tools/embed.sh | $(DEPS_OK)
@@ -76,24 +102,65 @@ $(BUILD)/unit: $(UNIT_OBJS) $(filter-out $(BUILD)/main.o,$(OBJS))
 $(BUILD)/mutate: tests/tools/mutate.c | $(DEPS_OK)
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
 
-check: runbook $(BUILD)/mutate $(BUILD)/unit
-	RUNBOOK=$(CURDIR)/runbook MUTATE=$(CURDIR)/$(BUILD)/mutate UNIT=$(CURDIR)/$(BUILD)/unit sh tests/run.sh
+TESTENV = RUNBOOK=$(CURDIR)/runbook MUTATE=$(CURDIR)/$(BUILD)/mutate UNIT=$(CURDIR)/$(BUILD)/unit
 
-asan: | $(DEPS_OK)
+# The suite runs its scripts in parallel (tests/run.sh: one job per core; JOBS=N to
+# choose).  check-long runs the robustness loops at their full count (LONG=1).
+check: runbook $(BUILD)/mutate $(BUILD)/unit $(BUILD)/.deps-test-ok
+	$(TESTENV) sh tests/run.sh
+
+check-long: runbook $(BUILD)/mutate $(BUILD)/unit $(BUILD)/.deps-test-ok
+	LONG=1 $(TESTENV) sh tests/run.sh
+
+asan: $(BUILD)/.deps-test-ok | $(DEPS_OK)
 	$(MAKE) BUILD=build-asan CFLAGS='-O1 -g -fno-omit-frame-pointer' \
 	    EXTRA_CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' build-asan/runbook build-asan/mutate build-asan/unit
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	    RUNBOOK=$(CURDIR)/build-asan/runbook MUTATE=$(CURDIR)/build-asan/mutate \
 	    UNIT=$(CURDIR)/build-asan/unit sh tests/run.sh
 
-demo: runbook
+demo: runbook $(BUILD)/.deps-demo-ok
 	sh tools/demo.sh ./runbook
 
-install: runbook
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(STDLIBDIR) $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 runbook $(DESTDIR)$(PREFIX)/bin/runbook
+# Where `make install` puts things (DESTDIR is prepended to each, for packaging).
+BINDIR    = $(PREFIX)/bin
+MANDIR    = $(PREFIX)/share/man
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  = $(PREFIX)/share/zsh/site-functions
+VIMDIR    = $(PREFIX)/share/vim/vimfiles
+EDITORDIR = $(PREFIX)/share/runbook/editors
+INSTALLED = $(BINDIR)/runbook $(addprefix $(STDLIBDIR)/,$(notdir $(STDLIB))) \
+            $(MANDIR)/man1/runbook.1 $(MANDIR)/man5/runbook.5 \
+            $(BASHCOMPDIR)/runbook $(ZSHCOMPDIR)/_runbook \
+            $(VIMDIR)/syntax/runbook.vim $(VIMDIR)/ftdetect/runbook.vim \
+            $(EDITORDIR)/runbook.tmLanguage.json
+
+# BIN: the binary to install (tests/t-install.sh installs the one under test).
+BIN = runbook
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(STDLIBDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+	    $(DESTDIR)$(VIMDIR)/syntax $(DESTDIR)$(VIMDIR)/ftdetect $(DESTDIR)$(EDITORDIR)
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/runbook
 	install -m 644 $(STDLIB) $(DESTDIR)$(STDLIBDIR)
-	install -m 644 docs/runbook.1 $(DESTDIR)$(PREFIX)/share/man/man1/runbook.1
+	install -m 644 docs/runbook.1 $(DESTDIR)$(MANDIR)/man1/runbook.1
+	install -m 644 docs/runbook.5 $(DESTDIR)$(MANDIR)/man5/runbook.5
+	install -m 644 editors/bash/runbook $(DESTDIR)$(BASHCOMPDIR)/runbook
+	install -m 644 editors/zsh/_runbook $(DESTDIR)$(ZSHCOMPDIR)/_runbook
+	install -m 644 editors/vim/syntax/runbook.vim $(DESTDIR)$(VIMDIR)/syntax/runbook.vim
+	install -m 644 editors/vim/ftdetect/runbook.vim $(DESTDIR)$(VIMDIR)/ftdetect/runbook.vim
+	install -m 644 editors/runbook.tmLanguage.json $(DESTDIR)$(EDITORDIR)/runbook.tmLanguage.json
+
+# Removes exactly what install put there, then the directories of ours that are left empty.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir $(DESTDIR)$(STDLIBDIR) $(DESTDIR)$(EDITORDIR) $(DESTDIR)$(PREFIX)/share/runbook 2>/dev/null || true
+
+# The stdlib directory is compiled in: a new PREFIX rebuilds module.o.
+$(BUILD)/module.o: $(BUILD)/prefix
+$(BUILD)/prefix: FORCE | $(DEPS_OK)
+	@echo '$(STDLIBDIR)' | cmp -s - $@ || echo '$(STDLIBDIR)' >$@
+FORCE:
 
 clean:
 	rm -rf build build-asan runbook

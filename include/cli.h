@@ -31,6 +31,8 @@ int cmd_replay(int argc, char **argv);
 int cmd_approve(int argc, char **argv);
 int cmd_reject(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+/* `runbook __complete`: words for shell completion (complete.c; not in help). */
+int cmd_complete(int argc, char **argv);
 
 struct recorder;
 /* The value of an option written "--name VALUE" or "--name=VALUE" at argv[*i] (advancing

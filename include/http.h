@@ -75,6 +75,8 @@ void http_res_free(http_res *res);
 /* Release libcurl's global state (initialised on first use).  Optional: call it once at
  * exit, after the last request and e-mail, so leak checkers see a clean heap. */
 void http_global_cleanup(void);
+/* The libcurl version this process runs with ("8.5.0 (OpenSSL/3.0.11)"), or NULL. */
+const char *http_lib_version(void);
 
 /* Send an e-mail through SMTP (smtp:// or smtps:// URL).  to: NULL-terminated addresses.
  * Returns 0, or -1 with a message in err (at least 256 bytes).

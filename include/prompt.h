@@ -79,4 +79,7 @@ json_t *prompt_load_answers(const char *path, char **err);
  */
 prompt_status prompt_ask(prompter *p, const prompt_req *q, rb_buf *answer, const char **source, double *after);
 
+/* The readline version this process runs with. */
+const char *prompt_lib_version(void);
+
 #endif

@@ -43,6 +43,8 @@ recorder *rec_open_mode(const char *path, rec_mode mode, char **err);
 recorder *rec_open(const char *path, char **err);
 void rec_close(recorder *r);
 const char *rec_error(const recorder *r);
+/* The SQLite version this process runs with. */
+const char *rec_lib_version(void);
 
 /* What a run row holds at its start. Strings may be NULL unless noted. */
 typedef struct rec_run_info {

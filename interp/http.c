@@ -112,7 +112,8 @@ static const CURLcode permanent_errors[] = {
     X(CURLUcode, curl_url_set, (CURLU *, CURLUPart, const char *, unsigned int))            \
     X(CURLUcode, curl_url_get, (const CURLU *, CURLUPart, char **, unsigned int))           \
     X(void, curl_url_cleanup, (CURLU *))                                                    \
-    X(void, curl_free, (void *))
+    X(void, curl_free, (void *))                                                            \
+    X(curl_version_info_data *, curl_version_info, (CURLversion))
 
 #define CURL_FIELD(ret, name, args) ret(*name) args;
 static struct { CURL_FUNCS(CURL_FIELD) } curl_api;
@@ -143,6 +144,7 @@ static int curl_load(void)
 #undef curl_easy_setopt
 #undef curl_easy_getinfo
 #define curl_global_init curl_api.curl_global_init
+#define curl_version_info curl_api.curl_version_info
 #define curl_global_cleanup curl_api.curl_global_cleanup
 #define curl_easy_init curl_api.curl_easy_init
 #define curl_easy_setopt curl_api.curl_easy_setopt
@@ -862,4 +864,16 @@ int http_send_mail(const char *url, const char *from, const char *const *to, con
     rb_free(j.sender);
     buf_free(&j.message);
     return rc;
+}
+
+/* `runbook --version`: the libcurl this process runs with (and its TLS library). */
+const char *http_lib_version(void)
+{
+    static char v[128];
+    if (curl_load() != 0) return NULL;   /* --version only: loading it here costs nothing elsewhere */
+    const curl_version_info_data *vi = curl_version_info(CURLVERSION_NOW);
+    if (!vi || !vi->version) return NULL;
+    if (vi->ssl_version) snprintf(v, sizeof v, "%s (%s)", vi->version, vi->ssl_version);
+    else snprintf(v, sizeof v, "%s", vi->version);
+    return v;
 }

@@ -1,15 +1,20 @@
 /*
  * main.c — argument parsing and dispatch to the subcommands.
  *
- * Owns: `runbook help [COMMAND]`, `--help`, `--version`, global flags (--no-color) and
- * the exit status of usage errors.  Each subcommand lives in its own file.
+ * Owns: `runbook help [COMMAND]`, `--help`, `--version` (with the versions of the libraries
+ * this process runs with, each asked of its door file), global flags (--no-color) and
+ * the exit status of usage errors.  Each subcommand lives in its own file; the hidden
+ * `__complete` (shell completion) in complete.c.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include "cli.h"
 #include "http.h"
+#include "prompt.h"
+#include "record.h"
 
 #define RUNBOOK_VERSION "0.1.0"
 
@@ -209,6 +214,18 @@ static int cmd_help(int argc, char **argv)
     return EXIT_OK;
 }
 
+/* The version, then the libraries as loaded at run time (not as compiled against). */
+static int print_version(void)
+{
+    const char *curl = http_lib_version(), *rl = prompt_lib_version();
+    printf("runbook %s\n", RUNBOOK_VERSION);
+    printf("  SQLite    %s\n", rec_lib_version());
+    printf("  libcurl   %s\n", curl ? curl : "(not available)");
+    printf("  readline  %s\n", rl ? rl : "(unknown)");
+    printf("  jansson   %s\n", jansson_version_str());
+    return EXIT_OK;
+}
+
 /* Output that could not be written (a full disk, a closed pipe) is a failure, said aloud. */
 static int finish_output(int rc)
 {
@@ -238,10 +255,9 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
-    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-        printf("runbook %s\n", RUNBOOK_VERSION);
-        return finish_output(EXIT_OK);
-    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0)
+        return finish_output(print_version());
+    if (strcmp(cmd, "__complete") == 0) return finish_output(cmd_complete(argc - 1, argv + 1));
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
         return finish_output(cmd_help(argc - 1, argv + 1));
     const command *c = find_command(cmd);

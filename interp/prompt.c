@@ -566,3 +566,9 @@ prompt_status prompt_ask(prompter *p, const prompt_req *q, rb_buf *answer, const
         buf_reset(answer);
     }
 }
+
+/* `runbook --version`: the readline library this process runs with. */
+const char *prompt_lib_version(void)
+{
+    return rl_library_version;
+}

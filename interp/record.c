@@ -914,3 +914,8 @@ int rec_run_resume(recorder *r, int64_t run_id)
     return commit_with(r, op_claim_run, &run_id);
 }
 
+/* `runbook --version`: the SQLite library this process runs with. */
+const char *rec_lib_version(void)
+{
+    return sqlite3_libversion();
+}

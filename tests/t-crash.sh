@@ -4,8 +4,9 @@
 # completed action, shows the in-flight one, lists the run as interrupted, and `resume`
 # finishes the run without repeating any completed side effect (counted in effects.log).
 . "$(dirname "$0")/lib.sh"
+py_start
 CR=$TESTS/crash
-q() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+q() { pyc "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 # start DIR FILE [ARGS]: exec in the background with stdin from a FIFO that stays open
 start() {
@@ -44,7 +45,7 @@ D=$T/cmd
 start "$D" steps.rb
 printf 'yes\n' >&7
 until_event "$D" sh.start && until grep -q started-slow "$D/effects.log" 2>/dev/null; do sleep 0.1; done
-kill9; pkill -f 'sleep 30' 2>/dev/null; pkill -f 'CRASH_SLOW' 2>/dev/null
+kill9; left=$(pids_in "$D" 'sleep|CRASH_SLOW'); [ -n "$left" ] && kill $left 2>/dev/null
 integrity "killed during a command" "$D"
 r=$("$RUNBOOK" report last --db "$D/db" --format json | q "[e['kind'] for e in d['events']][-1], len([e for e in d['events'] if e['kind']=='sh.end'])")
 [ "$r" = "sh.start 2" ] && pass "killed during a command: the in-flight command is visible (sh.start, no sh.end)" || fail "in-flight visible" "$r"

@@ -2,12 +2,13 @@
 # tests/t-exec.sh — `runbook exec` end to end: real shell commands, a real SQLite file,
 # piped answers, answers files and --auto; the transcript and the recorded events checked.
 . "$(dirname "$0")/lib.sh"
+py_start
 EX=$TESTS/exec
 DB=$T/runs.db
 export RUNBOOK_DB=$DB
 
 # q PY-EXPR: evaluate a Python expression over the JSON on stdin (d), print the result.
-q() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+q() { pyc "import json,sys; d=json.load(sys.stdin); print($1)"; }
 report() { "$RUNBOOK" report "${1:-last}" --format json; }
 kinds() { report "${1:-last}" | q "' '.join(e['kind'] for e in d['events'])"; }
 
@@ -119,7 +120,8 @@ grep -q 'handled the failure' "$T/out" && grep -q 'reached last' "$T/out" && pas
 run "$T/w11" "$EX/timeout.rb" --auto
 expect_rc "timeout: step fails, run aborted" 1
 sleep 0.3
-if pgrep -f 'sleep 31.7' >/dev/null; then fail "timeout: the process tree is gone" "$(pgrep -af 'sleep 31.7')"; pkill -f 'sleep 31.7'; else pass "timeout: the process tree is gone"; fi
+left=$(pids_in "$T/w11" 'sleep 31.7')
+if [ -n "$left" ]; then fail "timeout: the process tree is gone" "$(ps -o pid,args -p "$(echo $left | tr ' ' ,)")"; kill $left; else pass "timeout: the process tree is gone"; fi
 r=$(report | q "[e['data']['timed_out'] for e in d['events'] if e['kind']=='sh.end']")
 [ "$r" = "[True]" ] && pass "timeout: recorded as timed out" || fail "timeout recorded" "$r"
 
@@ -159,7 +161,8 @@ wait $pid
 rc=$?
 expect_rc "SIGINT: exit 130" 130
 sleep 0.3
-if pgrep -f 'sleep 33.3' >/dev/null; then fail "SIGINT: the command was stopped"; pkill -f 'sleep 33.3'; else pass "SIGINT: the command was stopped"; fi
+left=$(pids_in "$T/w17" 'sleep 33.3')
+if [ -n "$left" ]; then fail "SIGINT: the command was stopped"; kill $left; else pass "SIGINT: the command was stopped"; fi
 r=$(report | q "d['run']['status']")
 [ "$r" = "interrupted" ] && pass "SIGINT: run recorded as interrupted" || fail "SIGINT: status" "$r"
 

@@ -15,6 +15,7 @@
 # The runbooks check what they can themselves (tests/http/check.rb: a wrong answer warns
 # "FAIL …" and fails the step, so exec --auto exits 1).
 . "$(dirname "$0")/lib.sh"
+py_start
 SRC=$(cd "$TESTS/.." && pwd)
 HT=$TESTS/http
 export RUNBOOK_PATH="$SRC/stdlib" RUNBOOK_HTTP_BACKOFF=0.01
@@ -66,13 +67,13 @@ def ev(code, env):
     print(eval(last, env))
 '
 logq() {
-    python3 -c "$PYEVAL
+    pyc "$PYEVAL
 L = [json.loads(l) for l in open(sys.argv[1])]
-ev(sys.argv[2], dict(L=L, H=[e for e in L if not e.get('smtp')], M=[e for e in L if e.get('smtp')], J=J))" "$T/$1.log" "$2"
+ev(sys.argv[2], dict(L=L, H=[e for e in L if not e.get('smtp')], M=[e for e in L if e.get('smtp')], J=J))" "$T/$1.log" "$2" </dev/null
 }
 # repq NAME PY: the same over the report of run NAME (d; E: its events).
 repq() {
-    "$RUNBOOK" report last --format json --db "$T/$1.db" | python3 -c "$PYEVAL
+    "$RUNBOOK" report last --format json --db "$T/$1.db" | pyc "$PYEVAL
 d = json.load(sys.stdin)
 ev(sys.argv[1], dict(d=d, E=d['events']))" "$2"
 }
@@ -328,7 +329,7 @@ i=0; while [ $i -lt 50 ] && ! sqlite3 "$T/int.db" "SELECT 1 FROM events WHERE ki
 kill -INT $ipid; wait $ipid; rc=$?
 if [ $rc -eq 130 ] && ! grep -q 'never reached' "$T/int.out"; then pass "http: Ctrl-C during a request exits 130, nothing after it runs"
 else fail "http: Ctrl-C during a request" "exit $rc" "$(tail -n 8 "$T/int.out")"; fi
-s=$("$RUNBOOK" runs --db "$T/int.db" --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["status"])')
+s=$("$RUNBOOK" runs --db "$T/int.db" --format json | pyc 'import json,sys; print(json.load(sys.stdin)[0]["status"])')
 [ "$s" = interrupted ] && pass "http: the interrupted request's run is recorded as interrupted" || fail "http: interrupted status" "$s"
 
 # --- libcurl is loaded at the first request, not at startup; without it a request fails clearly

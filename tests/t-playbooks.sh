@@ -34,6 +34,9 @@ for v in $(env | sed -n 's/^\(STUB_[A-Z_]*\)=.*/\1/p'); do
     [ "$v" = STUB_LOG ] || unset "$v"
 done
 
+# One Python answers every question about the reports below (tests/tools/pyserve.py).
+py_start
+
 # play RUNBOOK ANSWERS [VAR=VALUE…] [-- EXEC-ARGS…]: one run with a fresh database and an
 # empty stub log; the VAR=VALUEs are exported to it.  Transcript in $T/out, exit in $rc.
 play() {
@@ -50,10 +53,10 @@ play() {
 }
 report() { "$RUNBOOK" report last --format json --db "$DB"; }
 # q PY-EXPR: evaluate a Python expression over the report (d), print the result.
-q() { report | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+q() { report | pyc "import json,sys; d=json.load(sys.stdin); print($1)"; }
 # events KINDS [PATTERN]: "M:SS kind text" for the events of those kinds (text matching PATTERN).
 events() {
-    report | python3 -c "
+    report | pyc "
 import json,re,sys
 d=json.load(sys.stdin); kinds=sys.argv[1].split(','); pat=sys.argv[2] if len(sys.argv)>2 else ''
 for e in d['events']:
@@ -62,7 +65,7 @@ for e in d['events']:
 }
 # notified: "M:SS page|message to WHO" for each notify.page / notify.send that went out.
 notified() {
-    report | python3 -c "
+    report | pyc "
 import json,re,sys
 d=json.load(sys.stdin)
 for e in d['events']:

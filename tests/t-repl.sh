@@ -87,6 +87,9 @@ type_ ':steps'; key Enter
 check_screen "repl: :steps lists the steps" "second"
 type_ ':next'; key Enter
 check_screen "repl: :next runs the current step" "first"
+# The step's header is on the screen before its command has run: wait (up to 5 s) for it.
+i=0
+while [ "$(cat "$T/repl-effects.log" 2>/dev/null)" != "first db-1" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 [ "$(cat "$T/repl-effects.log" 2>/dev/null)" = "first db-1" ] && pass "repl: the step's command ran (side effect on disk)" \
     || fail "repl: step side effect" "$(cat "$T/repl-effects.log" 2>&1)"
 type_ ':break third'; key Enter

@@ -9,13 +9,14 @@
 # report is a function of the record, so pinned times give pinned bytes.
 # To regenerate after an intended change: UPDATE_GOLDEN=1 sh tests/run.sh tests/t-report.sh
 . "$(dirname "$0")/lib.sh"
+py_start
 EX=$TESTS/exec
 GOLD=$TESTS/report
 DB=$T/runs.db
 export RUNBOOK_DB=$DB
 
 # q PY-EXPR: evaluate a Python expression over the JSON on stdin (d), print the result.
-q() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+q() { pyc "import json,sys; d=json.load(sys.stdin); print($1)"; }
 last_id() { sqlite3 "$DB" 'SELECT max(id) FROM runs'; }
 
 # run DIR ARGS...: `runbook exec ARGS` in DIR, stdin from $T/in; output in $T/out, status in $rc.

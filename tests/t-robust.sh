@@ -11,13 +11,18 @@
 #    mode and seed:  $MUTATE MODE SEED tests/corpus/F.rb m.rb && runbook lint m.rb
 #    (run it next to a copy of tests/corpus/contacts.rb).  Generated garbage (modes bytes
 #    and tokens) must be handled the same way.
+#    The inputs of one corpus file and mode are linted together in one process (a process
+#    start costs more than a small lint): the inputs the batch names no located error for
+#    must then pass together with exit 0 (else each runs alone), and any problem in a batch
+#    re-checks every input alone to name the seed.  LONG=1 (make check-long) runs every input alone, as the full count.
 # 2. Hostile inputs: garbage bytes, truncation, 100k-deep nesting, 50 MB files, bad UTF-8,
 #    NUL bytes, unterminated strings and heredocs (located at their start), CRLF, empty;
 #    huge lists of statements and string parts must take time linear in their length.
 # 3. Out of memory: RUNBOOK_FAIL_ALLOC=N fails the Nth allocation; lint must then exit 70
-#    with "out of memory" (or finish normally), for every N until the fault stops firing.
+#    with "out of memory" (or finish normally), for every N until the fault stops firing
+#    (quick default: every N up to 24, then every third one; LONG=1: every N).
 #
-# A longer campaign:  ROBUST_SEEDS=500 ROBUST_SEED0=10000 sh tests/run.sh tests/t-robust.sh
+# A longer campaign:  LONG=1 ROBUST_SEEDS=500 ROBUST_SEED0=10000 sh tests/run.sh tests/t-robust.sh
 . "$(dirname "$0")/lib.sh"
 
 SEEDS=${ROBUST_SEEDS:-10}
@@ -32,7 +37,7 @@ if [ -z "${MUTATE:-}" ] || [ ! -x "$MUTATE" ]; then
     have_mutate=0
 fi
 have_python=0
-command -v python3 >/dev/null 2>&1 && have_python=1
+command -v python3 >/dev/null 2>&1 && have_python=1 && py_start
 
 W=$T/w
 mkdir -p "$W" "$T/json"
@@ -76,6 +81,12 @@ problems() {
         echo "sanitizer output:"
         grep -h -A3 -e 'AddressSanitizer' -e 'runtime error:' -e 'LeakSanitizer' "$T/out" "$T/err" | head -n 6
     fi
+    # No line names the file: only the exit status is left to judge (a 50 MB input is not
+    # copied and measured for nothing).
+    if ! grep -q -F -- "$2:" "$T/err"; then
+        case $rc in 1|2) echo "exit $rc without a located error ($2:LINE:COL: error: ...)" ;; esac
+        return
+    fi
     # Line lengths in bytes (NULs made harmless for awk); a column counts code points, so it
     # is at most the byte length + 1.  The line after the last newline is the end of file.
     tr '\000' ' ' <"$1/$2" >"$T/src"
@@ -102,27 +113,29 @@ show() {
     if [ -s "$T/err" ] || [ -s "$T/out" ]; then head -c 600 "$T/err"; head -c 300 "$T/out"; else echo "(no output)"; fi
 }
 
-# json_problems DIR: every $T/json/*.json must be one JSON object whose diagnostics count
-# its errors and warnings.  Prints "NAME: problem" lines.
-json_problems() {
-    if [ "$have_python" -eq 1 ]; then
-        python3 - "$1" <<'EOF'
+JSONCHK='
 import json, os, sys
 d = sys.argv[1]
 for name in sorted(os.listdir(d)):
     try:
-        with open(os.path.join(d, name), 'rb') as f:
-            doc = json.loads(f.read().decode('utf-8'))
-        n = len(doc['diagnostics'])
-        if n != doc['errors'] + doc['warnings']:
-            print('%s: %d errors + %d warnings counted, %d diagnostics listed'
-                  % (name, doc['errors'], doc['warnings'], n))
-        for g in doc['diagnostics']:
-            if g['line'] < 1 or g['column'] < 1 or g['severity'] not in ('error', 'warning', 'note'):
-                print('%s: bad diagnostic %r' % (name, g))
+        with open(os.path.join(d, name), "rb") as f:
+            doc = json.loads(f.read().decode("utf-8"))
+        n = len(doc["diagnostics"])
+        if n != doc["errors"] + doc["warnings"]:
+            print("%s: %d errors + %d warnings counted, %d diagnostics listed"
+                  % (name, doc["errors"], doc["warnings"], n))
+        for g in doc["diagnostics"]:
+            if g["line"] < 1 or g["column"] < 1 or g["severity"] not in ("error", "warning", "note"):
+                print("%s: bad diagnostic %r" % (name, g))
     except Exception as e:
-        print('%s: not the expected JSON: %s' % (name, e))
-EOF
+        print("%s: not the expected JSON: %s" % (name, e))
+'
+# json_problems DIR: every $T/json/*.json must be one JSON object whose diagnostics count
+# its errors and warnings.  Prints "NAME: problem" lines.
+json_problems() {
+    [ -n "$(ls "$1")" ] || return 0
+    if [ "$have_python" -eq 1 ]; then
+        pyc "$JSONCHK" "$1" </dev/null
     else
         for j in "$1"/*.json; do
             [ -e "$j" ] || continue
@@ -143,66 +156,145 @@ for src in "$TESTS"/corpus/*.rb; do
 }exit $rc: the seed does not parse" ;; esac
     if [ -z "$p" ]; then pass "corpus/$(basename "$src") parses"; else fail "corpus/$(basename "$src") parses" "$p" "$(show)"; fi
 done
+# check_seed MODE SEED SRC OUT: one mutated input in its own lint process (the original
+# check, and what LONG=1 does for every input): exit 0, 1 or 2 cleanly, a located error
+# when not 0, every location inside the file; when not 0 also --format json, kept in
+# $T/json for json_problems.  Counts a failure in nbad/bad.
+check_seed() {
+    _m=$1 _s=$2 _src=$3 _o=$4
+    if ! "$MUTATE" "$_m" "$_s" "$_src" "$W/$_o" 2>"$T/err"; then
+        rc=0 p="the mutator failed: $(head -n 2 "$T/err")"
+        : >"$T/out"
+    else
+        lint_run "$W" "$_o" 10
+        p=$(problems "$W" "$_o" 10)
+    fi
+    if [ -z "$p" ] && [ "$rc" -ne 0 ]; then
+        lint_run "$W" "$_o" 10 --format json
+        cp "$T/out" "$T/json/$_m-$_s.json"
+        p=$(problems "$W" "$_o" 10 | grep -v 'without a located error')
+    fi
+    if [ -n "$p" ]; then
+        nbad=$((nbad + 1))
+        [ "$nbad" -le 3 ] && bad="$bad
+reproduce: \$MUTATE $_m $_s $(echo "$_src" | sed "s|^$TESTS/|tests/|") $_o && runbook lint $_o
+$p
+$(show)"
+    fi
+}
+
+# batch_check MODE SRC FIRST LAST: the inputs of seeds FIRST..LAST linted together, in one
+# process in text form and one in JSON form (a process start costs more than linting a
+# small file).  Both runs must exit 0, 1 or 2 cleanly, every location must be inside its
+# file, and the JSON must count what it lists.  An input with a located error passes
+# (its own run would exit 1 or 2 and say where); the inputs without one are linted together
+# once more and must exit 0, else each gets check_seed, so that a file which fails without
+# saying where is still caught.  Returns 1 when anything
+# is off: the caller then runs check_seed on every input to name the failing seeds.
+batch_check() {
+    _m=$1 _src=$2 _s=$3 _last=$4
+    files=""
+    rm -rf "$T/bsrc" && mkdir "$T/bsrc"
+    while [ "$_s" -le "$_last" ]; do
+        "$MUTATE" "$_m" "$_s" "$_src" "$W/b-$_s.rb" 2>/dev/null || return 1
+        tr '\000' ' ' <"$W/b-$_s.rb" >"$T/bsrc/b-$_s.rb"
+        files="$files b-$_s.rb"
+        _s=$((_s + 1))
+    done
+    # shellcheck disable=SC2086 # the file names are ours, without blanks
+    (cd "$W" && timeout 60 "$RUNBOOK" lint $files >"$T/out" 2>"$T/err")
+    rc=$? runs=$((runs + 1))
+    case $rc in 0|1|2) ;; *) return 1 ;; esac
+    sanitizer_clean "$T/out" && sanitizer_clean "$T/err" || return 1
+    cp "$T/err" "$T/batch.err"
+    # shellcheck disable=SC2086
+    (cd "$W" && timeout 60 "$RUNBOOK" lint --format json $files >"$T/json/batch.json" 2>"$T/err")
+    jrc=$? runs=$((runs + 1))
+    [ "$jrc" = "$rc" ] && sanitizer_clean "$T/json/batch.json" && sanitizer_clean "$T/err" || return 1
+    [ -z "$(json_problems "$T/json")" ] || return 1
+    # Locations inside their files; the inputs that reported no located error.
+    quiet=$(cd "$T/bsrc" && LC_ALL=C awk -v list="$files" -v ef="$T/batch.err" '
+        BEGIN { k = split(list, fl, " "); for (i = 1; i <= k; i++) files[fl[i]] = 1 }
+        FILENAME != ef { n[FILENAME]++; len[FILENAME, n[FILENAME]] = length($0); next }
+        match($0, /^b-[0-9]+\.rb:[0-9]+:[0-9]+: (error|warning): /) {
+            split($0, p, ":"); g = p[1]; l = p[2] + 0; c = p[3] + 0
+            if (!(g in files) || l < 1 || l > n[g] + 1 || c < 1 || c > len[g, l] + 1) bad = 1
+            if ($0 ~ /^[^:]*:[0-9]+:[0-9]+: error: /) erred[g] = 1
+        }
+        END {
+            if (bad) { print "BAD"; exit }
+            for (g in files) if (!(g in erred)) print g
+        }' $files "$T/batch.err")
+    [ "$quiet" = BAD ] && return 1
+    rm -f "$T"/json/*.json
+    [ -z "$quiet" ] && return 0
+    # Together, the quiet inputs must exit 0 (lint's status is the worst of its files'):
+    # then each alone would too.  Otherwise each gets its own run.
+    # shellcheck disable=SC2086
+    (cd "$W" && timeout 60 "$RUNBOOK" lint $quiet >"$T/out" 2>"$T/err")
+    rc=$? runs=$((runs + 1))
+    [ "$rc" -eq 0 ] && sanitizer_clean "$T/out" && sanitizer_clean "$T/err" && return 0
+    for g in $quiet; do
+        s=${g#b-}; s=${s%.rb}
+        check_seed "$_m" "$s" "$_src" m.rb
+    done
+    return 0
+}
+
+# mutations MODE SRC FIRST LAST: every seed checked, batched unless LONG=1.
+mutations() {
+    bad="" nbad=0
+    rm -f "$T"/json/*.json
+    if [ -n "${LONG:-}" ] || ! batch_check "$@"; then
+        bad="" nbad=0
+        rm -f "$T"/json/*.json
+        s=$3
+        while [ "$s" -le "$4" ]; do
+            check_seed "$1" "$s" "$2" m.rb
+            s=$((s + 1))
+        done
+    fi
+    j=$(json_problems "$T/json" | head -n 5)
+    [ -n "$j" ] && { nbad=$((nbad + 1)); bad="$bad
+--format json (file names are MODE-SEED.json):
+$j"; }
+}
+
 if [ "$have_mutate" -eq 1 ]; then
     for src in "$TESTS"/corpus/*.rb; do
         base=$(basename "$src" .rb)
         for mode in $MODES; do
             name="mutate $base.rb $mode ($SEEDS seeds from $((SEED0 + 1)))"
-            bad="" nbad=0
-            rm -f "$T"/json/*.json
-            s=$((SEED0 + 1))
-            while [ "$s" -le $((SEED0 + SEEDS)) ]; do
-                if ! "$MUTATE" "$mode" "$s" "$src" "$W/m.rb" 2>"$T/err"; then
-                    rc=0 p="the mutator failed: $(head -n 2 "$T/err")"
-                    : >"$T/out"
-                else
-                    lint_run "$W" m.rb 10
-                    p=$(problems "$W" m.rb 10)
-                fi
-                if [ -z "$p" ] && [ "$rc" -ne 0 ]; then
-                    lint_run "$W" m.rb 10 --format json
-                    cp "$T/out" "$T/json/$mode-$s.json"
-                    p=$(problems "$W" m.rb 10 | grep -v 'without a located error')
-                fi
-                if [ -n "$p" ]; then
-                    nbad=$((nbad + 1))
-                    [ "$nbad" -le 3 ] && bad="$bad
-reproduce: \$MUTATE $mode $s tests/corpus/$base.rb m.rb && runbook lint m.rb
-$p
-$(show)"
-                fi
-                s=$((s + 1))
-            done
-            j=$(json_problems "$T/json" | head -n 5)
-            [ -n "$j" ] && { nbad=$((nbad + 1)); bad="$bad
---format json (file names are MODE-SEED.json):
-$j"; }
+            mutations "$mode" "$src" $((SEED0 + 1)) $((SEED0 + SEEDS))
             if [ "$nbad" -eq 0 ]; then pass "$name"; else fail "$name" "$nbad failing seed(s)$bad"; fi
         done
     done
+    # Token soups (valid UTF-8 made of keywords, punctuation, strings and heredocs).
+    name="mutate tokens: generated garbage ($((SEEDS * 2)) seeds from $((SEED0 + 1)))"
+    mutations tokens /dev/null $((SEED0 + 1)) $((SEED0 + SEEDS * 2))
+    if [ "$nbad" -eq 0 ]; then pass "$name"; else fail "$name" "$nbad failing seed(s)$bad"; fi
 
-    # Garbage: seed-determined random bytes (1-4096 of them, exit 2 expected), and token
-    # soups (valid UTF-8 made of keywords, punctuation, strings and heredocs).
-    for mode in bytes tokens; do
-        bad="" nbad=0
-        s=$((SEED0 + 1))
-        while [ "$s" -le $((SEED0 + SEEDS * 2)) ]; do
-            "$MUTATE" "$mode" "$s" /dev/null "$W/g.rb"
-            lint_run "$W" g.rb 10
-            p=$(problems "$W" g.rb 10)
-            [ -z "$p" ] && [ "$mode" = bytes ] && [ "$rc" -ne 2 ] && p="exit $rc, expected 2"
-            if [ -n "$p" ]; then
-                nbad=$((nbad + 1))
-                [ "$nbad" -le 3 ] && bad="$bad
+    # Seed-determined random bytes (1-4096 of them): each must exit exactly 2 (it does not
+    # parse), which only a run of its own can tell: one process each.
+    mode=bytes
+    bad="" nbad=0
+    s=$((SEED0 + 1))
+    while [ "$s" -le $((SEED0 + SEEDS * 2)) ]; do
+        "$MUTATE" "$mode" "$s" /dev/null "$W/g.rb"
+        lint_run "$W" g.rb 10
+        p=$(problems "$W" g.rb 10)
+        [ -z "$p" ] && [ "$rc" -ne 2 ] && p="exit $rc, expected 2"
+        if [ -n "$p" ]; then
+            nbad=$((nbad + 1))
+            [ "$nbad" -le 3 ] && bad="$bad
 reproduce: \$MUTATE $mode $s /dev/null g.rb && runbook lint g.rb
 $p
 $(show)"
-            fi
-            s=$((s + 1))
-        done
-        name="mutate $mode: generated garbage ($((SEEDS * 2)) seeds from $((SEED0 + 1)))"
-        if [ "$nbad" -eq 0 ]; then pass "$name"; else fail "$name" "$nbad failing seed(s)$bad"; fi
+        fi
+        s=$((s + 1))
     done
+    name="mutate $mode: generated garbage ($((SEEDS * 2)) seeds from $((SEED0 + 1)))"
+    if [ "$nbad" -eq 0 ]; then pass "$name"; else fail "$name" "$nbad failing seed(s)$bad"; fi
 fi
 
 t_mutate=$(( $(date +%s) - started ))
@@ -367,10 +459,10 @@ oom() {
             p="RUNBOOK_FAIL_ALLOC=$n: exit $rc (expected 70, or $_okrc once no allocation fails)"
             break
         fi
-        n=$((n + 1))
+        if [ "$n" -lt 24 ] || [ -n "${LONG:-}" ]; then n=$((n + 1)); else n=$((n + 3)); fi
     done
     [ "$n" -gt 3000 ] && p="still failing allocations after 3000 runs"
-    if [ -z "$p" ]; then pass "$_name (N = 1..$n)"; else fail "$_name" "$p" "reproduce: (cd DIR && RUNBOOK_FAIL_ALLOC=N runbook lint $* $_file)" "$(show)"; fi
+    if [ -z "$p" ]; then pass "$_name (N = 1..$n$([ -n "${LONG:-}" ] || [ "$n" -le 24 ] || echo ', every third past 24'))"; else fail "$_name" "$p" "reproduce: (cd DIR && RUNBOOK_FAIL_ALLOC=N runbook lint $* $_file)" "$(show)"; fi
 }
 
 cat >"$T/oom-ok.rb" <<'EOF'

@@ -220,7 +220,7 @@ mkdir -p "$T/d/www"
 cp "$drill" "$ROOT/runbooks/contacts.rb" "$T/d/"
 echo ok >"$T/d/www/health"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-python3 -m http.server --bind 127.0.0.1 --directory "$T/d/www" "$port" >"$T/d/service.log" 2>&1 </dev/null &
+"${PYTHON:-python3}" -m http.server --bind 127.0.0.1 --directory "$T/d/www" "$port" >"$T/d/service.log" 2>&1 </dev/null &
 echo $! >"$T/d/service.pid"
 curl -fsS --retry 10 --retry-delay 1 --retry-connrefused --max-time 2 "http://127.0.0.1:$port/health" >/dev/null 2>&1
 kill "$(cat "$T/d/service.pid")"

@@ -15,7 +15,7 @@ TOKEN=s3cr3t-Tok-42abc
 leaks() { grep -a -i -c -e 's3cr3t' -e '42abc' "$@" 2>/dev/null | awk -F: '{ n += $NF } END { print n + 0 }'; }
 
 : >"$T/log"
-python3 "$TESTS/tools/httpd.py" --port-file "$T/port" --log "$T/log" --max-seconds 120 2>"$T/httpd.err" &
+"${PYTHON:-python3}" "$TESTS/tools/httpd.py" --port-file "$T/port" --log "$T/log" --max-seconds 120 2>"$T/httpd.err" &
 srv=$!
 trap 'kill "$srv" 2>/dev/null; rm -rf "$T"' EXIT
 i=0

@@ -3,14 +3,15 @@
 # the exact virtual minute (--clock virtual), plus one real-clock test that a timer fires
 # while the runbook sits at a prompt.  Nothing here depends on the machine's speed.
 . "$(dirname "$0")/lib.sh"
+py_start
 TM=$TESTS/time
 export RUNBOOK_DB=$T/runs.db
 START=2026-01-01T00:00:00Z
 
-q() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+q() { pyc "import json,sys; d=json.load(sys.stdin); print($1)"; }
 # minutes KINDS: "MM:SS kind text" lines of the last run for the event kinds given
 minutes() {
-    "$RUNBOOK" report last --format json | python3 -c "
+    "$RUNBOOK" report last --format json | pyc "
 import json,sys
 d=json.load(sys.stdin); kinds=sys.argv[1].split(',')
 for e in d['events']:
