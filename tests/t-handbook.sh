@@ -1,0 +1,129 @@
+#!/bin/sh
+# tests/t-handbook.sh — the handbook's runbooks beyond the P1 playbooks (issue 19): the P2
+# procedures, the routine checks (daily, monthly, quarterly DR drill, patching) and the
+# change request, run end to end the way tests/t-playbooks.sh runs the P1 ones.
+#
+# Every run is unattended: answers from tests/handbook/*.json (answer delays put decisions
+# at known virtual minutes), the virtual clock from 2026-01-01T00:00:00Z, the AWS CLI and
+# friends replaced by tests/handbook/stubs (falling back to tests/stubs), which log each
+# call to $STUB_LOG; STUB_* knobs pick the failure modes.  Each decision of each runbook
+# (choose arms, confirm yes/no, if branches, failure paths) is taken by at least one run
+# here, and asserted on the record (`runbook report --format json`, sqlite3) and the stub
+# log.  The DR drill's restore test really backs up, destroys and restores a SQLite
+# database and a file tree under $T, checked with sha256sum here.  The unattended check
+# runs the way the systemd timer does (no terminal, stdin from /dev/null, --auto, the real
+# clock) with notify pointed at tests/tools/httpd.py, and the page is read from its log.
+. "$(dirname "$0")/lib.sh"
+
+ROOT=$(cd "$TESTS/.." && pwd)
+case $RUNBOOK in /*) ;; */*) RUNBOOK=$(pwd)/$RUNBOOK ;; esac
+RB=$ROOT/runbooks
+HB=$TESTS/handbook
+START=2026-01-01T00:00:00Z
+export PATH="$HB/stubs:$TESTS/stubs:$PATH"
+export STUB_LOG="$T/stub.log"
+export RUNBOOK_PATH="$ROOT/stdlib"
+export TMPDIR="$T" RUNBOOK_HTTP_BACKOFF=0.01
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
+# Nothing may reach a real channel, and no knob may leak in from the caller.
+for v in $(env | sed -n 's/^\([A-Z_]*\(WEBHOOK\|_KEY\|_EMAIL\|STUB_[A-Z_]*\)\)=.*/\1/p'); do
+    [ "$v" = STUB_LOG ] || unset "$v"
+done
+unset RUNBOOK_PAGERDUTY_URL RUNBOOK_STATUSPAGE_URL STATUSPAGE_PAGE_ID RUNBOOK_SMTP_URL AWS_REGION \
+      ECS_CLUSTER ECS_SERVICE DB_INSTANCE RUNBOOK_DB 2>/dev/null
+
+# play RUNBOOK ANSWERS [VAR=VALUE…] [-- EXEC-ARGS…]: one run on the virtual clock with a
+# fresh database and an empty stub log.  Transcript in $T/out, exit status in $rc.
+play() {
+    _rb=$1; _ans=$2; shift 2
+    : >"$STUB_LOG"
+    DB=$T/$(basename "$_ans" .json).db
+    rm -f "$DB" "$DB-wal" "$DB-shm"
+    (
+        while [ $# -gt 0 ] && [ "$1" != "--" ]; do export "$1"; shift; done
+        [ "${1:-}" = "--" ] && shift
+        exec "$RUNBOOK" exec "$RB/$_rb" --clock "virtual=$START" --answers "$HB/$_ans" --db "$DB" "$@"
+    ) >"$T/out" 2>&1 </dev/null
+    rc=$?
+}
+report() { "$RUNBOOK" report last --format json --db "$DB"; }
+q() { report | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+# events KINDS [PATTERN]: "M:SS kind text" for the events of those kinds (text matching PATTERN).
+events() {
+    report | python3 -c "
+import json,re,sys
+d=json.load(sys.stdin); kinds=sys.argv[1].split(','); pat=sys.argv[2] if len(sys.argv)>2 else ''
+for e in d['events']:
+    if e['kind'] in kinds and re.search(pat, e['text'] or ''):
+        s=int(round(e['elapsed_s'])); print('%d:%02d %s %s' % (s//60, s%60, e['kind'], e['text']))" "$@"
+}
+# notified: "M:SS page|message to WHO" for each notify.page / notify.send.
+notified() {
+    report | python3 -c "
+import json,re,sys
+d=json.load(sys.stdin)
+for e in d['events']:
+    m=re.match(r'\[(?:undelivered|sent)\] (page|message) to (.*?) \(', e['text'] or '') if e['kind']=='note' else None
+    if m:
+        s=int(round(e['elapsed_s'])); print('%d:%02d %s to %s' % (s//60, s%60, m.group(1), m.group(2)))"
+}
+# steps: the ids of the steps that ran, in order, with how each ended.
+steps() { q "'\n'.join('%s %s' % (e['step'], e['data'].get('status', '?')) for e in d['events'] if e['kind']=='step.end')"; }
+action_items() { q "'\n'.join(a['text'] for a in d['action_items'])"; }
+same() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected:" "$2" "got:" "$3"; fi; }
+# changes: the stub log without the read-only calls (describe, get, list, logs, wait, git, checks).
+changes() { grep -v -E '^(aws [a-z0-9-]+ (describe|get|list|wait|start-query|test-dns)|aws logs |git |pg_isready|redis-cli|curl|sqlite3|sha256sum)' "$STUB_LOG"; }
+ran() {
+    st=$(q "d['run']['status']" 2>&1)
+    if [ "$rc" -eq "$2" ] && [ "$st" = "$3" ] && sanitizer_clean "$T/out"; then
+        pass "$1: exit $2, run $3"
+    else
+        fail "$1: exit $2, run $3" "exit $rc, run $st" "$(tail -n 15 "$T/out")"
+    fi
+}
+has() { if grep -q -F -- "$2" "$T/out"; then pass "$1"; else fail "$1" "no \"$2\" in the transcript"; fi; }
+hasnt() { if grep -q -F -- "$2" "$T/out"; then fail "$1" "\"$2\" in the transcript"; else pass "$1"; fi; }
+# logged NAME TEXT: the stub log has a line containing TEXT.
+logged() { if grep -q -F -- "$2" "$STUB_LOG"; then pass "$1"; else fail "$1" "no \"$2\" in the stub log" "$(cat "$STUB_LOG")"; fi; }
+
+# ---- lint: every runbook of the handbook is clean, warnings included ----------------------
+for f in p2-high-error-rate p2-worker-queue-down daily-checks monthly-review quarterly-dr-drill patching \
+         change-request response contacts; do
+    if "$RUNBOOK" lint --strict "$RB/$f.rb" >"$T/out" 2>&1 && [ ! -s "$T/out" ]; then
+        pass "lint --strict $f.rb: clean"
+    else
+        fail "lint --strict $f.rb: clean" "$(head -n 20 "$T/out")"
+    fi
+done
+if "$RUNBOOK" lint --strict "$ROOT/stdlib/comms.rb" >"$T/out" 2>&1 && [ ! -s "$T/out" ]; then
+    pass "lint --strict stdlib/comms.rb: clean"
+else
+    fail "lint --strict stdlib/comms.rb: clean" "$(head -n 20 "$T/out")"
+fi
+
+# ======================================================================================
+# p2-high-error-rate.rb
+# ======================================================================================
+
+# ---- a recent deployment → roll back; the first fix does not hold (15% again) → triage
+# again → roll back → 0.2%: resolved after 30 minutes of watching
+play p2-high-error-rate.rb err-rollback.json STUB_5XX=1500,1500,20
+ran "error rate / rollback" 0 finished
+same "error rate / rollback: what changed, in order" "aws ecs update-service --cluster prod-cluster --service backend-service --task-definition backend-service:41 --region us-east-1
+aws ecs update-service --cluster prod-cluster --service backend-service --task-definition backend-service:41 --region us-east-1" "$(changes)"
+same "error rate / rollback: verify sent it back to triage once" "triage
+triage" "$(q "'\n'.join(e['step'] for e in d['events'] if e['kind']=='step.start' and e['step']=='triage')")"
+has "error rate / rollback: the error rate measured" "Error rate 15% over the last 15 minutes."
+has "error rate / rollback: the failing endpoints found" "Failing endpoints: POST /v1/orders (912 errors), GET /v1/films (233 errors)"
+has "error rate / rollback: the fix that did not hold" "The error rate is still 15% after the fix: back to triage."
+same "error rate / rollback: the P2 ladder and the half-hour (matrix, support)" "0:00 page to Primary on-call
+30:00 message to Engineering lead
+30:00 message to IT Manager
+30:00 message to Customer support
+43:00 message to Engineering lead" "$(notified)"
+same "error rate / rollback: backup not paged (acknowledged at 3m)" "15:00 escalation.skipped escalation rung at 15m skipped (unless acknowledged)" "$(events escalation.skipped)"
+same "error rate / rollback: status updates every 30m until resolved" "30:00 timer every 30m (+30m)" "$(events timer)"
+same "error rate / rollback: acknowledged, resolved" "00:03 00:43" "$(q "' '.join(str(d['run'][k])[11:16] for k in ('acknowledged_at', 'resolved_at'))")"
+same "error rate / rollback: follow-ups, once each" "Hold the blameless post-mortem: IC, responders, service owners, engineering lead
+Find out why the deployment reached production; add the check that would have caught it" "$(action_items)"
