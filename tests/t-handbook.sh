@@ -69,7 +69,7 @@ for e in d['events']:
         s=int(round(e['elapsed_s'])); print('%d:%02d %s to %s' % (s//60, s%60, m.group(1), m.group(2)))"
 }
 # steps: the ids of the steps that ran, in order, with how each ended.
-steps() { q "'\n'.join('%s %s' % (e['step'], e['data'].get('status', '?')) for e in d['events'] if e['kind']=='step.end')"; }
+steps() { q "'\n'.join('%s %s' % (e['step'], e['data'].get('outcome', '?')) for e in d['events'] if e['kind']=='step.end')"; }
 action_items() { q "'\n'.join(a['text'] for a in d['action_items'])"; }
 same() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "expected:" "$2" "got:" "$3"; fi; }
 # changes: the stub log without the read-only calls (describe, get, list, logs, wait, git, checks).
@@ -127,3 +127,46 @@ same "error rate / rollback: status updates every 30m until resolved" "30:00 tim
 same "error rate / rollback: acknowledged, resolved" "00:03 00:43" "$(q "' '.join(str(d['run'][k])[11:16] for k in ('acknowledged_at', 'resolved_at'))")"
 same "error rate / rollback: follow-ups, once each" "Hold the blameless post-mortem: IC, responders, service owners, engineering lead
 Find out why the deployment reached production; add the check that would have caught it" "$(action_items)"
+
+# ---- not acknowledged; the rollback's rollout never stabilises → on failure → scale up
+play p2-high-error-rate.rb err-rollback-fails.json STUB_5XX=1500,20 STUB_ECS_RECOVERS=no
+ran "error rate / rollback fails" 0 finished
+same "error rate / rollback fails: rollback, then the scale-up" "aws ecs update-service --cluster prod-cluster --service backend-service --task-definition backend-service:41 --region us-east-1
+aws ecs update-service --cluster prod-cluster --service backend-service --desired-count 12 --region us-east-1" "$(changes)"
+has "error rate / rollback fails: the on-failure path" "The rollback did not complete: scale up to carry the load while the deployment is fixed."
+same "error rate / rollback fails: the backup is paged at 15m (never acknowledged)" "0:00 page to Primary on-call
+15:00 page to Backup on-call
+30:00 message to Engineering lead
+30:00 message to IT Manager
+30:00 message to Customer support
+34:00 message to Engineering lead" "$(notified)"
+same "error rate / rollback fails: acknowledged only by the resolution" "00:34 00:34" "$(q "' '.join(str(d['run'][k])[11:16] for k in ('acknowledged_at', 'resolved_at'))")"
+
+# ---- 100% errors: raised to P1; the responder declines the rollback (confirm: no) and
+# is offered the scale-up next
+play p2-high-error-rate.rb err-p1-scale.json STUB_5XX=10000,20
+ran "error rate / P1, scale" 0 finished
+has "error rate / P1, scale: raised" "this is a P1. Run p1-service-down.rb."
+same "error rate / P1, scale: the severity changed" "P2 → P1" "$(q "'\n'.join(e['data']['from'] + ' → ' + e['data']['to'] for e in d['events'] if e['kind']=='state' and e['data']['field']=='severity')")"
+same "error rate / P1, scale: no rollback, the scale-up" "aws ecs update-service --cluster prod-cluster --service backend-service --desired-count 16 --region us-east-1" "$(changes)"
+same "error rate / P1, scale: the rollback step skipped at the gate" "skipped" "$(q "[e['data'].get('outcome') for e in d['events'] if e['kind']=='step.end' and e['step']=='roll_back'][0]")"
+
+# ---- Redis down → circuit breaker; no load-balancer metrics (the metric call fails)
+play p2-high-error-rate.rb err-breaker.json STUB_REDIS_DOWN=yes STUB_FAIL=cloudwatch:get-metric-statistics STUB_NO_ENDPOINTS=yes
+ran "error rate / circuit breaker" 0 finished
+has "error rate / circuit breaker: Redis seen down" "Dependency down: Redis"
+has "error rate / circuit breaker: no metrics" "No load balancer metrics: measure the error rate on the dashboard."
+has "error rate / circuit breaker: no failing endpoint" "Logs Insights found no failing endpoint"
+same "error rate / circuit breaker: the flag" "aws ssm put-parameter --name /prod/flags/circuit-breaker-payments --value on --type String --overwrite --region us-east-1" "$(changes)"
+same "error rate / circuit breaker: follow-up to close it" "Close circuit-breaker-payments once the dependency has recovered; agree a fallback with its owner" "$(action_items | grep Close)"
+
+# ---- below the threshold, nothing found: monitoring added, escalated (yes), triage again,
+# nothing again (no escalation the second time), then a resource constraint
+play p2-high-error-rate.rb err-investigate.json STUB_5XX=500,20 STUB_GIT_LOG=
+ran "error rate / investigate" 0 finished
+has "error rate / investigate: below the P2 threshold" "Error rate 5%: below the 10% of a P2"
+has "error rate / investigate: all dependencies answer" "Database, Redis and the third-party API answer."
+same "error rate / investigate: escalated once by hand" "0:00 message to Engineering lead" "$(notified | grep -v -e Primary -e '30:00' -e 'IT Manager' -e 'Customer' | head -n 1)"
+same "error rate / investigate: triage three times" "3" "$(q "len([e for e in d['events'] if e['kind']=='step.start' and e['step']=='triage'])")"
+same "error rate / investigate: then scaled" "aws ecs update-service --cluster prod-cluster --service backend-service --desired-count 10 --region us-east-1" "$(changes)"
+same "error rate / investigate: the status page's first update is not overdue (posted at once)" "" "$(events warning 'overdue')"
