@@ -170,3 +170,45 @@ same "error rate / investigate: escalated once by hand" "0:00 message to Enginee
 same "error rate / investigate: triage three times" "3" "$(q "len([e for e in d['events'] if e['kind']=='step.start' and e['step']=='triage'])")"
 same "error rate / investigate: then scaled" "aws ecs update-service --cluster prod-cluster --service backend-service --desired-count 10 --region us-east-1" "$(changes)"
 same "error rate / investigate: the status page's first update is not overdue (posted at once)" "" "$(events warning 'overdue')"
+
+# ======================================================================================
+# p2-worker-queue-down.rb
+# ======================================================================================
+
+# ---- one worker stopped, the other silent → restart both (reboot the running one, start
+# the stopped one); the queue drains on the second look
+play p2-worker-queue-down.rb wq-restart.json STUB_GPU_STATES=running,stopped STUB_QUEUE_DEPTH=4200,3000,50
+ran "workers / restart" 0 finished
+has "workers / restart: the stopped worker seen" "1 of 2 worker(s) not running: i-gpu2 (stopped)"
+has "workers / restart: the silent logs seen" "The workers logged nothing in 30 minutes: they may be hung."
+has "workers / restart: the queue depth" "4200 job(s) waiting."
+same "workers / restart: reboot the running, start the stopped" "aws ec2 reboot-instances --instance-ids i-gpu1 --region us-east-1
+aws ec2 start-instances --instance-ids i-gpu2 --region us-east-1" "$(changes)"
+same "workers / restart: the queue polled until it drained" "3" "$(grep -c 'sqs get-queue-attributes' "$STUB_LOG")"
+same "workers / restart: resolved after the drain (5m) and 30m of watching" "00:04 00:39" "$(q "' '.join(str(d['run'][k])[11:16] for k in ('acknowledged_at', 'resolved_at'))")"
+same "workers / restart: the half-hour reached the IT manager and support" "30:00 message to IT Manager
+30:00 message to Customer support" "$(notified | grep -e 'IT Manager' -e 'support')"
+
+# ---- no worker found, SQS down at first; capacity → scale; the queue never drains →
+# back to triage → purge the stuck jobs → drained
+play p2-worker-queue-down.rb wq-scale-purge.json STUB_GPU_STATES= STUB_SQS_DOWN_CALLS=1 \
+    STUB_QUEUE_DEPTH=0,4200,4200,4200,4200,4200,4200,0
+ran "workers / scale, then purge" 0 finished
+has "workers / scale, then purge: no worker" "No GPU worker found with Name=gpu-worker"
+has "workers / scale, then purge: SQS down" "SQS did not answer for"
+has "workers / scale, then purge: not drained" "The queue has not drained in 30 minutes: back to triage."
+same "workers / scale, then purge: scale, then purge" "aws autoscaling set-desired-capacity --auto-scaling-group-name gpu-workers --desired-capacity 8 --region us-east-1
+aws sqs purge-queue --queue-url https://sqs.us-east-1.amazonaws.com/123456789012/prod-jobs --region us-east-1" "$(changes)"
+same "workers / scale, then purge: follow-ups" "Hold the blameless post-mortem: IC, responders, service owners, engineering lead
+Scale the workers on queue depth
+Resubmit the purged jobs; add a dead-letter queue so one bad job cannot block the rest" "$(action_items)"
+
+# ---- the model does not load → previous model → restart declined (confirm: no) → the
+# scale-up is offered next and taken
+play p2-worker-queue-down.rb wq-model.json STUB_LOG_LINES="ERROR model load failed: weights not found" STUB_QUEUE_DEPTH=4200,20
+ran "workers / model" 0 finished
+has "workers / model: the log read" "The workers fail to load the model."
+has "workers / model: the evidence" "The evidence points to: Model loading fails"
+same "workers / model: model switched, no restart, scaled" "aws ssm put-parameter --name /prod/gpu-worker/model-version --value v41 --type String --overwrite --region us-east-1
+aws autoscaling set-desired-capacity --auto-scaling-group-name gpu-workers --desired-capacity 4 --region us-east-1" "$(changes)"
+same "workers / model: the restart skipped at its gate" "skipped" "$(q "[e['data'].get('outcome') for e in d['events'] if e['kind']=='step.end' and e['step']=='restart_workers'][0]")"
