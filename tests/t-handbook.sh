@@ -313,3 +313,72 @@ import json,sys; d=json.load(sys.stdin); print(d['run']['status'], [e['step'] fo
 timer STUB_5XX=0 STUB_LAMBDA_ERRORS=7
 same "timer / Lambda errors: exit 1" "1" "$rc"
 same "timer / Lambda errors: a P3 posts to #ops-alerts only" "/hooks/ops-alerts P3: Daily checks: 1 failed" "$(arrived)"
+
+# ======================================================================================
+# quarterly-dr-drill.rb — the restore test is real: a SQLite database and a file tree
+# under $T/dr, backed up, destroyed, restored; checked here with sha256sum and sqlite3
+# ======================================================================================
+
+# drill [KNOB…] [-- EXEC-ARGS…]: the drill under --auto on the virtual clock.
+drill() {
+    : >"$STUB_LOG"
+    DB=$T/drill.db
+    rm -f "$DB" "$DB-wal" "$DB-shm"
+    (
+        while [ $# -gt 0 ] && [ "$1" != "--" ]; do export "$1"; shift; done
+        [ "${1:-}" = "--" ] && shift
+        exec "$RUNBOOK" exec "$RB/quarterly-dr-drill.rb" --clock "virtual=$START" --db "$DB" --set "workdir=$T/dr" "$@"
+    ) >"$T/out" 2>&1 </dev/null
+    rc=$?
+}
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+# noted PATTERN: the recorded note matching PATTERN (a Python regex), first group.
+noted() { q "[m.group(1) for e in d['events'] if e['kind']=='note' for m in [__import__('re').search(r'$1', e['text'] or '')] if m][0]"; }
+
+drill -- --auto
+ran "DR drill / all pass" 0 finished
+same "DR drill / failover forced, then put back" "aws route53 update-health-check --health-check-id hc-primary-0001 --inverted
+aws route53 update-health-check --health-check-id hc-primary-0001 --no-inverted" "$(changes | grep route53)"
+same "DR drill / the restored database is the backup, byte for byte (sha256sum)" "$(sha "$T/dr/backup/calls.db")" "$(sha "$T/dr/live/calls.db")"
+same "DR drill / the recorded backup checksum is the file's" "$(sha "$T/dr/backup/calls.db")" "$(noted 'Backup: \S+ ([0-9a-f]{64})')"
+same "DR drill / the restored data is the data made before the loss" "$(noted 'database dump ([0-9a-f]{64})')" "$(sqlite3 "$T/dr/live/calls.db" .dump | sha256sum | cut -d' ' -f1)"
+same "DR drill / the restored database reads: 5 calls, 2255 seconds" "ok 5|2255" "$(sqlite3 "$T/dr/live/calls.db" 'PRAGMA integrity_check') $(sqlite3 "$T/dr/live/calls.db" 'SELECT count(*), sum(seconds) FROM calls')"
+same "DR drill / the recordings are back (their manifest checksum)" "$(noted 'recordings ([0-9a-f]{64})')" "$(cd "$T/dr/live/recordings" && find . -type f | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -d' ' -f1)"
+same "DR drill / the recordings' content" "RIFF call recording 2" "$(cat "$T/dr/live/recordings/2025/12/call-2.wav")"
+has "DR drill / the loss was real" "The database no longer reads, and the recordings are gone: as planned."
+same "DR drill / every test passed" "failover: passed
+restore: passed
+redundancy: passed
+multi_region: passed" "$(events note '^[a-z_]+: ' | cut -d' ' -f3-)"
+
+# ---- everything fails: the DNS does not move, a contact flow is missing in DR, no S3
+# replication, and the backup restored is a stale one (other data): exit 1
+sqlite3 "$T/stale.db" 'CREATE TABLE calls(id INTEGER PRIMARY KEY, caller INTEGER, started INTEGER, seconds INTEGER); INSERT INTO calls(caller, started, seconds) VALUES (15550100, 1767085200, 312);'
+drill STUB_FAILOVER=no STUB_DR_MISSING_FLOW=Callback STUB_REPLICATION=none -- --auto --set "restore_from=$T/stale.db"
+ran "DR drill / failures" 1 aborted
+same "DR drill / failures: each one an action item" "DR drill: api.example.com still answers 10.0.0.10 with the primary reported unhealthy
+DR drill: the restored data differs from the data before the loss
+DR drill: contact flow(s) missing in the DR instance: Callback
+DR drill: the recordings bucket recordings does not replicate to the DR region" "$(action_items)"
+same "DR drill / failures: the stale backup is what was restored" "$(sha "$T/stale.db")" "$(sha "$T/dr/live/calls.db")"
+same "DR drill / failures: #ops-alerts told" "0:00 message to #ops-alerts" "$(notified)"
+
+# ---- answered by a person: no forced failover (confirm: no), single region; the
+# failback finds the record stuck on the secondary
+drill STUB_FAILBACK=no -- --answers "$HB/dr-declined.json"
+ran "DR drill / declined failover" 1 aborted
+same "DR drill / declined failover: no inversion, only the put-back" "aws route53 update-health-check --health-check-id hc-primary-0001 --no-inverted" "$(changes | grep route53)"
+same "DR drill / declined failover: results" "failover: failed
+restore: passed
+redundancy: passed
+multi_region: not applicable" "$(events note '^[a-z_]+: ' | cut -d' ' -f3-)"
+has "DR drill / declined failover: stuck on the secondary" "api.example.com did not come back from the secondary (10.1.0.10)"
+
+# ---- the DNS does not move; at the failed report the responder rolls back: the
+# failover's rollback puts the health check back (again)
+drill STUB_FAILOVER=no -- --answers "$HB/dr-rollback.json"
+same "DR drill / rolled back: the put-back ran as the rollback too" "aws route53 update-health-check --health-check-id hc-primary-0001 --inverted
+aws route53 update-health-check --health-check-id hc-primary-0001 --no-inverted
+aws route53 update-health-check --health-check-id hc-primary-0001 --no-inverted" "$(changes | grep route53)"
+same "DR drill / rolled back: exit 1, the run failed, the failover rolled back" "1 failed rollback.start:failover rollback.end:failover" \
+    "$rc $(q "' '.join([d['run']['status']] + [e['kind'] + ':' + e['step'] for e in d['events'] if e['kind'].startswith('rollback')])")"
