@@ -382,3 +382,67 @@ aws route53 update-health-check --health-check-id hc-primary-0001 --no-inverted
 aws route53 update-health-check --health-check-id hc-primary-0001 --no-inverted" "$(changes | grep route53)"
 same "DR drill / rolled back: exit 1, the run failed, the failover rolled back" "1 failed rollback.start:failover rollback.end:failover" \
     "$rc $(q "' '.join([d['run']['status']] + [e['kind'] + ':' + e['step'] for e in d['events'] if e['kind'].startswith('rollback')])")"
+
+# ======================================================================================
+# change-request.rb — approval by a second person (answers files script the approver;
+# tests/t-approve.sh covers approving from another process), staging, production,
+# verification, rollback
+# ======================================================================================
+
+PIPE="aws codepipeline start-pipeline-execution --name"
+# approvals: "ROLE: DECISION by WHO" for each approval event.
+approvals() { sqlite3 "$DB" "SELECT coalesce(json_extract(data,'\$.role'),'-') || ': ' || json_extract(data,'\$.decision') || ' by ' || json_extract(data,'\$.by') FROM events WHERE kind='approval' ORDER BY seq"; }
+
+play change-request.rb cr-approved.json
+ran "change / approved" 0 finished
+same "change / approved: staging, then production" "$PIPE connect-staging --region us-east-1
+$PIPE connect-prod --region us-east-1" "$(changes)"
+same "change / approved: who approved, as which role (sqlite3)" "change-approver: approved by alice" "$(approvals)"
+same "change / approved: the approver asked at once; no reminder (approved at 20m)" "0:00 message to Change approver
+20:00 message to Change approver" "$(notified)"
+has "change / approved: the request form" "Requester:  dana"
+
+play change-request.rb cr-high-risk.json
+ran "change / high risk" 0 finished
+same "change / high risk: the change approver, then the CTO" "change-approver: approved by alice
+cto: approved by carol" "$(approvals)"
+has "change / high risk: said why" "High risk: the CTO approves as well"
+
+play change-request.rb cr-rejected.json
+ran "change / rejected" 1 aborted
+same "change / rejected: nothing deployed" "" "$(changes)"
+same "change / rejected: the reason recorded" "bob: not during the sale" "$(sqlite3 "$DB" "SELECT json_extract(data,'\$.by') || ': ' || json_extract(data,'\$.reason') FROM events WHERE kind='approval'")"
+has "change / rejected: ends not approved" "aborted: the change was not approved"
+
+play change-request.rb cr-timeout.json
+ran "change / approval timed out" 1 aborted
+same "change / approval timed out: reminder at 1h, escalated to the engineering lead at the 4h timeout" "0:00 message to Change approver
+60:00 message to Change approver
+240:00 message to Engineering lead
+240:00 message to Change approver" "$(notified)"
+same "change / approval timed out: recorded" "1" "$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind='approval.timeout'")"
+same "change / approval timed out: nothing deployed" "" "$(changes)"
+
+play change-request.rb cr-staging-fails.json STUB_PIPELINE_FAIL=connect-staging
+ran "change / staging fails" 1 aborted
+same "change / staging fails: production untouched" "$PIPE connect-staging --region us-east-1" "$(changes)"
+same "change / staging fails: action item" "Fix \"Update the Main IVR contact flow\" in staging before requesting it again" "$(action_items)"
+
+play change-request.rb cr-staging-fails.json STUB_CURL_FAIL_MATCH=staging.example.com
+ran "change / staging unhealthy" 1 aborted
+has "change / staging unhealthy: the smoke test failed it" "staging fails its health check after the deployment"
+
+play change-request.rb cr-rollback.json STUB_PIPELINE_FAIL=connect-prod
+ran "change / production fails → rollback" 1 aborted
+same "change / production fails → rollback: to the previous execution" "$PIPE connect-staging --region us-east-1
+$PIPE connect-prod --region us-east-1
+aws codepipeline rollback-stage --pipeline-name connect-prod --stage-name Deploy --target-pipeline-execution-id exec-prev --region us-east-1" "$(changes)"
+
+play change-request.rb cr-rollback.json STUB_CURL_FAIL_MATCH=api.example.com
+ran "change / production unhealthy → rollback" 1 aborted
+has "change / production unhealthy → rollback: the verification failed it" "Production fails its health check after the change: rolling back."
+logged "change / production unhealthy → rollback: rolled back" "codepipeline rollback-stage --pipeline-name connect-prod"
+
+play change-request.rb cr-cancelled.json
+ran "change / cancelled before production" 1 aborted
+same "change / cancelled before production: staging only" "$PIPE connect-staging --region us-east-1" "$(changes)"
