@@ -446,3 +446,47 @@ logged "change / production unhealthy → rollback: rolled back" "codepipeline r
 play change-request.rb cr-cancelled.json
 ran "change / cancelled before production" 1 aborted
 same "change / cancelled before production: staging only" "$PIPE connect-staging --region us-east-1" "$(changes)"
+
+# ======================================================================================
+# monthly-review.rb — the metrics review runs `runbook stats` over this suite's own runs
+# ======================================================================================
+
+HIST=$T/history.db
+sqlite3 "$T/err-rollback.db" ".backup '$HIST'"
+# monthly KNOB…: an unattended review of $HIST's runs since December 2025.
+monthly() {
+    : >"$STUB_LOG"
+    DB=$T/monthly.db
+    rm -f "$DB" "$DB-wal" "$DB-shm"
+    ( for kv in "$@"; do export "$kv"; done
+      exec "$RUNBOOK" exec "$RB/monthly-review.rb" --auto --clock "virtual=$START" --db "$DB" --set since=2025-12-01 ) >"$T/out" 2>&1 </dev/null
+    rc=$?
+}
+
+monthly RUNBOOK_BIN="$RUNBOOK" RUNBOOK_DB="$T/empty.db"
+ran "monthly / nothing to follow up" 0 finished
+has "monthly / nothing to follow up: said so" "Monthly review: nothing to follow up."
+has "monthly / nothing to follow up: retention" "recordings keeps recordings 400 days (policy: at least 365)."
+
+monthly RUNBOOK_BIN="$RUNBOOK" RUNBOOK_DB="$HIST" STUB_TRAIL_EVENTS=ConsoleLogin,CreateUser,StopLogging STUB_RETENTION_DAYS=90 \
+    STUB_BACKUP_STATUS=FAILED STUB_DDB_THROTTLES=12 STUB_CPU_MAX=95
+ran "monthly / findings" 1 aborted
+same "monthly / findings: each an action item (the KPI from this suite's P2 run, which escalated)" "security-relevant CloudTrail events to review: CreateUser at 2025-12-21T10:00:00+00:00, StopLogging at 2025-12-22T10:00:00+00:00
+recordings deletes recordings after 90 days; the policy keeps them 365
+the newest recovery point in prod-vault is FAILED
+contacts throttled 12 request(s) this month: review its capacity
+prod-db peaked at 95% CPU this month: look for slow queries
+KPI missed: First-contact resolution (target >= 80%)" "$(action_items)"
+has "monthly / findings: stats read the history" "1 incident(s) since 2025-12-01."
+same "monthly / findings: #ops-alerts told" "0:00 message to #ops-alerts" "$(notified)"
+
+monthly RUNBOOK_BIN=false STUB_FAIL=cloudtrail:lookup-events STUB_RETENTION_DAYS=none STUB_BACKUP_AT=none
+ran "monthly / nothing answers" 1 aborted
+same "monthly / nothing answers: what could not be reviewed" "CloudTrail did not answer: the month's API activity was not reviewed
+recordings has no expiration rule: retention is not enforced
+no recovery point in prod-vault
+runbook stats did not run: the month's incident metrics were not reviewed" "$(action_items)"
+
+monthly RUNBOOK_BIN="$RUNBOOK" RUNBOOK_DB="$T/empty.db" STUB_BACKUP_AT=2025-12-30T03:00:00+00:00
+ran "monthly / stale backup" 1 aborted
+same "monthly / stale backup: too old" "the newest recovery point in prod-vault is from 2025-12-30T03:00:00+00:00: older than 1d2h" "$(action_items)"
