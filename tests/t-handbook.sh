@@ -490,3 +490,41 @@ runbook stats did not run: the month's incident metrics were not reviewed" "$(ac
 monthly RUNBOOK_BIN="$RUNBOOK" RUNBOOK_DB="$T/empty.db" STUB_BACKUP_AT=2025-12-30T03:00:00+00:00
 ran "monthly / stale backup" 1 aborted
 same "monthly / stale backup: too old" "the newest recovery point in prod-vault is from 2025-12-30T03:00:00+00:00: older than 1d2h" "$(action_items)"
+
+# ======================================================================================
+# patching.rb
+# ======================================================================================
+
+PATCH="aws ssm send-command --document-name AWS-RunPatchBaseline --targets Key=tag:PatchGroup,Values=prod --parameters Operation=Install,RebootOption=RebootIfNeeded --region us-east-1"
+
+play patching.rb patch-now.json STUB_PATCH_MISSING=3,0
+ran "patching / patched" 0 finished
+same "patching / patched: the baseline installed" "$PATCH" "$(changes)"
+same "patching / patched: the state read twice, fully patched after the 30m install" "2 30:00" "$(grep -c describe-instance-patch-states "$STUB_LOG") $(events timeline 'fully patched' | cut -d' ' -f1)"
+has "patching / patched: nothing outstanding" "Patch round complete: nothing outstanding."
+
+play patching.rb patch-fails.json STUB_PATCH_MISSING=3 STUB_LAMBDA_RUNTIMES=python3.8,nodejs20.x
+ran "patching / still missing" 1 aborted
+same "patching / still missing: the problems" "PROBLEM: patches still missing on prod after the install
+PROBLEM: Lambda functions on unsupported runtimes: ivr-fn-1 (python3.8)
+PROBLEM: not confirmed: ServiceNow integration passes its connection test" "$(events warn '^PROBLEM' | cut -d' ' -f3-)"
+same "patching / still missing: action items" "Find out why patching prod left patches missing
+Upgrade the runtime of ivr-fn-1 (python3.8)" "$(action_items)"
+
+play patching.rb patch-declined.json STUB_PATCH_MISSING=3,0
+ran "patching / install declined" 0 finished
+same "patching / install declined: nothing installed" "" "$(changes)"
+
+# unattended: deferred, nothing confirmed, SSM and Lambda down in a second run
+: >"$STUB_LOG"; DB=$T/patch-auto.db
+STUB_PATCH_MISSING=3 "$RUNBOOK" exec "$RB/patching.rb" --auto --clock "virtual=$START" --db "$DB" >"$T/out" 2>&1 </dev/null; rc=$?
+ran "patching / --auto" 1 aborted
+same "patching / --auto: deferred, not installed" "" "$(changes)"
+same "patching / --auto: the deferral is an action item" "Install the 6 missing patch(es) on prod" "$(action_items)"
+same "patching / --auto: a person's checks count as not confirmed" "5" "$(events warn 'not confirmed' | wc -l | tr -d ' ')"
+: >"$STUB_LOG"; DB=$T/patch-down.db
+STUB_FAIL="ssm:describe-instance-patch-states-for-patch-group lambda:list-functions" \
+    "$RUNBOOK" exec "$RB/patching.rb" --auto --clock "virtual=$START" --db "$DB" >"$T/out" 2>&1 </dev/null; rc=$?
+ran "patching / AWS down" 1 aborted
+has "patching / AWS down: SSM" "SSM did not report the patch state of prod"
+has "patching / AWS down: Lambda" "Lambda did not list the functions"
