@@ -26,6 +26,7 @@
 #include "evjson.h"
 #include "clock.h"
 #include "record.h"
+#include "review.h"
 #include "util.h"
 
 /* Shared parsing for runs/report: --format X and --db PATH; positional args into pos. */
@@ -1081,13 +1082,14 @@ int cmd_report(int argc, char **argv)
 {
     const char *fmt = "md", *db = getenv("RUNBOOK_DB"), *pos[1];
     int npos;
-    if (read_opts(argc, argv, "report", "|md|json|", &fmt, &db, pos, 1, &npos) != 0) return EXIT_USAGE;
+    if (read_opts(argc, argv, "report", "|md|json|review|", &fmt, &db, pos, 1, &npos) != 0) return EXIT_USAGE;
     if (npos != 1) {
-        fprintf(stderr, "usage: runbook report RUN [--format md|json] [--db PATH]\n");
+        fprintf(stderr, "usage: runbook report RUN [--format md|json|review] [--db PATH]\n");
         return EXIT_USAGE;
     }
     recorder *r = open_existing_db(db, "report");
     if (!r) return EXIT_DB;
+    if (strcmp(fmt, "review") == 0) { int rrc = report_review(r, pos[0]); rec_close(r); return rrc; }
     json_t *run, *events;
     int rc = load_run(r, pos[0], &run, &events);
     rec_close(r);

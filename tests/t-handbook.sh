@@ -528,3 +528,45 @@ STUB_FAIL="ssm:describe-instance-patch-states-for-patch-group lambda:list-functi
 ran "patching / AWS down" 1 aborted
 has "patching / AWS down: SSM" "SSM did not report the patch state of prod"
 has "patching / AWS down: Lambda" "Lambda did not list the functions"
+
+# ======================================================================================
+# runbook report RUN --format review: the review pack from the records made above
+# ======================================================================================
+
+# review NAME.db: the pack of that database's last run in $T/review.md, exit in $rc.
+review() { "$RUNBOOK" report last --format review --db "$T/$1" >"$T/review.md" 2>"$T/review.err"; rc=$?; }
+inpack() { if grep -q -F -- "$2" "$T/review.md"; then pass "$1"; else fail "$1" "no \"$2\" in the pack" "$(head -n 40 "$T/review.md")"; fi; }
+
+review err-rollback.db
+same "review / P2 rollback: exit 0" "0" "$rc"
+inpack "review / P2 rollback: 48 hours after the resolution at 00:43" "within 48 hours of the resolution, by 2026-01-03 00:43 UTC"
+inpack "review / P2 rollback: 5 business days after closure (Thursday 1 January → Thursday 8)" "by 2026-01-08 (Thursday)"
+inpack "review / P2 rollback: the commander attends" "- The incident's roles: incident commander jane"
+inpack "review / P2 rollback: who was told" "- Told during the incident: Primary on-call, Engineering lead, IT Manager, Customer support"
+inpack "review / P2 rollback: the agenda, with minutes" "3. **What went wrong** (30 minutes)"
+inpack "review / P2 rollback: MTTA and MTTR against the targets" "Time to acknowledge (MTTA): 3m (target 1h: met)"
+inpack "review / P2 rollback: MTTR" "Time to resolve (MTTR): 43m (target 8h: met)"
+inpack "review / P2 rollback: the summary is the resolution" "P2 — High error rate. Error rate back below 10%: rolled back to backend-service:41"
+inpack "review / P2 rollback: the root cause answered during the incident" "a bad deployment (backend-service:42)"
+inpack "review / P2 rollback: a decision" "- What causes the errors? → A recent deployment [answers]"
+inpack "review / P2 rollback: the change made, with its exit" "- aws ecs update-service --cluster 'prod-cluster' --service 'backend-service' --task-definition 'backend-service:41' --region 'us-east-1' (exit 0)"
+inpack "review / P2 rollback: a timeline line" "00:03 UTC - Alert acknowledged"
+inpack "review / P2 rollback: follow-ups with owner and due" "- [ ] Hold the blameless post-mortem: IC, responders, service owners, engineering lead [Owner: jane] [Due: 2d]"
+same "review / P2 rollback: the report is one fenced block" "2" "$(grep -c '^```' "$T/review.md")"
+
+review cr-rejected.db
+inpack "review / rejected change: the approver attends" "- Decided approvals: bob (rejected as change-approver)"
+inpack "review / rejected change: the requester's role" "requester dana"
+inpack "review / rejected change: not resolved" "the incident is not resolved in this run"
+inpack "review / rejected change: the rejection in the decisions" "[by bob]"
+
+review err-rollback-fails.db
+inpack "review / failed rollback: what went wrong counts it" "1 command(s) exited non-zero"
+
+review daily.db
+inpack "review / daily check (AWS did not answer): raised to P3 in the report" "Severity: 3 (P3)"
+
+"$RUNBOOK" report 999 --format review --db "$T/err-rollback.db" >/dev/null 2>"$T/review.err"; rc=$?
+same "review / an unknown run: exit 2" "2" "$rc"
+"$RUNBOOK" report last --format review --db "$T/none.db" >/dev/null 2>"$T/review.err"; rc=$?
+same "review / no database: exit 3, none created" "3 no" "$rc $([ -e "$T/none.db" ] && echo yes || echo no)"
