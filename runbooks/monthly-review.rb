@@ -17,6 +17,7 @@ runbook "Monthly maintenance review" {
 }
 
 use comms
+use aws
 use "contacts.rb" as contacts
 
 param region           = env("AWS_REGION", "us-east-1")            "AWS region"
@@ -37,15 +38,9 @@ fn finding(text) {
   warn "FINDING: #{text}"
 }
 
-fn json_of(r) {
-  if not r.ok {
-    return nil
-  }
-  return from_json(r.stdout)
-}
 
 step logs "CloudWatch and CloudTrail logs" {
-  let trail = json_of(sh("aws cloudtrail lookup-events --start-time #{str(now() - 30d)} --max-results 1000 --region #{region}",
+  let trail = aws.parse(sh("aws cloudtrail lookup-events --start-time #{str(now() - 30d)} --max-results 1000 --region #{region}",
                          readonly: true, timeout: 2m))
   if trail == nil {
     finding("CloudTrail did not answer: the month's API activity was not reviewed")
@@ -64,7 +59,7 @@ step logs "CloudWatch and CloudTrail logs" {
 }
 
 step retention "S3 retention of recordings and logs" {
-  let lc = json_of(sh("aws s3api get-bucket-lifecycle-configuration --bucket #{bucket}", readonly: true, timeout: 30s))
+  let lc = aws.parse(sh("aws s3api get-bucket-lifecycle-configuration --bucket #{bucket}", readonly: true, timeout: 30s))
   let days = nil
   for rule in (lc ?? {}).Rules ?? [] {
     if (rule.Status ?? "") == "Enabled" and (rule.Expiration ?? {}).Days != nil {
@@ -81,7 +76,7 @@ step retention "S3 retention of recordings and logs" {
 }
 
 step backups "Backup integrity" {
-  let rp = json_of(sh("aws backup list-recovery-points-by-backup-vault --backup-vault-name #{vault} --max-results 20 --region #{region}",
+  let rp = aws.parse(sh("aws backup list-recovery-points-by-backup-vault --backup-vault-name #{vault} --max-results 20 --region #{region}",
                       readonly: true, timeout: 30s))
   let newest = nil
   for p in (rp ?? {}).RecoveryPoints ?? [] {
@@ -103,7 +98,7 @@ step backups "Backup integrity" {
 step database "Database performance" {
   let r = sh "aws cloudwatch get-metric-statistics --namespace AWS/DynamoDB --metric-name ThrottledRequests --dimensions Name=TableName,Value=#{table} --start-time #{str(now() - 30d)} --end-time #{str(now())} --period 2592000 --statistics Sum --region #{region}" timeout 30s readonly
   let throttled = 0
-  for p in (json_of(r) ?? {}).Datapoints ?? [] {
+  for p in (aws.parse(r) ?? {}).Datapoints ?? [] {
     throttled = throttled + (p.Sum ?? 0)
   }
   if throttled > 0 {
@@ -111,7 +106,7 @@ step database "Database performance" {
   }
   let cpu = sh "aws cloudwatch get-metric-statistics --namespace AWS/RDS --metric-name CPUUtilization --dimensions Name=DBInstanceIdentifier,Value=#{db} --start-time #{str(now() - 30d)} --end-time #{str(now())} --period 86400 --statistics Maximum --region #{region}" timeout 30s readonly
   let peak = 0
-  for p in (json_of(cpu) ?? {}).Datapoints ?? [] {
+  for p in (aws.parse(cpu) ?? {}).Datapoints ?? [] {
     peak = max(peak, p.Maximum ?? 0)
   }
   if peak >= 90 {
@@ -122,7 +117,7 @@ step database "Database performance" {
 }
 
 step metrics "Monthly metrics review" {
-  let stats = json_of(sh("#{runbook_bin} stats --since #{since} --format json", env: {RUNBOOK_DB: records},
+  let stats = aws.parse(sh("#{runbook_bin} stats --since #{since} --format json", env: {RUNBOOK_DB: records},
                          readonly: true, timeout: 1m))
   if stats == nil {
     finding("runbook stats did not run: the month's incident metrics were not reviewed")
@@ -134,7 +129,7 @@ step metrics "Monthly metrics review" {
       }
     }
   }
-  let runs = json_of(sh("#{runbook_bin} runs --format json", env: {RUNBOOK_DB: records}, readonly: true, timeout: 1m)) ?? []
+  let runs = aws.parse(sh("#{runbook_bin} runs --format json", env: {RUNBOOK_DB: records}, readonly: true, timeout: 1m)) ?? []
   let p4 = []
   for r in runs {
     if r.severity == "P4" and r.incident != incident.id {

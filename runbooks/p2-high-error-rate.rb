@@ -179,9 +179,7 @@ phase "Response" {
     let target = ask("Roll #{service} back to which task definition (family:revision)?",
                      pattern: "^[A-Za-z0-9_-]+:[0-9]+$", key: "rollback_to")
     confirm "Roll #{service} back to #{target}?" as confirm_rollback
-    sh "aws ecs update-service --cluster #{cluster} --service #{service} --task-definition #{target} --region #{region}" timeout 2m
-    sh "aws ecs wait services-stable --cluster #{cluster} --services #{service} --region #{region}" timeout 15m readonly
-    timeline("Rolled #{service} back to #{target}")
+    response.roll_back_service(cluster, service, region, target)
     state.fix = "rolled back to #{target}"
     response.follow_up(state, "Find out why the deployment reached production; add the check that would have caught it")
     goto verify

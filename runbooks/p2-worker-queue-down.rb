@@ -20,6 +20,7 @@ runbook "P2 — Worker/queue service down" {
 
 use notify
 use "response.rb" as response
+use aws
 use "contacts.rb" as contacts
 
 param region      = env("AWS_REGION", "us-east-1")                               "AWS region"
@@ -36,19 +37,13 @@ secret status_hook = env("STATUS_PAGE_WEBHOOK")
 let impact = "Film generation jobs are not processed"
 let state = response.new_state("We are investigating stalled film generation jobs.")
 
-fn json_of(r) {
-  if not r.ok {
-    return {}
-  }
-  return from_json(r.stdout) ?? {}
-}
 
 # The workers as [{id, state}].
 fn workers() {
   let r = sh("aws ec2 describe-instances --filters Name=tag:Name,Values=#{worker_tag} --query Reservations --region #{region}",
              readonly: true, timeout: 30s)
   let out = []
-  for res in json_of(r).Reservations ?? [] {
+  for res in (aws.parse(r) ?? {}).Reservations ?? [] {
     for i in res.Instances ?? [] {
       push(out, {id: i.InstanceId ?? "?", state: (i.State ?? {}).Name ?? "?"})
     }
@@ -60,7 +55,7 @@ fn workers() {
 fn queue_depth() {
   let r = sh("aws sqs get-queue-attributes --queue-url #{queue_url} --attribute-names All --region #{region}",
              readonly: true, timeout: 30s)
-  let a = json_of(r).Attributes
+  let a = (aws.parse(r) ?? {}).Attributes
   if a == nil {
     return nil
   }

@@ -28,6 +28,7 @@ runbook "Quarterly DR drill" {
 }
 
 use comms
+use aws
 use "contacts.rb" as contacts
 
 param region        = env("AWS_REGION", "us-east-1")                        "Primary region"
@@ -52,18 +53,12 @@ fn failed(test, text) {
   warn "FAILED (#{test}): #{text}"
 }
 
-fn json_of(r) {
-  if not r.ok {
-    return {}
-  }
-  return from_json(r.stdout) ?? {}
-}
 
 # What the failover record answers now.
 fn dns_answer() {
   let r = sh("aws route53 test-dns-answer --hosted-zone-id #{hosted_zone} --record-name #{record_name} --record-type A",
              readonly: true, timeout: 30s)
-  return (json_of(r).RecordData ?? ["?"])[0] ?? "?"
+  return ((aws.parse(r) ?? {}).RecordData ?? ["?"])[0] ?? "?"
 }
 
 # The SHA-256 of a file, of a database's SQL dump, and of a directory tree (its manifest).
@@ -185,11 +180,11 @@ phase "Restore test" {
 phase "Redundancy" {
   step flows "IVR and contact flow redundancy" {
     let names = {}
-    for f in json_of(sh("aws connect list-contact-flows --instance-id #{dr_instance} --region #{dr_region}", readonly: true, timeout: 30s)).ContactFlowSummaryList ?? [] {
+    for f in (aws.parse(sh("aws connect list-contact-flows --instance-id #{dr_instance} --region #{dr_region}", readonly: true, timeout: 30s)) ?? {}).ContactFlowSummaryList ?? [] {
       names[f.Name ?? "?"] = true
     }
     let missing = []
-    let flows = json_of(sh("aws connect list-contact-flows --instance-id #{instance_id} --region #{region}", readonly: true, timeout: 30s)).ContactFlowSummaryList ?? []
+    let flows = (aws.parse(sh("aws connect list-contact-flows --instance-id #{instance_id} --region #{region}", readonly: true, timeout: 30s)) ?? {}).ContactFlowSummaryList ?? []
     for f in flows {
       if not ((f.Name ?? "?") in names) {
         push(missing, f.Name ?? "?")
@@ -212,9 +207,9 @@ phase "Redundancy" {
       results.multi_region = "not applicable"
     } else {
       let repl = sh "aws s3api get-bucket-replication --bucket #{bucket}" timeout 30s readonly
-      let rule = ((json_of(repl).ReplicationConfiguration ?? {}).Rules ?? [{}])[0] ?? {}
+      let rule = (((aws.parse(repl) ?? {}).ReplicationConfiguration ?? {}).Rules ?? [{}])[0] ?? {}
       let replica = sh "aws rds describe-db-instances --db-instance-identifier #{dr_db} --region #{dr_region}" timeout 30s readonly
-      let status = ((json_of(replica).DBInstances ?? [{}])[0] ?? {}).DBInstanceStatus ?? "unknown"
+      let status = (((aws.parse(replica) ?? {}).DBInstances ?? [{}])[0] ?? {}).DBInstanceStatus ?? "unknown"
       let ok = true
       if (rule.Status ?? "none") != "Enabled" {
         failed("multi_region", "the recordings bucket #{bucket} does not replicate to the DR region")

@@ -77,6 +77,15 @@ fn half_hour(webhook, impact, state) {
   }
 }
 
+# Roll an ECS service back to a task definition and wait until it is stable; a command
+# that fails (or a rollout that never stabilises) fails the calling step.  Call it after
+# the step's confirm.
+fn roll_back_service(cluster, service, region, target) {
+  sh "aws ecs update-service --cluster #{cluster} --service #{service} --task-definition #{target} --region #{region}" timeout 2m
+  sh "aws ecs wait services-stable --cluster #{cluster} --services #{service} --region #{region}" timeout 15m readonly
+  timeline("Rolled #{service} back to #{target}")
+}
+
 # Phase 4: the resolution announcement, the status page and the people told so far.
 fn announce(webhook, status_webhook, state, service) {
   let root_cause = ask("Root cause, in one line:", default: state.cause ?? "under investigation", key: "root_cause")
