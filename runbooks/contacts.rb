@@ -98,7 +98,7 @@ secret provider_webhook       = env("PROVIDER_SUPPORT_WEBHOOK", "")
 secret cloud_engineers_slack  = env("SLACK_CLOUD_ENGINEERS_WEBHOOK", "")
 
 let provider_support = {
-  name:    "Provider support (AWS Enterprise)",
+  name:    "Provider support",     # AWS Enterprise Support
   webhook: provider_webhook,
   email:   env("PROVIDER_SUPPORT_EMAIL", ""),
 }

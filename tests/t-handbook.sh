@@ -115,6 +115,7 @@ aws ecs update-service --cluster prod-cluster --service backend-service --task-d
 same "error rate / rollback: verify sent it back to triage once" "triage
 triage" "$(q "'\n'.join(e['step'] for e in d['events'] if e['kind']=='step.start' and e['step']=='triage')")"
 has "error rate / rollback: the error rate measured" "Error rate 15% over the last 15 minutes."
+has "error rate / rollback: the evidence (recent commits)" "The evidence points to: A recent deployment"
 has "error rate / rollback: the failing endpoints found" "Failing endpoints: POST /v1/orders (912 errors), GET /v1/films (233 errors)"
 has "error rate / rollback: the fix that did not hold" "The error rate is still 15% after the fix: back to triage."
 same "error rate / rollback: the P2 ladder and the half-hour (matrix, support)" "0:00 page to Primary on-call
@@ -157,6 +158,7 @@ play p2-high-error-rate.rb err-breaker.json STUB_REDIS_DOWN=yes STUB_FAIL=cloudw
 ran "error rate / circuit breaker" 0 finished
 has "error rate / circuit breaker: Redis seen down" "Dependency down: Redis"
 same "error rate / circuit breaker: the status page's first update overdue at 30m" "30:00 warn The status page's first update is overdue (due within 30m)." "$(events warn 'overdue')"
+has "error rate / circuit breaker: the evidence" "The evidence points to: A failing dependency"
 has "error rate / circuit breaker: no metrics" "No load balancer metrics: measure the error rate on the dashboard."
 has "error rate / circuit breaker: no failing endpoint" "Logs Insights found no failing endpoint"
 same "error rate / circuit breaker: the flag" "aws ssm put-parameter --name /prod/flags/circuit-breaker-payments --value on --type String --overwrite --region us-east-1" "$(changes)"
@@ -167,6 +169,7 @@ same "error rate / circuit breaker: follow-up to close it" "Close circuit-breake
 play p2-high-error-rate.rb err-investigate.json STUB_5XX=500,20 STUB_GIT_LOG=
 ran "error rate / investigate" 0 finished
 has "error rate / investigate: below the P2 threshold" "Error rate 5%: below the 10% of a P2"
+has "error rate / investigate: the evidence" "The evidence points to: Nothing we can see yet"
 has "error rate / investigate: all dependencies answer" "Database, Redis and the third-party API answer."
 same "error rate / investigate: escalated once by hand" "0:00 message to Engineering lead" "$(notified | grep -v -e Primary -e '30:00' -e 'IT Manager' -e 'Customer' | head -n 1)"
 same "error rate / investigate: triage three times" "3" "$(q "len([e for e in d['events'] if e['kind']=='step.start' and e['step']=='triage'])")"
@@ -204,6 +207,15 @@ aws sqs purge-queue --queue-url https://sqs.us-east-1.amazonaws.com/123456789012
 same "workers / scale, then purge: follow-ups" "Hold the blameless post-mortem: IC, responders, service owners, engineering lead
 Scale the workers on queue depth
 Resubmit the purged jobs; add a dead-letter queue so one bad job cannot block the rest" "$(action_items)"
+
+# ---- every worker running, 4200 jobs waiting, the logs say out of memory: the evidence
+# points to capacity; the responder restarts anyway (both workers rebooted)
+play p2-worker-queue-down.rb wq-restart.json STUB_LOG_LINES="CUDA error: out of memory" STUB_QUEUE_DEPTH=4200,10
+ran "workers / out of memory" 0 finished
+has "workers / out of memory: the log read" "The workers run out of GPU memory."
+has "workers / out of memory: all running" "All 2 worker(s) running."
+has "workers / out of memory: the evidence" "The evidence points to: Not enough worker capacity"
+same "workers / out of memory: both rebooted" "aws ec2 reboot-instances --instance-ids i-gpu1 i-gpu2 --region us-east-1" "$(changes)"
 
 # ---- the model does not load → previous model → restart declined (confirm: no) → the
 # scale-up is offered next and taken
@@ -570,3 +582,28 @@ inpack "review / daily check (AWS did not answer): raised to P3 in the report" "
 same "review / an unknown run: exit 2" "2" "$rc"
 "$RUNBOOK" report last --format review --db "$T/none.db" >/dev/null 2>"$T/review.err"; rc=$?
 same "review / no database: exit 3, none created" "3 no" "$rc $([ -e "$T/none.db" ] && echo yes || echo no)"
+
+# ======================================================================================
+# stdlib/comms.rb on a P1 (the wiring the P1 playbooks will get): 4 hours, who hears when
+# ======================================================================================
+: >"$STUB_LOG"; DB=$T/comms.db
+"$RUNBOOK" exec "$HB/comms-p1.rb" --auto --clock "virtual=$START" --db "$DB" >"$T/out" 2>&1 </dev/null; rc=$?
+ran "comms / P1 for 4h" 0 finished
+same "comms / P1 for 4h: provider and cloud engineers at 5m, the matrix at 30m/1h/2h/4h, support every 30m, executives every 2h, business units at 4h" "5:00 page to Cloud engineers
+5:00 message to Provider support
+30:00 message to IT Manager
+30:00 message to Customer support
+60:00 message to VP Engineering / CTO
+60:00 message to Customer support
+90:00 message to Customer support
+120:00 message to CEO
+120:00 message to Executive team
+120:00 message to Customer support
+150:00 message to Customer support
+180:00 message to Customer support
+210:00 message to Customer support
+240:00 message to Board liaison
+240:00 message to Executive team
+240:00 message to Business units
+240:00 message to Customer support" "$(notified)"
+has "comms / the first notification: a P1 pages, a P2 sends" "first action P1: page, P2: send"
