@@ -366,25 +366,27 @@ multi_region: passed" "$(events note '^[a-z_]+: ' | cut -d' ' -f3-)"
 # ---- everything fails: the DNS does not move, a contact flow is missing in DR, no S3
 # replication, and the backup restored is a stale one (other data): exit 1
 sqlite3 "$T/stale.db" 'CREATE TABLE calls(id INTEGER PRIMARY KEY, caller INTEGER, started INTEGER, seconds INTEGER); INSERT INTO calls(caller, started, seconds) VALUES (15550100, 1767085200, 312);'
-drill STUB_FAILOVER=no STUB_DR_MISSING_FLOW=Callback STUB_REPLICATION=none -- --auto --set "restore_from=$T/stale.db"
+drill STUB_FAILOVER=no STUB_DR_MISSING_FLOW=Callback STUB_REPLICATION=none STUB_RDS_STATUS=storage-full -- --auto --set "restore_from=$T/stale.db"
 ran "DR drill / failures" 1 aborted
 same "DR drill / failures: each one an action item" "DR drill: api.example.com still answers 10.0.0.10 with the primary reported unhealthy
 DR drill: the restored data differs from the data before the loss
 DR drill: contact flow(s) missing in the DR instance: Callback
-DR drill: the recordings bucket recordings does not replicate to the DR region" "$(action_items)"
+DR drill: the recordings bucket recordings does not replicate to the DR region
+DR drill: the DR database prod-db-replica in us-west-2 is storage-full" "$(action_items)"
 same "DR drill / failures: the stale backup is what was restored" "$(sha "$T/stale.db")" "$(sha "$T/dr/live/calls.db")"
 same "DR drill / failures: #ops-alerts told" "0:00 message to #ops-alerts" "$(notified)"
 
 # ---- answered by a person: no forced failover (confirm: no), single region; the
 # failback finds the record stuck on the secondary
-drill STUB_FAILBACK=no -- --answers "$HB/dr-declined.json"
+drill STUB_FAILBACK=no STUB_FAIL=connect:list-contact-flows -- --answers "$HB/dr-declined.json"
 ran "DR drill / declined failover" 1 aborted
 same "DR drill / declined failover: no inversion, only the put-back" "aws route53 update-health-check --health-check-id hc-primary-0001 --no-inverted" "$(changes | grep route53)"
 same "DR drill / declined failover: results" "failover: failed
 restore: passed
-redundancy: passed
+redundancy: failed
 multi_region: not applicable" "$(events note '^[a-z_]+: ' | cut -d' ' -f3-)"
 has "DR drill / declined failover: stuck on the secondary" "api.example.com did not come back from the secondary (10.1.0.10)"
+has "DR drill / declined failover: Connect did not list the flows" "the primary instance lists no contact flow"
 
 # ---- the DNS does not move; at the failed report the responder rolls back: the
 # failover's rollback puts the health check back (again)
@@ -459,6 +461,11 @@ play change-request.rb cr-cancelled.json
 ran "change / cancelled before production" 1 aborted
 same "change / cancelled before production: staging only" "$PIPE connect-staging --region us-east-1" "$(changes)"
 
+play change-request.rb cr-staging-declined.json
+ran "change / cancelled before staging" 1 aborted
+same "change / cancelled before staging: nothing deployed" "" "$(changes)"
+has "change / cancelled before staging: said so" "aborted: the change was cancelled"
+
 # ======================================================================================
 # monthly-review.rb — the metrics review runs `runbook stats` over this suite's own runs
 # ======================================================================================
@@ -471,7 +478,8 @@ monthly() {
     DB=$T/monthly.db
     rm -f "$DB" "$DB-wal" "$DB-shm"
     ( for kv in "$@"; do export "$kv"; done
-      exec "$RUNBOOK" exec "$RB/monthly-review.rb" --auto --clock "virtual=$START" --db "$DB" --set since=2025-12-01 ) >"$T/out" 2>&1 </dev/null
+      exec "$RUNBOOK" exec "$RB/monthly-review.rb" --auto --clock "virtual=$START" --db "$DB" --set since=2025-12-01 \
+          --incident REVIEW-2026-01 ) >"$T/out" 2>&1 </dev/null
     rc=$?
 }
 
@@ -499,9 +507,10 @@ recordings has no expiration rule: retention is not enforced
 no recovery point in prod-vault
 runbook stats did not run: the month's incident metrics were not reviewed" "$(action_items)"
 
-monthly RUNBOOK_BIN="$RUNBOOK" RUNBOOK_DB="$T/empty.db" STUB_BACKUP_AT=2025-12-30T03:00:00+00:00
+monthly RUNBOOK_BIN="$RUNBOOK" RUNBOOK_DB="$T/cr-approved.db" STUB_BACKUP_AT=2025-12-30T03:00:00+00:00
 ran "monthly / stale backup" 1 aborted
-same "monthly / stale backup: too old" "the newest recovery point in prod-vault is from 2025-12-30T03:00:00+00:00: older than 1d2h" "$(action_items)"
+has "monthly / stale backup: the month's P4 incidents listed for the review" "P4 incidents for this review: INC-2026-0101-001 Change request"
+same "monthly / stale backup: too old" "the newest recovery point in prod-vault is from 2025-12-30T03:00:00+00:00: older than 1d2h" "$(action_items | grep recovery)"
 
 # ======================================================================================
 # patching.rb
