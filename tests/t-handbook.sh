@@ -559,7 +559,7 @@ review() { "$RUNBOOK" report last --format review --db "$T/$1" >"$T/review.md" 2
 inpack() { if grep -q -F -- "$2" "$T/review.md"; then pass "$1"; else fail "$1" "no \"$2\" in the pack" "$(head -n 40 "$T/review.md")"; fi; }
 
 review err-rollback.db
-same "review / P2 rollback: exit 0" "0" "$rc"
+same "review / P2 rollback: exit 0, nothing on stderr" "0 " "$rc $(cat "$T/review.err")"
 inpack "review / P2 rollback: 48 hours after the resolution at 00:43" "within 48 hours of the resolution, by 2026-01-03 00:43 UTC"
 inpack "review / P2 rollback: 5 business days after closure (Thursday 1 January → Thursday 8)" "by 2026-01-08 (Thursday)"
 inpack "review / P2 rollback: the commander attends" "- The incident's roles: incident commander jane"
@@ -586,6 +586,16 @@ inpack "review / failed rollback: what went wrong counts it" "1 command(s) exite
 
 review daily.db
 inpack "review / daily check (AWS did not answer): raised to P3 in the report" "Severity: 3 (P3)"
+
+# hostile text stays in its place: escaped in Markdown lines, no fence opened or closed
+DB=$T/review-text.db
+"$RUNBOOK" exec "$HB/review-text.rb" --clock "virtual=$START" --answers "$HB/review-text.json" --db "$DB" >"$T/out" 2>&1 </dev/null
+review review-text.db
+same "review / hostile text: exit 0, nothing on stderr" "0 " "$rc $(cat "$T/review.err")"
+same "review / hostile text: still exactly one fenced block" "2" "$(grep -c '^```' "$T/review.md")"
+inpack "review / hostile text: the title escaped in the heading" "— Review \| text 'check'"
+inpack "review / hostile text: the commander escaped in the list" "incident commander eve \| &lt;script&gt;"
+inpack "review / hostile text: backquotes cannot close the fence" "a 'backquote' and ''' a fence | pipe <i>"
 
 "$RUNBOOK" report 999 --format review --db "$T/err-rollback.db" >/dev/null 2>"$T/review.err"; rc=$?
 same "review / an unknown run: exit 2" "2" "$rc"
