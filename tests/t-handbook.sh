@@ -626,3 +626,23 @@ same "comms / P1 for 4h: provider and cloud engineers at 5m, the matrix at 30m/1
 240:00 message to Business units
 240:00 message to Customer support" "$(notified)"
 has "comms / the first notification: a P1 pages, a P2 sends" "first action P1: page, P2: send"
+
+# ---- the change approved by a second process, the way the approver does it: the run
+# waits with its request recorded; `runbook approve` from another process (as alice)
+# lets it go on.  (No answer for the approval in the answers file.)
+: >"$STUB_LOG"; DB=$T/cr-second.db
+"$RUNBOOK" exec "$RB/change-request.rb" --clock "virtual=$START" --answers "$HB/cr-second-person.json" --db "$DB" \
+    >"$T/out" 2>&1 </dev/null &
+pid=$!
+i=0
+while [ "$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind='approval.request'" 2>/dev/null)" != 1 ] && [ $i -lt 100 ]; do
+    sleep 0.1; i=$((i + 1))
+done
+same "change / second person: the run waits, nothing deployed yet" "1 " "$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE kind='approval.request'") $(changes)"
+"$RUNBOOK" approve last --as alice --reason "checked the flow in staging" --db "$DB" >"$T/approve.out" 2>&1
+same "change / second person: runbook approve --as alice" "0" "$?"
+wait $pid; rc=$?
+ran "change / second person" 0 finished
+same "change / second person: recorded who and why" "alice approved: checked the flow in staging" "$(sqlite3 "$DB" "SELECT json_extract(data,'\$.by') || ' ' || json_extract(data,'\$.decision') || ': ' || json_extract(data,'\$.reason') FROM events WHERE kind='approval'")"
+same "change / second person: then deployed" "$PIPE connect-staging --region us-east-1
+$PIPE connect-prod --region us-east-1" "$(changes)"
