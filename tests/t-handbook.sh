@@ -646,3 +646,15 @@ ran "change / second person" 0 finished
 same "change / second person: recorded who and why" "alice approved: checked the flow in staging" "$(sqlite3 "$DB" "SELECT json_extract(data,'\$.by') || ' ' || json_extract(data,'\$.decision') || ': ' || json_extract(data,'\$.reason') FROM events WHERE kind='approval'")"
 same "change / second person: then deployed" "$PIPE connect-staging --region us-east-1
 $PIPE connect-prod --region us-east-1" "$(changes)"
+
+# ---- the P2 playbook run inside a run that already acknowledged it and named the
+# commander (as declare-incident.rb hands a P1 over): no acknowledgement or commander
+# question
+: >"$STUB_LOG"; DB=$T/declared-p2.db
+STUB_5XX=1500,20 "$RUNBOOK" exec "$HB/declared-p2.rb" --clock "virtual=$START" --answers "$HB/declared-p2.json" --db "$DB" \
+    >"$T/out" 2>&1 </dev/null; rc=$?
+ran "error rate / declared first" 0 finished
+has "error rate / declared first: the acknowledgement seen" "Acknowledged at 2026-01-01T00:00:00"
+hasnt "error rate / declared first: no acknowledgement question" "Is the alert acknowledged in the paging tool?"
+hasnt "error rate / declared first: no commander question" "Who is the incident commander?"
+same "error rate / declared first: scaled" "aws ecs update-service --cluster prod-cluster --service backend-service --desired-count 8 --region us-east-1" "$(changes)"
