@@ -82,7 +82,7 @@ static const command commands[] = {
     {"runs", cmd_runs, "runbook runs [--format text|json] [--db PATH]",
      "List recorded runs, newest first: id, incident, status, severity, start, duration, runbook.\n"
      "A run whose process died is shown as interrupted.\n"},
-    {"report", cmd_report, "runbook report RUN [--format md|json] [--db PATH]",
+    {"report", cmd_report, "runbook report RUN [--format md|json|review] [--db PATH]",
      "The post-mortem draft of a run.  RUN is a run id, an incident id (its newest run) or `last`.\n"
      "\n"
      "  --format md    (default) Markdown: incident summary, timeline in UTC, decisions, commands\n"
@@ -90,6 +90,11 @@ static const command commands[] = {
      "                 runbook's targets, action items, and TODO placeholders (impact, root cause,\n"
      "                 what went well, lessons) for the review to fill in\n"
      "  --format json  the record as one object {run, events, action_items} (cli.md's contract)\n"
+     "  --format review  the post-incident review pack (Markdown): the meeting (within 48 hours\n"
+     "                 of the resolution, at the latest 5 business days after closure), attendees\n"
+     "                 from the incident's roles and who acted or was told, the agenda, and the\n"
+     "                 incident report template filled from the record: summary, times, MTTA/MTTR\n"
+     "                 against the targets, timeline, decisions, commands, root cause, follow-ups\n"
      "\n"
      "Only the record is read; secrets stay redacted.  Exit: 0 done, 2 no such run or a usage\n"
      "error, 3 no readable database.\n"},

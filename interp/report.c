@@ -27,6 +27,7 @@
 #include "clock.h"
 #include "postmortem.h"
 #include "record.h"
+#include "review.h"
 #include "util.h"
 
 /* Shared parsing for runs/report: --format X and --db PATH; positional args into pos. */
@@ -219,13 +220,18 @@ int cmd_report(int argc, char **argv)
 {
     const char *fmt = "md", *db = getenv("RUNBOOK_DB"), *pos[1];
     int npos;
-    if (read_opts(argc, argv, "report", "|md|json|", &fmt, &db, pos, 1, &npos) != 0) return EXIT_USAGE;
+    if (read_opts(argc, argv, "report", "|md|json|review|", &fmt, &db, pos, 1, &npos) != 0) return EXIT_USAGE;
     if (npos != 1) {
-        fprintf(stderr, "usage: runbook report RUN [--format md|json] [--db PATH]\n");
+        fprintf(stderr, "usage: runbook report RUN [--format md|json|review] [--db PATH]\n");
         return EXIT_USAGE;
     }
     recorder *r = open_existing_db(db, "report");
     if (!r) return EXIT_DB;
+    if (strcmp(fmt, "review") == 0) {
+        int rrc = report_review(r, pos[0]);
+        rec_close(r);
+        return rrc;
+    }
     json_t *run;
     int rc = load_run(r, pos[0], &run);
     if (rc == EXIT_OK && strcmp(fmt, "json") == 0) rc = report_json(r, run); /* consumes run */
