@@ -1,6 +1,5 @@
 /*
- * lint.c — `runbook lint`: check runbooks in CI without running anything, and front_load,
- * the shared "parse and check, or explain why not" used by the other commands.
+ * lint.c — `runbook lint`: check runbooks in CI without running anything.
  *
  * Owns: lint's options, walking directories for *.rb, the order of the passes (parse,
  * check, warnings, incident rules, shellcheck, suppressions, baseline, output) and lint's
@@ -336,27 +335,4 @@ int cmd_lint(int argc, char **argv)
     if (rc_usage || r.syntax) return EXIT_USAGE;
     if (r.errors || (r.o.strict && r.warnings)) return EXIT_FAILED;
     return EXIT_OK;
-}
-
-ast_file *front_load(const char *path, module_set *ms)
-{
-    diag_list d;
-    diag_init(&d);
-    ast_file *f = parse_file(path, &d);
-    if (!f) {
-        fprintf(stderr, "runbook: cannot read %s: %s\n", path, rb_read_error());
-        diag_free(&d);
-        return NULL;
-    }
-    if (d.syntax_errors == 0 && f->root) check_file(f, ms, &d);
-    int color = cli_color(2);
-    for (int k = 0; k < d.n; k++)
-        if (d.items[k].level == DIAG_ERROR) diag_print(&d.items[k], stderr, color);
-    int bad = d.errors > 0 || !f->root;
-    diag_free(&d);
-    if (bad) {
-        ast_file_free(f);
-        return NULL;
-    }
-    return f;
 }
