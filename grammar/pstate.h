@@ -63,6 +63,5 @@ rb_node *parse_fragment(pstate *ps, const char *text, size_t len, rb_loc loc);
 rb_node *heredoc_node(pstate *ps, const char *body, size_t len, rb_loc body_loc, rb_loc at, int raw);
 
 /* Parse a duration literal ("1h30m", "250ms"): seconds, or -1 when malformed. */
-double parse_duration(const char *s, size_t n);
 
 #endif

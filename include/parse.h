@@ -27,7 +27,5 @@ ast_file *parse_file(const char *path, diag_list *d);
  */
 ast_file *parse_repl(const char *name, const char *text, size_t len, diag_list *d, int *incomplete);
 
-/* A duration literal ("1h30m", "250ms", "20m"): seconds, or -1 when malformed. */
-double parse_duration(const char *s, size_t n);
 
 #endif

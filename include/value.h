@@ -79,6 +79,8 @@ void value_show(rb_buf *out, value v);
 void value_text(rb_buf *out, value v);
 /* A duration as written: 1h30m, 45s, 250ms, 0s. */
 void dur_show(rb_buf *out, double secs);
+/* A duration literal ("1h30m", "250ms", "20m"): seconds, or -1 when malformed. */
+double parse_duration(const char *s, size_t n);
 
 /* Does v hold a secret anywhere (itself, or any item or entry at any depth)? */
 int value_has_secret(value v);

@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <readline/history.h>
 #include <readline/readline.h>
-#include "parse.h"
+#include "value.h"
 #include "prompt.h"
 
 struct prompter {

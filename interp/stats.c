@@ -19,7 +19,7 @@
 #include <string.h>
 #include "cli.h"
 #include "clock.h"
-#include "parse.h"
+#include "value.h"
 #include "record.h"
 #include "util.h"
 

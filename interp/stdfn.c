@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "clock.h"
-#include "parse.h"
+#include "value.h"
 #include "stdfn.h"
 
 typedef struct call {

@@ -294,3 +294,38 @@ value value_from_json(arena *a, const json_t *j)
     default: return v_nil();
     }
 }
+
+/* A duration literal ("1h30m", "250ms", "20m"): units in strictly decreasing order. */
+double parse_duration(const char *s, size_t n)
+{
+    /* Units in strictly decreasing order: d h m s ms. */
+    static const struct { const char *u; double secs; } units[] = {
+        {"d", 86400}, {"h", 3600}, {"m", 60}, {"s", 1}, {"ms", 0.001},
+    };
+    double total = 0;
+    int last = -1;
+    size_t i = 0;
+    if (n == 0) return -1;
+    while (i < n) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        double v = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9') v = v * 10 + (s[i++] - '0');
+        if (i < n && s[i] == '.') {
+            double f = 0.1;
+            i++;
+            if (i >= n || s[i] < '0' || s[i] > '9') return -1;
+            while (i < n && s[i] >= '0' && s[i] <= '9') { v += (s[i++] - '0') * f; f /= 10; }
+        }
+        size_t j = i;
+        while (j < n && ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z'))) j++;
+        int u = -1;
+        for (int k = 0; k < 5; k++)
+            if (strlen(units[k].u) == j - i && strncmp(s + i, units[k].u, j - i) == 0) u = k;
+        if (u < 0 || u <= last) return -1;
+        last = u;
+        total += v * units[u].secs;
+        i = j;
+    }
+    if (total > 1e12) return -1;
+    return total;
+}
