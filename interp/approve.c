@@ -6,7 +6,9 @@
  * role asked for, who asks) and waits, timers firing, until a decision arrives:
  *   - replaying (resume, verify): the decision recorded then;
  *   - an answers file entry for the request's key or question (drills and tests):
- *     "approve" | "reject" | {"answer": …, "by": NAME, "reason": …, "after": "5m"};
+ *     "approve" | "reject" | {"answer": …, "by": NAME, "reason": …, "after": "5m"}, or a
+ *     list of those, one per time the request is made (`runbook test`'s answer() writes
+ *     such lists, its delays in seconds);
  *   - else `runbook approve RUN [--as NAME]` or `runbook reject RUN --reason …` from
  *     another terminal, which writes the decision to the same database (record.h's
  *     approvals), where the waiting run finds it.
@@ -37,19 +39,26 @@ static const char *jstr(json_t *o, const char *k)
     return json_string_value(json_object_get(o, k));
 }
 
-/* The answers file's entry for this request (by key, else by question), or NULL. */
+/* The answers file's entry for this request (by key, else by question), or NULL; from a
+ * list, the next one not used yet by this run. */
 static json_t *scripted(interp *I, const approval *a)
 {
     json_t *ans = I->o->answers;
     if (!json_is_object(ans)) return NULL;
-    json_t *e = a->key ? json_object_get(ans, a->key) : NULL;
-    return e ? e : json_object_get(ans, a->question);
+    const char *k = a->key && json_object_get(ans, a->key) ? a->key : a->question;
+    json_t *e = json_object_get(ans, k);
+    if (!json_is_array(e)) return e;
+    if (!I->approvals_used) I->approvals_used = json_object();
+    json_int_t used = json_integer_value(json_object_get(I->approvals_used, k));
+    json_object_set_new(I->approvals_used, k, json_integer(used + 1));
+    return json_array_get(e, (size_t)used);   /* NULL once the list is used up */
 }
 
 static ctl take_scripted(interp *I, const rb_node *n, approval *a, json_t *e)
 {
     const char *what = json_is_string(e) ? json_string_value(e) : jstr(e, "answer");
-    const char *after = json_is_object(e) ? jstr(e, "after") : NULL;
+    json_t *after_v = json_is_object(e) ? json_object_get(e, "after") : NULL;
+    const char *after = json_string_value(after_v);
     if (!what || (strcmp(what, "approve") != 0 && strcmp(what, "reject") != 0)) {
         I->exit_code = 4;
         fprintf(stderr, "%s:%d:%d: error: answers file: an approval is answered \"approve\" or \"reject\": \"%s\"\n",
@@ -63,9 +72,9 @@ static ctl take_scripted(interp *I, const rb_node *n, approval *a, json_t *e)
     if (!a->allow_self && strcmp(a->by, a->asker) == 0)
         return rt_error(I, n, "answers file: %s asked for this approval and cannot give it (the statement has no "
                               "allow_self)", a->by);
-    if (after) {
-        double secs = parse_duration(after, strlen(after));
-        if (secs < 0) return rt_error(I, n, "answers file: bad delay \"%s\"", after);
+    if (after || json_is_number(after_v)) {
+        double secs = after ? parse_duration(after, strlen(after)) : json_number_value(after_v);
+        if (secs < 0) return rt_error(I, n, "answers file: bad delay \"%s\"", after ? after : "?");
         if (a->timeout > 0 && secs >= a->timeout) {
             a->decision = NULL;   /* the answer comes too late: the timeout wins */
             return pass_time(I, clock_now() + a->timeout, 0, NULL);
@@ -151,9 +160,9 @@ static ctl record_decision(interp *I, const rb_node *n, const approval *a)
     if (a->reason) buf_printf(&t, " (%s)", a->reason);
     buf_printf(&t, ": %s", a->question);
     say(I, "  %s %s", a->decision[0] == 'a' ? "✓" : "✗", buf_cstr(&t));
-    json_t *d = json_pack("{s:i, s:s, s:s, s:s, s:s?, s:s?, s:s}", "request", a->request, "question", a->question,
-                          "decision", a->decision, "by", a->by, "reason", a->reason, "role", a->role, "source",
-                          a->source);
+    json_t *d = json_pack("{s:i, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s?}", "request", a->request, "question",
+                          a->question, "decision", a->decision, "by", a->by, "reason", a->reason, "role", a->role,
+                          "source", a->source, "key", a->key);
     ctl c = emit(I, "approval", buf_cstr(&t), d);
     buf_free(&t);
     if (c == CTL_OK && a->decision[0] == 'r')

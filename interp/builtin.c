@@ -81,7 +81,7 @@ static const builtin_info table[] = {
     FN("send_mail", 5, 5, "user password", "send_mail(url, from, to, subject, text, user:, password:) — e-mail through SMTP; {ok, error}"),
 
     /* tests: only inside test "name" { … } in a *.test.rb file (docs/testing.md) */
-    FN("answer", 2, 2, "after", "answer(prompt or key, value, after: d) — script one answer (each is used once, in order)"),
+    FN("answer", 2, 2, "after by reason", "answer(prompt or key, value, after: d, by: name, reason: r) — script one answer (each is used once, in order); by and reason: an approval's approver and why"),
     FN("stub_sh", 1, 1, "exit stdout stderr delay times", "stub_sh(pattern, exit:, stdout:, stderr:, delay:, times:) — a command's result"),
     FN("stub_http", 2, 2, "status body headers delay times", "stub_http(method, url pattern, status:, body:, headers:, delay:, times:) — a response"),
     FN("stub_mail", 1, 1, "ok error", "stub_mail(to pattern, ok:, error:) — the outcome of an e-mail"),

@@ -139,6 +139,7 @@ typedef struct interp {
     const ast_file *cur_file; /* file of the code being run (for error locations) */
     struct ssh_ctx *ssh;      /* remote commands' connections, opened at the first one */
     int napprovals;           /* `approve` requests so far: each one's number in the run */
+    json_t *approvals_used;   /* scripted approvals taken from answer lists: {key: count} */
 } interp;
 
 /* A builtin call's evaluated arguments: positional and named. */

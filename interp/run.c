@@ -170,6 +170,7 @@ void interp_init(interp *I, ast_file *f, module_set *ms, const exec_opts *o)
 void interp_free(interp *I)
 {
     ssh_close(I->ssh);
+    json_decref(I->approvals_used);
     prompter_free(I->prompts);
     for (int i = 0; i < I->nsubs; i++) ast_file_free(I->subs[i]);
     rb_free(I->subs);

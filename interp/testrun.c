@@ -227,7 +227,8 @@ static void unused_answers(rb_test *T)
         size_t used = 0;
         for (int i = 0; i < T->nev; i++) {
             json_t *d = T->ev[i].data;
-            if (strcmp(T->ev[i].kind, "answer") == 0 && strcmp(ev_str(d, "source"), "answers") == 0 &&
+            int answer = strcmp(T->ev[i].kind, "answer") == 0 || strcmp(T->ev[i].kind, "approval") == 0;
+            if (answer && strcmp(ev_str(d, "source"), "answers") == 0 &&
                 (strcmp(ev_str(d, "key"), k) == 0 || strcmp(ev_str(d, "question"), k) == 0))
                 used++;
         }
@@ -342,6 +343,12 @@ static ctl add_answer(interp *I, rb_test *T, const rb_node *call, argv_ *A)
     else value_text(&a, v);
     json_t *one = json_pack("{s:s}", "answer", buf_cstr(&a));
     buf_free(&a);
+    /* an approval's approver and reason (see approve.c) */
+    static const char *const extra[] = {"by", "reason"};
+    for (int i = 0; i < 2; i++) {
+        value *x = named(A, extra[i]);
+        if (x && x->t == V_STR) json_object_set_new(one, extra[i], json_string(x->u.s->s));
+    }
     value *after = named(A, "after");
     if (after && (after->t == V_DUR || after->t == V_NUM)) json_object_set_new(one, "after", json_real(after->u.n));
     const char *key = A->pos[0].u.s->s;
