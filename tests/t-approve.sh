@@ -94,11 +94,13 @@ expect_rc "answers file: the runner's own approval is refused" 1 "$T/o7"
 printf '{"restart_ok": {"answer": "approve", "by": "%s"}}' "$me" >"$T/ans.json"
 "$RUNBOOK" exec "$AP/self.rb" --answers "$T/ans.json" --auto >"$T/o8" 2>&1; rc=$?
 expect_rc "allow_self: the runner may approve" 0 "$T/o8"
+r9=$(sql "SELECT max(id) FROM runs"); r9=$((r9 + 1))   # before the run starts: its id is the next one
 bg "$T/o9" "$AP/self.rb" --auto
-r9=$(sql "SELECT max(id) FROM runs"); r9=$((r9 + 1)); wait_request $r9
+wait_request $r9 || fail "run $r9 waits" "$(cat "$T/o9")"
 "$RUNBOOK" approve $r9 >"$T/a9" 2>&1; rc=$?
 expect_rc "allow_self: runbook approve by the runner is accepted" 0 "$T/a9"
-wait $pid; rc=$?
+i=0; while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill $pid 2>/dev/null; wait $pid; rc=$?
 expect_rc "allow_self: the run finishes" 0 "$T/o9"
 
 # --- the checker
