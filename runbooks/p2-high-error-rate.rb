@@ -66,24 +66,9 @@ fn error_rate() {
   return round(errors * 1000 / total) / 10
 }
 
-escalation {
-  at 0m                      notify.page(contacts.primary, incident.title)
-  at 15m unless acknowledged notify.page(contacts.backup, incident.title)
-  at 30m                     notify.send(contacts.eng_lead, "P2 open 30m: #{incident.title}")
-}
-
-every 30m until resolved {
-  response.half_hour(webhook, impact, state)
-}
-
-phase "Detection" within 5m {
-  step ack "Acknowledge the alert" {
-    response.acknowledge_alert()
-  }
-  step declare "Declare the incident in #incident-response" {
-    response.declare(webhook, impact)
-  }
-}
+escalation response.p2_ladder()
+every response.p2_updates(webhook, impact, state)
+phase response.detection(webhook, impact)
 
 phase "Assessment" within 15m {
   step measure "Measure the error rate" {
@@ -250,8 +235,4 @@ phase "Resolution" {
   }
 }
 
-phase "Post-mortem" {
-  step postmortem "Hand over to the post-mortem" {
-    response.hand_over(state)
-  }
-}
+phase response.postmortem(state)

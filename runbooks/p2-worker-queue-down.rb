@@ -62,24 +62,9 @@ fn queue_depth() {
   return num(a.ApproximateNumberOfMessages ?? "0")
 }
 
-escalation {
-  at 0m                      notify.page(contacts.primary, incident.title)
-  at 15m unless acknowledged notify.page(contacts.backup, incident.title)
-  at 30m                     notify.send(contacts.eng_lead, "P2 open 30m: #{incident.title}")
-}
-
-every 30m until resolved {
-  response.half_hour(webhook, impact, state)
-}
-
-phase "Detection" within 5m {
-  step ack "Acknowledge the alert" {
-    response.acknowledge_alert()
-  }
-  step declare "Declare the incident in #incident-response" {
-    response.declare(webhook, impact)
-  }
-}
+escalation response.p2_ladder()
+every response.p2_updates(webhook, impact, state)
+phase response.detection(webhook, impact)
 
 phase "Assessment" within 15m {
   step status_page "Update the status page" {
@@ -241,8 +226,4 @@ phase "Resolution" {
   }
 }
 
-phase "Post-mortem" {
-  step postmortem "Hand over to the post-mortem" {
-    response.hand_over(state)
-  }
-}
+phase response.postmortem(state)
