@@ -93,6 +93,35 @@ fn roll_back_service(cluster, service, region, target) {
   timeline("Rolled #{service} back to #{target}")
 }
 
+# Phase 3: a cause identified; the status updates say what is being done about it.
+fn identified(state, cause, update) {
+  incident.status = "identified"
+  state.cause = cause
+  state.update = update
+}
+
+# Phase 4: a fix in place; the status updates say it is being watched.
+fn monitoring(state, update) {
+  incident.status = "monitoring"
+  state.update = update
+}
+
+# Phase 4: the fix did not hold (`why` for the responders, `what` for the timeline); the
+# caller goes back to its triage.
+fn not_fixed(why, what) {
+  warn why
+  incident.status = "investigating"
+  timeline(what)
+}
+
+# Phase 4: watch for `monitor_for` after the fix ("verify and monitor 30 minutes after the
+# fix"), then resolve the incident.
+fn watch_and_resolve(monitor_for, summary) {
+  wait monitor_for "Monitor after the fix"
+  resolve(summary)
+  timeline("Resolved after #{format_duration(incident.elapsed)}")
+}
+
 # Phase 4: the resolution announcement, the status page and the people told so far.
 fn announce(webhook, status_webhook, state, service) {
   let root_cause = ask("Root cause, in one line:", default: state.cause ?? "under investigation", key: "root_cause")
@@ -138,6 +167,11 @@ fn detection(webhook, impact) phase "Detection" within 5m {
   step declare "Declare the incident in #incident-response" {
     declare(webhook, impact)
   }
+}
+
+# The resolution announcement as a step of the Resolution phase (`announce` above).
+fn announcement(webhook, status_webhook, state, service) step announce "Announce the resolution" {
+  announce(webhook, status_webhook, state, service)
 }
 
 # Post-mortem (within 48 hours): the meeting and the follow-ups the steps collected.
