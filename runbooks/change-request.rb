@@ -165,7 +165,12 @@ phase "Production" {
 
 phase "Outcome" {
   step roll_back "Roll production back" {
-    confirm "Roll #{pipeline_prod} back to execution #{state.previous ?? "?"}?" as confirm_rollback
+    if not confirm("Roll #{pipeline_prod} back to execution #{state.previous ?? "?"}?", key: "confirm_rollback") {
+      warn "Production is left as the failed change made it: roll it back by hand."
+      timeline("Rollback declined by the operator")
+      notify.send(contacts.change_approver, "Change failed in production, not rolled back: #{change} (#{incident.id})")
+      abort "the change failed in production and was not rolled back"
+    }
     sh "aws codepipeline rollback-stage --pipeline-name #{pipeline_prod} --stage-name #{stage} --target-pipeline-execution-id #{state.previous ?? ""} --region #{region}" timeout 1m
     let back = healthy(prod_url)
     timeline("Production rolled back to #{state.previous ?? "?"}; healthy: #{back}")

@@ -66,24 +66,9 @@ fn error_rate() {
   return round(errors * 1000 / total) / 10
 }
 
-escalation {
-  at 0m                      notify.page(contacts.primary, incident.title)
-  at 15m unless acknowledged notify.page(contacts.backup, incident.title)
-  at 30m                     notify.send(contacts.eng_lead, "P2 open 30m: #{incident.title}")
-}
-
-every 30m until resolved {
-  response.half_hour(webhook, impact, state)
-}
-
-phase "Detection" within 5m {
-  step ack "Acknowledge the alert" {
-    response.acknowledge_alert()
-  }
-  step declare "Declare the incident in #incident-response" {
-    response.declare(webhook, impact)
-  }
-}
+escalation response.p2_ladder()
+every response.p2_updates(webhook, impact, state)
+phase response.detection(webhook, impact)
 
 phase "Assessment" within 15m {
   step measure "Measure the error rate" {
@@ -173,9 +158,8 @@ phase "Assessment" within 15m {
 
 phase "Response" {
   step roll_back "Roll back the deployment" {
-    incident.status = "identified"
-    state.cause = "a recent deployment"
-    state.update = "A recent deployment raised the error rate; we are rolling it back."
+    response.identified(state, "a recent deployment",
+                        "A recent deployment raised the error rate; we are rolling it back.")
     let target = ask("Roll #{service} back to which task definition (family:revision)?",
                      pattern: "^[A-Za-z0-9_-]+:[0-9]+$", key: "rollback_to")
     confirm "Roll #{service} back to #{target}?" as confirm_rollback
@@ -189,9 +173,8 @@ phase "Response" {
     goto scale_up
   }
   step scale_up "Scale up" {
-    incident.status = "identified"
-    state.cause = state.cause ?? "a resource constraint"
-    state.update = "We are adding capacity to bring the error rate down."
+    response.identified(state, state.cause ?? "a resource constraint",
+                        "We are adding capacity to bring the error rate down.")
     let count = ask("Scale #{service} to how many tasks?", default: "10", pattern: "^[0-9]+$", key: "task_count")
     confirm "Scale #{service} to #{count} tasks?" as confirm_scale
     sh "aws ecs update-service --cluster #{cluster} --service #{service} --desired-count #{count} --region #{region}" timeout 2m
@@ -201,9 +184,8 @@ phase "Response" {
     goto verify
   }
   step circuit_breaker "Open the circuit breaker of the failing dependency" {
-    incident.status = "identified"
-    state.cause = "a failing dependency (#{failing_dep ?? "see timeline"})"
-    state.update = "A dependency is failing; we are switching to the fallback path."
+    response.identified(state, "a failing dependency (#{failing_dep ?? "see timeline"})",
+                        "A dependency is failing; we are switching to the fallback path.")
     let flag = ask("Which feature flag opens the circuit breaker?", default: "circuit-breaker-payments", key: "breaker_flag")
     confirm "Turn #{flag} on for #{service}?" as confirm_breaker
     sh "aws ssm put-parameter --name /prod/flags/#{flag} --value on --type String --overwrite --region #{region}" timeout 30s
@@ -232,26 +214,15 @@ phase "Response" {
 
 phase "Resolution" {
   step verify "Verify and monitor" {
-    incident.status = "monitoring"
-    state.update = "A fix is in place (#{state.fix ?? "see timeline"}); we are monitoring."
+    response.monitoring(state, "A fix is in place (#{state.fix ?? "see timeline"}); we are monitoring.")
     let after = error_rate()
     if after != nil and after >= threshold {
-      warn "The error rate is still #{after}% after the fix: back to triage."
-      incident.status = "investigating"
-      timeline("Fix did not bring the error rate down (#{after}%)")
+      response.not_fixed("The error rate is still #{after}% after the fix: back to triage.", "Fix did not bring the error rate down (#{after}%)")
       goto triage
     }
-    wait monitor_for "Monitor for 30 minutes after the fix"
-    resolve("Error rate back below #{threshold}%: #{state.fix ?? "fixed"}")
-    timeline("Resolved after #{format_duration(incident.elapsed)}")
+    response.watch_and_resolve(monitor_for, "Error rate back below #{threshold}%: #{state.fix ?? "fixed"}")
   }
-  step announce "Announce the resolution" {
-    response.announce(webhook, status_hook, state, "The API")
-  }
+  step response.announcement(webhook, status_hook, state, "The API")
 }
 
-phase "Post-mortem" {
-  step postmortem "Hand over to the post-mortem" {
-    response.hand_over(state)
-  }
-}
+phase response.postmortem(state)

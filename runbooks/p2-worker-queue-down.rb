@@ -62,24 +62,9 @@ fn queue_depth() {
   return num(a.ApproximateNumberOfMessages ?? "0")
 }
 
-escalation {
-  at 0m                      notify.page(contacts.primary, incident.title)
-  at 15m unless acknowledged notify.page(contacts.backup, incident.title)
-  at 30m                     notify.send(contacts.eng_lead, "P2 open 30m: #{incident.title}")
-}
-
-every 30m until resolved {
-  response.half_hour(webhook, impact, state)
-}
-
-phase "Detection" within 5m {
-  step ack "Acknowledge the alert" {
-    response.acknowledge_alert()
-  }
-  step declare "Declare the incident in #incident-response" {
-    response.declare(webhook, impact)
-  }
-}
+escalation response.p2_ladder()
+every response.p2_updates(webhook, impact, state)
+phase response.detection(webhook, impact)
 
 phase "Assessment" within 15m {
   step status_page "Update the status page" {
@@ -141,9 +126,8 @@ phase "Assessment" within 15m {
 
 phase "Response" {
   step restart_workers "Restart the stuck workers" {
-    incident.status = "identified"
-    state.cause = "stuck GPU workers"
-    state.update = "The GPU workers are stuck; we are restarting them."
+    response.identified(state, "stuck GPU workers",
+                        "The GPU workers are stuck; we are restarting them.")
     let ids = []
     for w in all {
       push(ids, w.id)
@@ -170,9 +154,8 @@ phase "Response" {
     goto verify
   }
   step scale_workers "Scale up worker capacity" {
-    incident.status = "identified"
-    state.cause = state.cause ?? "too little worker capacity"
-    state.update = "We are adding GPU workers to catch up with the queue."
+    response.identified(state, state.cause ?? "too little worker capacity",
+                        "We are adding GPU workers to catch up with the queue.")
     let count = ask("Scale #{asg} to how many workers?", default: "6", pattern: "^[0-9]+$", key: "worker_count")
     confirm "Set #{asg}'s desired capacity to #{count}?" as confirm_scale
     sh "aws autoscaling set-desired-capacity --auto-scaling-group-name #{asg} --desired-capacity #{count} --region #{region}" timeout 1m
@@ -182,9 +165,8 @@ phase "Response" {
     goto verify
   }
   step clear_jobs "Clear the stuck jobs from the queue" {
-    incident.status = "identified"
-    state.cause = "stuck jobs blocking the queue"
-    state.update = "Stuck jobs block the queue; we are clearing them (their owners will resubmit)."
+    response.identified(state, "stuck jobs blocking the queue",
+                        "Stuck jobs block the queue; we are clearing them (their owners will resubmit).")
     warn "Purging deletes every waiting job: export the job ids first so that they can be resubmitted."
     confirm "Purge #{queue_url}?" as confirm_purge
     sh "aws sqs purge-queue --queue-url #{queue_url} --region #{region}" timeout 1m
@@ -194,9 +176,8 @@ phase "Response" {
     goto verify
   }
   step model "Investigate the model loading" {
-    incident.status = "identified"
-    state.cause = "the workers failing to load the model"
-    state.update = "The workers cannot load the model; we are switching to the previous model version."
+    response.identified(state, "the workers failing to load the model",
+                        "The workers cannot load the model; we are switching to the previous model version.")
     checklist "Model loading" as model_checks {
       "The model artifact exists where the workers look for it"
       "The workers have GPU memory for it"
@@ -214,8 +195,7 @@ phase "Response" {
 
 phase "Resolution" {
   step verify "Verify the queue drains" {
-    incident.status = "monitoring"
-    state.update = "A fix is in place (#{state.fix ?? "see timeline"}); the queue is draining."
+    response.monitoring(state, "A fix is in place (#{state.fix ?? "see timeline"}); the queue is draining.")
     let drained = false
     for i in range(6) {
       let d = queue_depth()
@@ -227,22 +207,12 @@ phase "Resolution" {
       wait 5m "Waiting for the queue to drain"
     }
     if not drained {
-      warn "The queue has not drained in 30 minutes: back to triage."
-      incident.status = "investigating"
-      timeline("The queue did not drain")
+      response.not_fixed("The queue has not drained in 30 minutes: back to triage.", "The queue did not drain")
       goto triage
     }
-    wait monitor_for "Monitor for 30 minutes after the fix"
-    resolve("Jobs flow again: #{state.fix ?? "fixed"}")
-    timeline("Resolved after #{format_duration(incident.elapsed)}")
+    response.watch_and_resolve(monitor_for, "Jobs flow again: #{state.fix ?? "fixed"}")
   }
-  step announce "Announce the resolution" {
-    response.announce(webhook, status_hook, state, "Film generation")
-  }
+  step response.announcement(webhook, status_hook, state, "Film generation")
 }
 
-phase "Post-mortem" {
-  step postmortem "Hand over to the post-mortem" {
-    response.hand_over(state)
-  }
-}
+phase response.postmortem(state)

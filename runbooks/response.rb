@@ -1,6 +1,13 @@
-# runbooks/response.rb — the parts every incident playbook shares, as functions: a module
-# (`use "response.rb" as response`) used by the P2 playbooks.  Each function is called
-# from a step (some prompt); `half_hour` is the only one meant for a timer.
+# runbooks/response.rb — what every P2 playbook shares, written once: a module
+# (`use "response.rb" as response`) of functions, each called from a step (some prompt;
+# `half_hour` is the one meant for a timer), and the parts (docs/language.md, "Parts") that
+# the P2 playbooks use where the declaration would stand:
+#
+#     escalation response.p2_ladder()
+#     every response.p2_updates(webhook, impact, state)
+#     phase response.detection(webhook, impact)
+#     …
+#     phase response.postmortem(state)
 #
 # A playbook keeps its own `state` map, {update, cause, fix, followups, status_posted},
 # and passes it in: the functions read and update it, so the status updates always say
@@ -86,6 +93,35 @@ fn roll_back_service(cluster, service, region, target) {
   timeline("Rolled #{service} back to #{target}")
 }
 
+# Phase 3: a cause identified; the status updates say what is being done about it.
+fn identified(state, cause, update) {
+  incident.status = "identified"
+  state.cause = cause
+  state.update = update
+}
+
+# Phase 4: a fix in place; the status updates say it is being watched.
+fn monitoring(state, update) {
+  incident.status = "monitoring"
+  state.update = update
+}
+
+# Phase 4: the fix did not hold (`why` for the responders, `what` for the timeline); the
+# caller goes back to its triage.
+fn not_fixed(why, what) {
+  warn why
+  incident.status = "investigating"
+  timeline(what)
+}
+
+# Phase 4: watch for `monitor_for` after the fix ("verify and monitor 30 minutes after the
+# fix"), then resolve the incident.
+fn watch_and_resolve(monitor_for, summary) {
+  wait monitor_for "Monitor after the fix"
+  resolve(summary)
+  timeline("Resolved after #{format_duration(incident.elapsed)}")
+}
+
 # Phase 4: the resolution announcement, the status page and the people told so far.
 fn announce(webhook, status_webhook, state, service) {
   let root_cause = ask("Root cause, in one line:", default: state.cause ?? "under investigation", key: "root_cause")
@@ -106,4 +142,41 @@ fn hand_over(state) {
     action_item(f, owner: "DevOps", due: 7d)
   }
   note "Review pack: runbook report #{incident.id} --format review"
+}
+
+# ---------------------------------------------------------------------------- the parts
+
+# The seeds' time-based ladder for a P2: the primary at once, the backup at 15 minutes
+# unless someone has acknowledged, the engineering lead at 30.
+fn p2_ladder() escalation {
+  at 0m                      notify.page(contacts.primary, incident.title)
+  at 15m unless acknowledged notify.page(contacts.backup, incident.title)
+  at 30m                     notify.send(contacts.eng_lead, "P2 open 30m: #{incident.title}")
+}
+
+# A P2's half-hour timer (`half_hour`) until the incident is resolved.
+fn p2_updates(webhook, impact, state) every 30m until resolved {
+  half_hour(webhook, impact, state)
+}
+
+# Detection (within 5 minutes): acknowledge the alert, name the commander, announce it.
+fn detection(webhook, impact) phase "Detection" within 5m {
+  step ack "Acknowledge the alert" {
+    acknowledge_alert()
+  }
+  step declare "Declare the incident in #incident-response" {
+    declare(webhook, impact)
+  }
+}
+
+# The resolution announcement as a step of the Resolution phase (`announce` above).
+fn announcement(webhook, status_webhook, state, service) step announce "Announce the resolution" {
+  announce(webhook, status_webhook, state, service)
+}
+
+# Post-mortem (within 48 hours): the meeting and the follow-ups the steps collected.
+fn postmortem(state) phase "Post-mortem" {
+  step postmortem "Hand over to the post-mortem" {
+    hand_over(state)
+  }
 }
