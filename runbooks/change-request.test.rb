@@ -1,12 +1,10 @@
 # Tests of the change request (runbook test runbooks/): see docs/testing.md.  CodePipeline
 # and the health checks are stubbed.
 #
-# The approval itself cannot be scripted here yet: answer("approve_change", "approve") is
-# refused by `approve` ("an approval is answered \"approve\" or \"reject\"": the test's
-# answers are lists, one per use, and approve.c reads a single answer), so the tests below
-# take the approval's other way out (no decision within `approval_timeout`, a real second
-# here) and start the approved change at its staging step (start_at:).  The high-risk
-# second approval (`approve_cto`) stays uncovered until answer() can script approvals.
+# The approvals are scripted like a second person's: answer("approve_change", "approve",
+# by: "alice", after: 20m) is alice approving 20 minutes in (a rejection takes a reason:).
+# Some tests start an approved change at its staging step (start_at:) to keep to the
+# deployment's decisions.
 
 fn request(window_after) {
   answer("requester", "dana")
@@ -172,4 +170,56 @@ test "production unhealthy after the change, the rollback declined: left as it i
   expect_no_command(r, "aws codepipeline rollback-stage *")
   expect_no_step(r, "not_approved")
   expect_status(r, "aborted")
+}
+
+test "approved by the change approver 20 minutes in: the reminder never goes out, the change is deployed" {
+  request(0m)
+  history()
+  answer("risk", "Medium")
+  answer("approve_change", "approve", by: "alice", after: 20m)
+  pipeline("connect-staging", true, "Succeeded")
+  pipeline("connect-prod", true, "Succeeded")
+  health("staging.example.com", true)
+  health("api.example.com", true)
+  answer("confirm_staging", "yes")
+  answer("confirm_production", "yes")
+  answer("verification.1", "done")
+  answer("verification.2", "done")
+  let r = run_runbook("change-request.rb")
+  expect_steps(r, ["request", "impact", "approval", "staging", "production", "verify", "close"])
+  expect(starts(r) == [START_STAGING, START_PROD], "staging, then production: #{starts(r)}")
+  expect_notified(r, "Change approver", at: 0m, kind: "message")
+  expect_not_notified(r, "Engineering lead")
+  expect_status(r, "finished")
+}
+
+test "a high-risk change needs the CTO too: the change approver and the CTO approve, then it is deployed" {
+  request(0m)
+  history()
+  answer("risk", "High")
+  answer("approve_change", "approve", by: "alice", after: 10m)
+  answer("approve_cto", "approve", by: "carol", after: 30m)
+  pipeline("connect-staging", true, "Succeeded")
+  pipeline("connect-prod", true, "Succeeded")
+  health("staging.example.com", true)
+  health("api.example.com", true)
+  answer("confirm_staging", "yes")
+  answer("confirm_production", "yes")
+  answer("verification.1", "done")
+  answer("verification.2", "done")
+  let r = run_runbook("change-request.rb")
+  expect_steps(r, ["request", "impact", "approval", "staging", "production", "verify", "close"])
+  expect(starts(r) == [START_STAGING, START_PROD], "staging, then production: #{starts(r)}")
+  expect_status(r, "finished")
+}
+
+test "rejected by the change approver: nothing deployed, closed without approval" {
+  request(0m)
+  history()
+  answer("risk", "Low")
+  answer("approve_change", "reject", by: "alice", reason: "clashes with the release freeze")
+  let r = run_runbook("change-request.rb")
+  expect_steps(r, ["request", "impact", "approval", "not_approved"])
+  expect_no_command(r, "aws codepipeline start-pipeline-execution *")
+  expect(r.exit != 0, "a rejected change is a non-zero exit (#{r.exit})")
 }
