@@ -176,7 +176,8 @@ ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     memset(&res, 0, sizeof res);
     buf_init(&res.body);
     int served = 0;
-    json_t *rec = c == CTL_OK ? rec_next(I) : NULL;
+    json_t *rec = NULL;
+    if (c == CTL_OK) c = rec_catch_up(I, &rec);
     if (c == CTL_OK && I->replaying && rec && strcmp(ev_str(rec, "kind"), "http.response") == 0) {
         /* replaying: the response received then stands in for a new request */
         json_t *rd = json_object_get(rec, "data");

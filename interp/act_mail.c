@@ -52,7 +52,8 @@ ctl send_mail(interp *I, const rb_node *call, argv_ *A, value *out)
                                                     "subject", subject, "dry_run", dry));
     char err[256] = "";
     int r = 0;
-    json_t *rec = c == CTL_OK ? rec_next(I) : NULL;
+    json_t *rec = NULL;
+    if (c == CTL_OK) c = rec_catch_up(I, &rec);
     if (c == CTL_OK && I->replaying && rec && strcmp(ev_str(rec, "kind"), "mail.sent") == 0) {
         /* replaying: the mail went out then; its recorded outcome stands in */
         json_t *rd = json_object_get(rec, "data");

@@ -217,7 +217,12 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     memset(&res, 0, sizeof res);
     int served = 0;
     if (I->replaying && !dry) {
-        json_t *rec = rec_next(I);
+        json_t *rec = NULL;
+        if ((c = rec_catch_up(I, &rec)) != CTL_OK) {
+            buf_free(&clear);
+            buf_free(&cmdshown);
+            return c;
+        }
         if (rec && strcmp(ev_str(rec, "kind"), "sh.end") == 0) {
             /* replaying: the command ran then; its recorded result stands in for it */
             json_t *rd = json_object_get(rec, "data");

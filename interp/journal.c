@@ -18,7 +18,6 @@ void say(interp *I, const char *fmt, ...)
     fflush(stdout);
 }
 
-/* Record an event; on failure set exit 3 and return CTL_STOP. data is consumed. */
 static int is_timer_kind(const char *k)
 {
     return strcmp(k, "escalation") == 0 || strcmp(k, "escalation.skipped") == 0 || strcmp(k, "timer") == 0 ||
@@ -60,7 +59,21 @@ const char *ev_str(json_t *ev, const char *k)
     return s ? s : "";
 }
 
-static double ev_time(json_t *ev) { return clock_parse_iso(ev_str(ev, "t")); }
+double rec_time(json_t *ev) { return clock_parse_iso(ev_str(ev, "t")); }
+
+int rec_is_timer(json_t *ev) { return is_timer_kind(ev_str(ev, "kind")); }
+
+/*
+ * Replaying, before serving a recorded result (an answer, a command's end, a response, a
+ * mail's outcome): the timer firings recorded before it are reproduced at their recorded
+ * times.  Returns the next recorded event (NULL: the record ends here) in *next.
+ */
+ctl rec_catch_up(interp *I, json_t **next)
+{
+    ctl c = I->replaying && !I->in_timer ? fire_due(I) : CTL_OK;
+    *next = c == CTL_OK ? rec_next(I) : NULL;
+    return c;
+}
 
 
 /* The record ran out: resume goes live (real clock again if the run was real); verify ends. */
@@ -114,14 +127,8 @@ static ctl match_event(interp *I, const char *kind, const char *text)
 {
     json_t *ev = rec_next(I);
     if (!is_timer_kind(kind) && !I->in_timer) {
-        while (ev && is_timer_kind(ev_str(ev, "kind"))) {
-            size_t before = I->rpos;
-            clock_advance(ev_time(ev));
-            ctl c = fire_due(I);
-            if (c != CTL_OK) return c;
-            if (I->rpos == before) break;    /* the recorded firing did not happen now */
-            ev = rec_next(I);
-        }
+        ctl c = rec_catch_up(I, &ev);
+        if (c != CTL_OK) return c;
     }
     if (!I->replaying) return CTL_OK;         /* the record ran out during the firings */
     if (!ev) {
@@ -130,11 +137,12 @@ static ctl match_event(interp *I, const char *kind, const char *text)
     }
     if (strcmp(ev_str(ev, "kind"), kind) != 0 || (!loose_kind(kind) && strcmp(ev_str(ev, "text"), text) != 0))
         return diverged(I, kind, text);
-    clock_advance(ev_time(ev));
+    clock_advance(rec_time(ev));
     I->rpos++;
     return CTL_OK;
 }
 
+/* Record an event; on failure set exit 3 and return CTL_STOP. data is consumed. */
 ctl emit(interp *I, const char *kind, const char *text, json_t *data)
 {
     if (I->diverged) {

@@ -216,13 +216,31 @@ static ctl fire_deadline(interp *I, timer *t)
     return c;
 }
 
+/*
+ * Replaying: may timer t fire now?  Only when the record says a timer fired next, and t
+ * was due by then; the clock moves to the recorded time of that firing first.  So timer
+ * firings are served by their recorded time, wherever they fell: between statements,
+ * during a prompt, a command, a request or a wait.
+ */
+static int replay_allows(interp *I, const timer *t)
+{
+    json_t *ev = rec_next(I);
+    if (!ev || !rec_is_timer(ev)) return 0;
+    double te = rec_time(ev);
+    /* the record keeps milliseconds; a real-clock due time may sit a hair after it */
+    if (t->due > te + 0.002) return 0;
+    clock_advance(te > t->due ? te : t->due);
+    return 1;
+}
+
 /* Fire every timer that is due, earliest first (ties in the order they were made). */
 ctl fire_due(interp *I)
 {
     if (I->in_timer) return CTL_OK;
     for (;;) {
         timer *t = timer_next(I);
-        if (!t || t->due > clock_now() + 1e-9) return CTL_OK;
+        if (!t) return CTL_OK;
+        if (I->replaying ? !replay_allows(I, t) : t->due > clock_now() + 1e-9) return CTL_OK;
         if (t->kind == TM_RUNG && I->inc.resolved_at >= 0) {
             t->dead = 1;   /* escalations stop when the incident is resolved */
             continue;
@@ -244,6 +262,17 @@ ctl fire_due(interp *I)
 ctl pass_time(interp *I, double until, int show_left, int *cut)
 {
     if (cut) *cut = 0;
+    if (I->replaying) {
+        /* the wait happened then: its firings come from the record, its end too */
+        ctl c = fire_due(I);
+        if (c != CTL_OK || !I->replaying || rec_next(I)) return c;
+        /* the run stopped during this wait */
+        if (I->o->verify) {
+            I->exit_code = 0;
+            return CTL_STOP;
+        }
+        record_exhausted(I);
+    }
     if (clock_is_virtual()) {
         for (;;) {
             double nd = next_due(I);

@@ -100,3 +100,36 @@ resume "$D"
 [ $rc -eq 2 ] && pass "resume of a finished run: exit 2" || fail "resume finished run" "exit $rc"
 (cd "$D" && "$RUNBOOK" resume 999 --db "$D/db") >/dev/null 2>&1; rc=$?
 [ $rc -eq 2 ] && pass "resume of an unknown run: exit 2" || fail "resume unknown run" "exit $rc"
+
+# --- issue 12: a timer fires while a prompt waits (prompt → timer → answer in the record)
+D=$T/tick
+printf '{"go": {"answer": "yes", "after": "6m"}}' >"$T/tick-answers.json"
+start "$D" tick.rb --clock virtual=2026-01-01T00:00:00Z --answers "$T/tick-answers.json"
+until_event "$D" sh.start && until grep -q start "$D/effects.log" 2>/dev/null; do sleep 0.1; done
+kill9; pkill -f 'CRASH_SLOW' 2>/dev/null
+r=$(sqlite3 "$D/db" "SELECT group_concat(kind, ' ') FROM (SELECT kind FROM events ORDER BY seq)")
+[ "$r" = "run.start step.start prompt timer note answer sh.start" ] && pass "timer during a prompt: recorded prompt → timer → answer" \
+    || fail "timer during a prompt: record" "$r"
+(cd "$D" && CRASH_SLOW=0 "$RUNBOOK" resume last --db "$D/db" </dev/null) >"$D/out2" 2>&1; rc=$?
+[ $rc -eq 0 ] && [ "$(effects "$D")" = "start start slow two " ] \
+    && pass "timer during a prompt: resume </dev/null serves the answer and finishes" || fail "timer during a prompt: resume" "exit $rc: $(effects "$D")" "$(cat "$D/out2")"
+(cd "$D" && "$RUNBOOK" replay last --verify --db "$D/db") >"$D/out3" 2>&1; rc=$?
+[ $rc -eq 0 ] && pass "timer during a prompt: the resumed run verifies" || fail "timer during a prompt: verify" "exit $rc" "$(cat "$D/out3")"
+n=$(sqlite3 "$D/db" "SELECT count(*) FROM events WHERE kind='timer'")
+[ "$n" = 1 ] && pass "timer during a prompt: the firing is not repeated" || fail "timer during a prompt: firings" "$n"
+
+# --- the same on the real clock: firings during the answer delay, a command and a wait
+D=$T/tickreal
+printf '{"go": {"answer": "yes", "after": "1.5s"}}' >"$T/tickreal-answers.json"
+start "$D" tick-real.rb --answers "$T/tickreal-answers.json"
+until grep -q start "$D/effects.log" 2>/dev/null; do sleep 0.1; done
+kill9; pkill -f 'CRASH_SLOW' 2>/dev/null
+r=$(sqlite3 "$D/db" "SELECT count(*) FROM events WHERE kind='timer' AND seq < (SELECT min(seq) FROM events WHERE kind='answer')")
+[ "$r" -ge 1 ] && pass "real clock: a timer fired during the prompt" || fail "real clock: timer during the prompt" "$r"
+(cd "$D" && CRASH_SLOW=0 "$RUNBOOK" resume last --db "$D/db" </dev/null) >"$D/out2" 2>&1; rc=$?
+[ $rc -eq 0 ] && [ "$(effects "$D")" = "one start start slow two " ] \
+    && pass "real clock: resume replays the interleaved firings and finishes" || fail "real clock: resume" "exit $rc: $(effects "$D")" "$(cat "$D/out2")"
+n=$(sqlite3 "$D/db" "SELECT count(*) FROM events WHERE kind='timer'"); ticks=$(wc -l <"$D/ticks.log")
+[ "$n" = "$ticks" ] && pass "real clock: replayed firings did not run their bodies again" || fail "real clock: firings" "$n recorded, $ticks ticks ran"
+(cd "$D" && "$RUNBOOK" replay last --verify --db "$D/db") >"$D/out3" 2>&1; rc=$?
+[ $rc -eq 0 ] && pass "real clock: the resumed run verifies" || fail "real clock: verify" "exit $rc" "$(cat "$D/out3")"
