@@ -6,6 +6,7 @@
  * Never: write to SQLite itself (record.h does), or show a secret.
  */
 #include "interp.h"
+#include "record.h"
 
 void say(interp *I, const char *fmt, ...)
 {
@@ -89,6 +90,26 @@ void record_exhausted(interp *I)
          json_pack("{s:i}", "replayed_events", (int)I->rcount));
 }
 
+/*
+ * Resume stopped at a divergence: blame the database only when the stored source fails
+ * its recorded SHA-256; otherwise say that the runbook takes another path than recorded
+ * (something it reads changed: the environment, a file, a command's output).
+ */
+static void why_diverged(interp *I)
+{
+    const char *src = json_string_value(json_object_get(I->o->replay_run, "source"));
+    const char *sum = json_string_value(json_object_get(I->o->replay_run, "sha256"));
+    char hex[65];
+    rec_sha256_hex(src ? src : "", src ? strlen(src) : 0, hex);
+    if (sum && strcmp(sum, hex) != 0)
+        fprintf(stderr, "runbook: the stored source of run %lld does not match its SHA-256 (the database was "
+                        "edited); stopping\n", (long long)I->run_id);
+    else
+        fprintf(stderr, "runbook: the stored runbook (intact: its SHA-256 matches) takes another path than the "
+                        "record at this point; stopping.  The run stays interrupted: see it with "
+                        "`runbook report %lld`.\n", (long long)I->run_id);
+}
+
 ctl diverged(interp *I, const char *kind, const char *text)
 {
     if (I->diverged) return CTL_STOP;   /* reported once: what follows is a consequence */
@@ -112,9 +133,7 @@ ctl diverged(interp *I, const char *kind, const char *text)
     fprintf(stderr, "  now:      %s: %s\n", kind, text);
     I->diverged = 1;
     I->exit_code = I->o->verify ? 1 : 2;
-    if (!I->o->verify)
-        fprintf(stderr, "runbook: the stored source does not reproduce the record (was the database edited?); "
-                        "stopping\n");
+    if (!I->o->verify) why_diverged(I);
     return CTL_STOP;
 }
 

@@ -133,3 +133,19 @@ n=$(sqlite3 "$D/db" "SELECT count(*) FROM events WHERE kind='timer'"); ticks=$(w
 [ "$n" = "$ticks" ] && pass "real clock: replayed firings did not run their bodies again" || fail "real clock: firings" "$n recorded, $ticks ticks ran"
 (cd "$D" && "$RUNBOOK" replay last --verify --db "$D/db") >"$D/out3" 2>&1; rc=$?
 [ $rc -eq 0 ] && pass "real clock: the resumed run verifies" || fail "real clock: verify" "exit $rc" "$(cat "$D/out3")"
+
+# --- a resume that cannot reproduce the record blames the database only when its checksum says so
+D=$T/envpath
+start "$D" envpath.rb
+until_event "$D" prompt
+kill9
+(cd "$D" && PATH_CHOICE=b "$RUNBOOK" resume last --db "$D/db" </dev/null) >"$D/out2" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q 'recorded: sh.start: echo a' "$D/out2" && grep -q 'now:      sh.start: echo b' "$D/out2" \
+    && grep -q 'SHA-256 matches' "$D/out2" && ! grep -q 'database was edited' "$D/out2" \
+    && pass "divergence with an intact source: says what diverged, does not blame the database" \
+    || fail "divergence message (intact source)" "exit $rc" "$(cat "$D/out2")"
+sqlite3 "$D/db" "UPDATE runs SET source = replace(source, 'echo b', 'echo c')"
+(cd "$D" && PATH_CHOICE=b "$RUNBOOK" resume last --db "$D/db" </dev/null) >"$D/out2" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q 'does not match its SHA-256 (the database was edited)' "$D/out2" \
+    && pass "divergence with an edited source: the checksum says the database was edited" \
+    || fail "divergence message (edited source)" "exit $rc" "$(cat "$D/out2")"
