@@ -189,6 +189,7 @@ ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
         snprintf(res.error, sizeof res.error, "%s", e ? e : "");
         res.headers = json_deep_copy(json_object_get(rd, "headers"));
         served = 1;
+        dry = json_is_true(json_object_get(rd, "skipped"));   /* skipped then (dry run, in flight) */
     } else if (c == CTL_OK && I->replaying && !rec) {
         if (I->o->verify) {
             I->exit_code = 0;

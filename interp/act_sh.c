@@ -233,6 +233,7 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
             buf_adds(&res.out, o1 ? o1 : "");
             buf_adds(&res.err, o2 ? o2 : "");
             served = 1;
+            dry = json_is_true(json_object_get(rd, "skipped"));   /* skipped then (dry run, in flight) */
         } else if (!rec) {
             if (I->o->verify) {
                 /* the record ends with this command in flight: identical up to the interruption */

@@ -37,6 +37,7 @@ ctl ask_responder(interp *I, const rb_node *at, prompt_req *q, const char **answ
         buf_adds(&a, recorded);
         source = json_string_value(json_object_get(json_object_get(rec, "data"), "source"));
         if (!source) source = "record";
+        prompt_served(I->prompts, q, source);
         st = PR_OK;
     } else {
         st = prompt_ask(I->prompts, q, &a, &source, &after);

@@ -272,6 +272,16 @@ static int scripted(prompter *p, const prompt_req *q, rb_buf *out, double *after
     return 1;
 }
 
+void prompt_served(prompter *p, const prompt_req *q, const char *source)
+{
+    rb_buf skip;
+    double after;
+    buf_init(&skip);
+    /* an answer the answers file gave then uses up its list entry now as well */
+    if (p && source && strcmp(source, "answers") == 0) scripted(p, q, &skip, &after);
+    buf_free(&skip);
+}
+
 static int word_is(const char *s, const char *const *words)
 {
     for (; *words; words++)
