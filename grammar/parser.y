@@ -97,7 +97,7 @@ static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
 %token RETURN "return" GOTO "goto" NOTE "note" WARN "warn" CONFIRM "confirm" CHOOSE "choose"
 %token CHECKLIST "checklist" SH "sh" HTTP "http" WAIT "wait" RUN "run" WITH "with"
 %token ABORT "abort" FAIL "fail" AND "and" OR "or" NOT "not" TRUE "true" FALSE "false" NIL "nil"
-%token READONLY "readonly" ENV "env" CWD "cwd" HEADERS "headers" JSON "json" BODY "body"
+%token READONLY "readonly" IDEMPOTENT "idempotent" ENV "env" CWD "cwd" HEADERS "headers" JSON "json" BODY "body"
 %token ARROW "=>" EQ "==" NE "!=" LE "<=" GE ">=" COALESCE "??"
 %token <s> IDENT "name" STR_TEXT "string text" SQ_STRING "string"
 %token <num> NUM "number" SEV "severity"
@@ -115,7 +115,7 @@ static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
 /* Lowest first.  LOWEST marks rules that should yield to a shift (see the header). */
 %precedence LOWEST
 %precedence IDENT NUM SEV DUR HEREDOC QQ_START SQ_STRING TRUE FALSE NIL '{' NOT SH HTTP CONFIRM CHOOSE CHECKLIST ENV EVERY
-%precedence TIMEOUT READONLY CWD ON HEADERS JSON BODY RETRIES
+%precedence TIMEOUT READONLY IDEMPOTENT CWD ON HEADERS JSON BODY RETRIES
 
 %left OR
 %left AND
@@ -522,6 +522,7 @@ sh_opts
 sh_opt
     : TIMEOUT expr %prec LOWEST { $$ = opt(ps, @1, "timeout", $2); }
     | READONLY                  { $$ = opt(ps, @1, "readonly", NULL); }
+    | IDEMPOTENT                { $$ = opt(ps, @1, "idempotent", NULL); }
     | ENV expr %prec LOWEST     { $$ = opt(ps, @1, "env", $2); }
     | CWD expr %prec LOWEST     { $$ = opt(ps, @1, "cwd", $2); }
     | ON expr %prec LOWEST      { $$ = opt(ps, @1, "on", $2); }
@@ -641,7 +642,7 @@ anyname
     | SH { $$ = "sh"; } | HTTP { $$ = "http"; } | WAIT { $$ = "wait"; } | RUN { $$ = "run"; }
     | WITH { $$ = "with"; } | ABORT { $$ = "abort"; } | FAIL { $$ = "fail"; }
     | AND { $$ = "and"; } | OR { $$ = "or"; } | NOT { $$ = "not"; } | TRUE { $$ = "true"; }
-    | FALSE { $$ = "false"; } | NIL { $$ = "nil"; } | READONLY { $$ = "readonly"; }
+    | FALSE { $$ = "false"; } | NIL { $$ = "nil"; } | READONLY { $$ = "readonly"; } | IDEMPOTENT { $$ = "idempotent"; }
     | ENV { $$ = "env"; } | CWD { $$ = "cwd"; } | HEADERS { $$ = "headers"; }
     | JSON { $$ = "json"; } | BODY { $$ = "body"; }
     ;

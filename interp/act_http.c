@@ -195,12 +195,13 @@ ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
             I->exit_code = 0;
             c = CTL_STOP;
         } else {
-            record_exhausted(I);
-            say(I, "  ! this request was in flight when the run stopped: %s", buf_cstr(&t));
+            c = record_exhausted(I);
+            if (c == CTL_OK) say(I, "  ! this request was in flight when the run stopped: %s", buf_cstr(&t));
             static const char *const again[] = {"re-send", "skip"};
-            const char *pick;
-            c = prompt_choose(I, n, "Re-send the request that was in flight, or skip it?", "in_flight", "re-send",
-                              (const char **)again, 2, &pick);
+            const char *pick = "skip";
+            if (c == CTL_OK)
+                c = prompt_choose(I, n, "Re-send the request that was in flight, or skip it?", "in_flight", "re-send",
+                                  (const char **)again, 2, &pick);
             if (c == CTL_OK && strcmp(pick, "skip") == 0) dry = 1;
             else if (c == CTL_OK)
                 c = emit(I, "http.request", buf_cstr(&t), json_pack("{s:s, s:s, s:O, s:b}", "method", h.method, "url",

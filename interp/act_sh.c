@@ -5,6 +5,7 @@
  * Never: fork (shell.c does).
  */
 #include "interp.h"
+#include "record.h"
 
 typedef struct live_ctx { interp *I; int at_line_start[3]; } live_ctx;
 
@@ -33,6 +34,9 @@ static ctl wait_command(interp *I, const char *cmd, const sh_opts *so, sh_result
 {
     sh_proc *p = sh_start(cmd, so, res);
     ctl c = CTL_OK;
+    /* its process group on its sh.start: a resume after a crash can find it still running */
+    if (p && !I->o->verify && I->last_seq > 0)
+        (void)rec_event_set_int(I->rec, I->run_id, I->last_seq, "pgid", sh_pgid(p));
     int stopped = 0;
     while (p && !sh_handle(p)) {
         if ((eval_interrupted || c == CTL_STOP) && !stopped) {
@@ -154,7 +158,7 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     buf_init(&cmdshown);
     ctl c = build_command(I, sc, n->a, &clear, &cmdshown);
     double timeout = 0;
-    int readonly = ast_opt(n, "readonly") != NULL;
+    int readonly = ast_opt(n, "readonly") != NULL, idempotent = ast_opt(n, "idempotent") != NULL;
     const char *cwd = NULL;
     const char **envv = NULL;
     for (const rb_node *o = n->opts; c == CTL_OK && o; o = o->next) {
@@ -165,6 +169,8 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
             else timeout = v.u.n;
         } else if (strcmp(o->str, "readonly") == 0) {
             readonly = o->a ? value_truthy(v) : 1;
+        } else if (strcmp(o->str, "idempotent") == 0) {
+            idempotent = o->a ? value_truthy(v) : 1;
         } else if (strcmp(o->str, "cwd") == 0) {
             if (v.t != V_STR) c = rt_error(I, o, "cwd takes a directory");
             else cwd = v.u.s->s;
@@ -208,6 +214,7 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     say(I, "  $ %s%s", shown_c, dry ? "   [dry-run: not run]" : "");
     json_t *sd = json_pack("{s:s, s:b, s:f, s:s?, s:b}", "command", shown_c, "readonly", readonly, "timeout_s", timeout,
                            "cwd", cwd, "dry_run", dry);
+    if (idempotent) json_object_set_new(sd, "idempotent", json_true());
     if ((c = emit(I, "sh.start", shown_c, sd)) != CTL_OK) {
         buf_free(&clear);
         buf_free(&cmdshown);
@@ -242,18 +249,14 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
                 I->exit_code = 0;
                 return CTL_STOP;
             }
-            record_exhausted(I);
-            say(I, "  ! this command was running when the run stopped: %s", shown_c);
-            static const char *const again[] = {"re-run", "skip"};
-            const char *pick;
-            c = prompt_choose(I, n, "Re-run the command that was in flight, or skip it?", "in_flight", "re-run",
-                              (const char **)again, 2, &pick);
+            inflight_pick pick = INF_SKIP;
+            c = inflight_sh(I, n, shown_c, readonly ? "readonly" : idempotent ? "idempotent" : NULL, &pick);
             if (c != CTL_OK) {
                 buf_free(&clear);
                 buf_free(&cmdshown);
                 return c;
             }
-            if (strcmp(pick, "skip") == 0) {
+            if (pick == INF_SKIP) {
                 dry = 1;   /* recorded as skipped, like a dry run */
                 served = 1;
             } else {

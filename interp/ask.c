@@ -25,7 +25,7 @@ ctl ask_responder(interp *I, const rb_node *at, prompt_req *q, const char **answ
     prompt_status st;
     json_t *rec = NULL;
     if ((c = rec_catch_up(I, &rec)) != CTL_OK) return c;
-    if (I->replaying && !rec && !I->o->verify) record_exhausted(I);   /* the run stopped at this prompt */
+    if (I->replaying && !rec && !I->o->verify && (c = record_exhausted(I)) != CTL_OK) return c;   /* stopped here */
     const char *recorded = rec && strcmp(ev_str(rec, "kind"), "answer") == 0
                          ? json_string_value(json_object_get(json_object_get(rec, "data"), "answer")) : NULL;
     if (I->o->verify && !recorded) {

@@ -1002,12 +1002,12 @@ static void walk_call(checker *c, scope *sc, const rb_node *n)
 
 static void walk_sh(checker *c, scope *sc, const rb_node *n)
 {
-    static const char *const known[] = {"timeout", "readonly", "env", "cwd", "on"};
+    static const char *const known[] = {"timeout", "readonly", "idempotent", "env", "cwd", "on"};
     walk_expr(c, sc, n->a);
     for (const rb_node *o = n->opts; o; o = o->next) {
         int ok = 0;
         for (size_t i = 0; i < sizeof known / sizeof *known; i++) ok |= strcmp(o->str, known[i]) == 0;
-        if (!ok) error_at(c, o->loc, "sh has no option '%s' (it takes timeout, readonly, env, cwd, on)", o->str);
+        if (!ok) error_at(c, o->loc, "sh has no option '%s' (it takes timeout, readonly, idempotent, env, cwd, on)", o->str);
         if (strcmp(o->str, "timeout") == 0) expect_duration(c, o->a, "timeout");
         if (o->a) walk_expr(c, sc, o->a);
     }

@@ -120,6 +120,7 @@ typedef struct interp {
     size_t rpos, rcount;      /* replay cursor over o->replay (resume, verify) */
     int replaying;            /* events are matched against the record, not written */
     int went_live;            /* the record ran out: the run goes on for real (resume) */
+    int64_t last_seq;         /* seq of the last event written */
     const rb_node *cur_node;  /* the statement being run (divergence locations) */
     int diverged;             /* the replay left the record: everything stops */
     ast_file **subs;          /* runbooks loaded by `run`, freed at the end */
@@ -179,7 +180,7 @@ const char *ev_str(json_t *ev, const char *k);
 double rec_time(json_t *ev);
 int rec_is_timer(json_t *ev);
 ctl rec_catch_up(interp *I, json_t **next);
-void record_exhausted(interp *I);
+ctl record_exhausted(interp *I);
 ctl diverged(interp *I, const char *kind, const char *text);
 ctl emit(interp *I, const char *kind, const char *text, json_t *data);
 void secret_add(interp *I, const char *clear);
@@ -219,6 +220,10 @@ ctl send_mail(interp *I, const rb_node *call, argv_ *A, value *out);
 
 /* act_sh.c */
 ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out);
+
+/* inflight.c */
+typedef enum { INF_RERUN, INF_SKIP } inflight_pick;
+ctl inflight_sh(interp *I, const rb_node *n, const char *cmd, const char *why_safe, inflight_pick *pick);
 
 /* timers.c */
 double dur_of(interp *I, scope *sc, const rb_node *e);

@@ -38,19 +38,36 @@ static int loose_kind(const char *k)
  * the fresh start of a re-run action) says how the run continued, not what the runbook
  * does: a replay of the resumed run steps over it.
  */
+/* An earlier interruption inside the record: run.end, errors and the Ctrl-C'd command's
+ * end that a later resume (run.resume) followed. */
+static int interruption_tail(interp *I, size_t i)
+{
+    for (; i < I->rcount; i++) {
+        json_t *ev = json_array_get(I->o->replay, i);
+        const char *k = ev_str(ev, "kind");
+        if (strcmp(k, "run.resume") == 0) return 1;
+        int stop_ev = strcmp(k, "run.end") == 0 || strcmp(k, "error") == 0 ||
+                      (strcmp(k, "sh.end") == 0 && json_is_true(json_object_get(json_object_get(ev, "data"), "interrupted")));
+        if (!stop_ev) return 0;
+    }
+    return 0;
+}
+
 static int resume_mark(json_t *ev)
 {
     const char *k = ev_str(ev, "kind");
     json_t *d = json_object_get(ev, "data");
     if (strcmp(k, "run.resume") == 0) return 1;
-    if ((strcmp(k, "prompt") == 0 || strcmp(k, "answer") == 0) && strcmp(ev_str(d, "key"), "in_flight") == 0) return 1;
+    if ((strcmp(k, "prompt") == 0 || strcmp(k, "answer") == 0) && (strcmp(ev_str(d, "key"), "in_flight") == 0 || strcmp(ev_str(d, "key"), "in_flight_running") == 0))
+        return 1;
     return (strcmp(k, "sh.start") == 0 || strcmp(k, "http.request") == 0) && json_is_true(json_object_get(d, "rerun"));
 }
 
 json_t *rec_next(interp *I)
 {
     if (!I->replaying) return NULL;
-    while (I->rpos < I->rcount && resume_mark(json_array_get(I->o->replay, I->rpos))) I->rpos++;
+    while (I->rpos < I->rcount && (resume_mark(json_array_get(I->o->replay, I->rpos)) || interruption_tail(I, I->rpos)))
+        I->rpos++;
     return I->rpos < I->rcount ? json_array_get(I->o->replay, I->rpos) : NULL;
 }
 
@@ -78,16 +95,17 @@ ctl rec_catch_up(interp *I, json_t **next)
 
 
 /* The record ran out: resume goes live (real clock again if the run was real); verify ends. */
-void record_exhausted(interp *I)
+ctl record_exhausted(interp *I)
 {
     I->replaying = 0;
-    if (I->o->verify) return;
+    if (I->o->verify) return CTL_OK;
     I->went_live = 1;
     const char *clk = json_string_value(json_object_get(I->o->replay_run, "clock"));
     if (!clk || strcmp(clk, "virtual") != 0) clock_use_real();
     say(I, "\n--- the record ends here: going on live ---");
-    emit(I, "run.resume", "resumed after an interruption",
-         json_pack("{s:i}", "replayed_events", (int)I->rcount));
+    /* nothing acts before this is recorded (a disk still full stops here, exit 3) */
+    return emit(I, "run.resume", "resumed after an interruption",
+                json_pack("{s:i}", "replayed_events", (int)I->rcount));
 }
 
 /*
@@ -151,8 +169,8 @@ static ctl match_event(interp *I, const char *kind, const char *text)
     }
     if (!I->replaying) return CTL_OK;         /* the record ran out during the firings */
     if (!ev) {
-        record_exhausted(I);
-        return I->o->verify ? diverged(I, kind, text) : CTL_OK;
+        ctl c = record_exhausted(I);
+        return I->o->verify ? diverged(I, kind, text) : c;
     }
     if (strcmp(ev_str(ev, "kind"), kind) != 0 || (!loose_kind(kind) && strcmp(ev_str(ev, "text"), text) != 0))
         return diverged(I, kind, text);
@@ -181,7 +199,7 @@ ctl emit(interp *I, const char *kind, const char *text, json_t *data)
         return CTL_OK;
     }
     rec_event ev = {clock_now(), I->step_id, kind, text, data};
-    int r = rec_event_add(I->rec, I->run_id, &ev, NULL);
+    int r = rec_event_add(I->rec, I->run_id, &ev, &I->last_seq);
     json_decref(data);
     if (r != 0) {
         fprintf(stderr, "runbook: cannot record to the database: %s\nrunbook: stopping before the next action.\n",

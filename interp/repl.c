@@ -54,7 +54,7 @@ static const char *const keywords[] = {
     "runbook", "use", "as", "param", "secret", "let", "fn", "escalation", "at", "unless", "when", "repeat",
     "every", "until", "for", "in", "phase", "within", "step", "timeout", "retries", "rollback", "on", "if", "elif",
     "else", "while", "break", "continue", "return", "goto", "note", "warn", "confirm", "choose", "checklist", "sh",
-    "http", "wait", "run", "with", "abort", "fail", "and", "or", "not", "true", "false", "nil", "readonly", "env",
+    "http", "wait", "run", "with", "abort", "fail", "and", "or", "not", "true", "false", "nil", "readonly", "idempotent", "env",
     "cwd", "headers", "json", "body", NULL};
 
 static void on_sigint(int sig)

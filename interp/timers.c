@@ -271,7 +271,7 @@ ctl pass_time(interp *I, double until, int show_left, int *cut)
             I->exit_code = 0;
             return CTL_STOP;
         }
-        record_exhausted(I);
+        if ((c = record_exhausted(I)) != CTL_OK) return c;
     }
     if (clock_is_virtual()) {
         for (;;) {

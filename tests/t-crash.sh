@@ -149,3 +149,62 @@ sqlite3 "$D/db" "UPDATE runs SET source = replace(source, 'echo b', 'echo c')"
 [ $rc -eq 2 ] && grep -q 'does not match its SHA-256 (the database was edited)' "$D/out2" \
     && pass "divergence with an edited source: the checksum says the database was edited" \
     || fail "divergence message (edited source)" "exit $rc" "$(cat "$D/out2")"
+
+# --- issue 12: the command in flight at the crash changes things and its process group outlives the kill
+D=$T/mutate
+start "$D" mutate.rb
+printf 'yes\n' >&7
+until grep -q started "$D/effects.log" 2>/dev/null; do sleep 0.1; done
+kill9
+pg=$(sqlite3 "$D/db" "SELECT json_extract(data, '$.pgid') FROM events WHERE kind='sh.start'")
+[ -n "$pg" ] && python3 -c 'import os,sys; os.killpg(int(sys.argv[1]), 0)' "$pg" 2>/dev/null && pass "in flight: sh.start records the process group, which outlives the kill" \
+    || fail "in flight: pgid recorded" "pgid '$pg'"
+resume "$D" --auto
+[ $rc -eq 4 ] && grep -q "still running (process group $pg)" "$D/out2" && grep -q 'waiting for process group' "$D/out2" \
+    && grep -q 'does not re-run a command that changes things.*echo started' "$D/out2" \
+    && pass "in flight, --auto: says the group is still running, waits for it, then stops with exit 4 naming the command" \
+    || fail "in flight, --auto" "exit $rc" "$(cat "$D/out2")"
+[ "$(effects "$D")" = "started done " ] && pass "in flight, --auto: the command ran once, not twice" || fail "in flight: ran once" "$(effects "$D")"
+s=$("$RUNBOOK" runs --db "$D/db" --format json | q "d[0]['status']")
+[ "$s" = interrupted ] && pass "in flight, --auto: the run stays interrupted" || fail "in flight: status" "$s"
+printf '{"in_flight": "skip"}' >"$D/a.json"
+resume "$D" --answers "$D/a.json"
+[ $rc -eq 0 ] && [ "$(effects "$D")" = "started done two " ] && pass "in flight: answered skip, the run finishes without running it again" \
+    || fail "in flight: skip" "exit $rc: $(effects "$D")" "$(cat "$D/out2")"
+(cd "$D" && "$RUNBOOK" replay last --verify --db "$D/db") >"$D/out3" 2>&1 && pass "in flight: the resumed run verifies" \
+    || fail "in flight: verify" "$(cat "$D/out3")"
+
+# --- the responder stops the surviving group, then re-runs the command
+D=$T/mutate-stop
+start "$D" mutate.rb
+printf 'yes\n' >&7
+until grep -q started "$D/effects.log" 2>/dev/null; do sleep 0.1; done
+kill9
+printf '{"in_flight_running": "stop", "in_flight": "re-run"}' >"$D/a.json"
+CRASH_SLOW=0 resume "$D" --answers "$D/a.json"
+[ $rc -eq 0 ] && grep -q 'stopped process group' "$D/out2" && [ "$(effects "$D")" = "started started done two " ] \
+    && pass "in flight: stopped, then re-run once on request" || fail "in flight: stop and re-run" "exit $rc: $(effects "$D")" "$(cat "$D/out2")"
+
+# --- an idempotent command in flight runs again by itself; a full disk on resume re-runs nothing
+D=$T/idem
+mkdir -p "$D"
+sed 's/sleep ${CRASH_SLOW:-2}; echo done >> effects.log"/sleep ${CRASH_SLOW:-30}; echo done >> effects.log" idempotent/' \
+    "$CR/mutate.rb" >"$D/idem.rb"
+mkfifo "$D/in"
+(cd "$D" && exec "$RUNBOOK" exec "$D/idem.rb" --db "$D/db" <"$D/in" >"$D/out" 2>&1) &
+pid=$!
+exec 7>"$D/in"
+printf 'yes\n' >&7
+until grep -q started "$D/effects.log" 2>/dev/null; do sleep 0.1; done
+kill9
+pg=$(sqlite3 "$D/db" "SELECT json_extract(data, '$.pgid') FROM events WHERE kind='sh.start'")
+python3 -c 'import os,signal,sys; os.killpg(int(sys.argv[1]), signal.SIGTERM)' "$pg"; sleep 0.2
+for i in 1 2; do
+    RUNBOOK_FAIL_RECORD=1 CRASH_SLOW=0 resume "$D" --auto
+    [ $rc -eq 3 ] || break
+done
+[ $rc -eq 3 ] && [ "$(effects "$D")" = "started " ] && pass "full disk on resume (twice): exit 3 before the in-flight command runs again" \
+    || fail "full disk on resume" "exit $rc: $(effects "$D")" "$(cat "$D/out2")"
+CRASH_SLOW=0 resume "$D" --auto
+[ $rc -eq 0 ] && grep -q 'it is idempotent: running it again' "$D/out2" && [ "$(effects "$D")" = "started started done two " ] \
+    && pass "in flight, idempotent: --auto runs it again once the disk has room" || fail "in flight: idempotent" "exit $rc: $(effects "$D")" "$(cat "$D/out2")"
