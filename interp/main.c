@@ -55,9 +55,12 @@ static const command commands[] = {
     {"resume", cmd_resume, "runbook resume RUN [--auto] [--answers FILE] [--db PATH]",
      "Continue an interrupted run from where it stopped, appending to the same run.  The\n"
      "recorded runbook source is re-run against the record: completed commands, answers and\n"
-     "timer firings are served from it, not repeated.  A command that was in flight when the\n"
-     "run stopped is shown, and the responder re-runs or skips it (--auto: re-run).  Then\n"
-     "the run goes on live.  RUN is a run id, an incident id, or `last`.\n"},
+     "timer firings are served from it, not repeated (firings at their recorded times).  A\n"
+     "command that was in flight when the run stopped is shown; if its process group is still\n"
+     "running, the responder waits for it or stops it (--auto: wait).  A readonly or idempotent\n"
+     "command then runs again; any other is the responder's call (answers key in_flight:\n"
+     "re-run or skip; --auto stops with exit 4 naming it).  Then the run goes on live.  RUN is\n"
+     "a run id, an incident id, or `last`.\n"},
     {"runs", cmd_runs, "runbook runs [--format text|json] [--db PATH]",
      "List recorded runs, newest first: id, incident, status, severity, start, duration, runbook.\n"
      "A run whose process died is shown as interrupted.\n"},
