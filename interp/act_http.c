@@ -163,9 +163,9 @@ ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
         return c;
     }
     int safe = strcmp(h.method, "GET") == 0 || strcmp(h.method, "HEAD") == 0;
-    int dry = I->o->dry_run && !safe;
+    int dry = (I->o->dry_run || I->o->drill) && !safe;
     const char *url_s = arena_strdup(&I->mem, buf_cstr(&h.url_shown));
-    say(I, "  → %s %s%s", h.method, url_s, dry ? "   [dry-run: not sent]" : "");
+    say(I, "  → %s %s%s", h.method, url_s, !dry ? "" : I->o->drill ? "   [drill: not sent]" : "   [dry-run: not sent]");
     rb_buf t;
     buf_init(&t);
     buf_printf(&t, "%s %s", h.method, url_s);
@@ -254,6 +254,7 @@ ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
         map_set(&I->mem, r, "duration", v_dur(res.duration));
         map_set(&I->mem, r, "error", res.error[0] ? v_cstr(&I->mem, res.error) : v_nil());
         map_set(&I->mem, r, "skipped", v_bool(dry));
+        map_set(&I->mem, r, "drill", v_bool(dry && I->o->drill));
         *out = r;
     } else if (c == CTL_OK && !res.ok) {
         if (res.status) c = rt_error(I, n, "%s %s answered %ld", h.method, url_s, res.status);

@@ -46,8 +46,8 @@ ctl send_mail(interp *I, const rb_node *call, argv_ *A, value *out)
         secret_add(I, buf_cstr(&pass));
     }
     const char *subject = shown(I, A->pos[3]);
-    int dry = I->o->dry_run;
-    say(I, "  ✉ mail to %s: %s%s", shown(I, to), subject, dry ? "   [dry-run: not sent]" : "");
+    int dry = I->o->dry_run || I->o->drill;
+    say(I, "  ✉ mail to %s: %s%s", shown(I, to), subject, !dry ? "" : I->o->drill ? "   [drill: not sent]" : "   [dry-run: not sent]");
     ctl c = emit(I, "mail.send", subject, json_pack("{s:s, s:o, s:s, s:b}", "url", shown(I, A->pos[0]), "to", tos,
                                                     "subject", subject, "dry_run", dry));
     char err[256] = "";
@@ -79,6 +79,7 @@ ctl send_mail(interp *I, const rb_node *call, argv_ *A, value *out)
     map_set(&I->mem, res, "ok", v_bool(r == 0));
     map_set(&I->mem, res, "error", r == 0 ? v_nil() : v_cstr(&I->mem, err));
     map_set(&I->mem, res, "skipped", v_bool(dry));
+    map_set(&I->mem, res, "drill", v_bool(dry && I->o->drill));
     *out = res;
     return c;
 }

@@ -84,7 +84,7 @@ int cmd_exec(int argc, char **argv)
     o.mode = "exec";
     const char *answers = NULL, *db = getenv("RUNBOOK_DB");
     const char **sets = rb_xcalloc((size_t)argc + 1, sizeof *sets);
-    int nsets = 0, missing = 0;
+    int nsets = 0, missing = 0, clock_set = 0;
     const char *v;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -101,6 +101,7 @@ int cmd_exec(int argc, char **argv)
         else if ((v = cli_opt_value(argc, argv, &i, "--incident", &missing))) o.incident = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--db", &missing))) db = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--clock", &missing))) {
+            clock_set = 1;
             if (strcmp(v, "virtual") == 0) {
                 clock_use_virtual(floor(clock_now()));
             } else if (strncmp(v, "virtual=", 8) == 0) {
@@ -118,6 +119,7 @@ int cmd_exec(int argc, char **argv)
             }
         } else if (strcmp(a, "--auto") == 0) o.auto_mode = 1;
         else if (strcmp(a, "--dry-run") == 0) o.dry_run = 1;
+        else if (strcmp(a, "--drill") == 0) o.drill = 1;
         else if (missing || (a[0] == '-' && a[1])) {
             fprintf(stderr, missing ? "runbook exec: %s needs a value\n" : "runbook exec: unknown option '%s'\n", a);
             rb_free(sets);
@@ -130,8 +132,9 @@ int cmd_exec(int argc, char **argv)
         }
     }
     o.sets = sets;
+    if (o.drill && !clock_set) clock_use_virtual(floor(clock_now()));   /* a rehearsal takes no real time */
     if (!o.path) {
-        fprintf(stderr, "usage: runbook exec FILE [--set NAME=VALUE]... [--answers FILE] [--auto] [--dry-run]\n"
+        fprintf(stderr, "usage: runbook exec FILE [--set NAME=VALUE]... [--answers FILE] [--auto] [--dry-run] [--drill]\n"
                         "                     [--start-at STEP] [--incident ID] [--db PATH]\n");
         rb_free(sets);
         return EXIT_USAGE;
@@ -288,6 +291,8 @@ int cmd_resume(int argc, char **argv)
             o.replay_run = run;
             o.resume_run = id;
             o.incident = json_string_value(json_object_get(run, "incident"));
+            json_t *first = json_array_get(events, 0);   /* run.start: a drill stays a drill */
+            o.drill = json_is_true(json_object_get(json_object_get(first, "data"), "drill"));
             rc = eval_run(f, &ms, &o);
         }
     }

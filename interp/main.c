@@ -22,7 +22,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"exec", cmd_exec,
-     "runbook exec FILE [--set NAME=VALUE]... [--answers FILE] [--auto] [--dry-run] [--start-at STEP]\n"
+     "runbook exec FILE [--set NAME=VALUE]... [--answers FILE] [--auto] [--dry-run] [--drill] [--start-at STEP]\n"
      "                     [--incident ID] [--db PATH] [--clock real|virtual[=ISO-8601]]",
      "Run a runbook during an incident, recording every action in the database.\n"
      "\n"
@@ -31,6 +31,8 @@ static const command commands[] = {
      "                    for a prompt asked several times, or {\"answer\": \"…\", \"after\": \"20m\"}\n"
      "  --auto            take defaults; a prompt without one ends the run with exit 4\n"
      "  --dry-run         run readonly commands; print the others without running them\n"
+     "  --drill           a rehearsal: virtual clock (unless --clock), notifications logged as\n"
+     "                    [drill] and not sent\n"
      "  --start-at STEP   begin at that step\n"
      "  --incident ID     attach the run to an incident id (else INC-YYYY-MMDD-NNN is made)\n"
      "  --db PATH         the database (also RUNBOOK_DB; default $XDG_DATA_HOME/runbook/runs.db)\n"
@@ -41,11 +43,14 @@ static const command commands[] = {
      "Without a terminal and without --answers, each prompt reads one line of standard input.\n"
      "Exit: 0 finished, 1 failed or aborted, 2 usage or the runbook does not check, 3 the\n"
      "database cannot be written, 4 input required, 130 interrupted.\n"},
-    {"repl", cmd_repl, "runbook repl [FILE] [--set NAME=VALUE]... [--answers FILE] [--clock …] [--db PATH]",
+    {"repl", cmd_repl, "runbook repl [FILE] [--live] [--set NAME=VALUE]... [--answers FILE] [--clock …] [--db PATH]",
      "Interactive: type statements and expressions as in a step (an expression's value is\n"
      "printed; an unfinished block, string or heredoc continues on the next line), or step\n"
      "through FILE: its params, modules, globals and timers are loaded, and timers keep firing\n"
      "while the prompt waits.  The session is recorded as a run like any other.\n"
+     "\n"
+     "  --live  send notifications for real; without it the REPL is a drill: virtual clock\n"
+     "          (unless --clock), notifications logged as [drill] and not sent\n"
      "\n"
      "  :steps  :next  :run  :goto ID  :break ID  :vars  :timers  :load FILE  :help  :quit\n"
      "\n"

@@ -346,6 +346,8 @@ int cmd_repl(int argc, char **argv)
     module_set_init(&R.ms);
     buf_init(&R.pending);
     R.o.mode = "repl";
+    R.o.drill = 1;   /* a rehearsal unless --live: virtual clock, notifications not sent */
+    int clock_set = 0;
     const char *file = NULL, *db = getenv("RUNBOOK_DB"), *v, *answers = NULL;
     const char **sets = rb_xcalloc((size_t)argc + 1, sizeof *sets);
     int nsets = 0, missing = 0;
@@ -354,7 +356,9 @@ int cmd_repl(int argc, char **argv)
         if ((v = cli_opt_value(argc, argv, &i, "--db", &missing))) db = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--set", &missing))) sets[nsets++] = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--answers", &missing))) answers = v;
+        else if (strcmp(argv[i], "--live") == 0) R.o.drill = 0;
         else if ((v = cli_opt_value(argc, argv, &i, "--clock", &missing))) {
+            clock_set = 1;
             double t = strcmp(v, "virtual") == 0 ? clock_now() : strncmp(v, "virtual=", 8) == 0 ? clock_parse_iso(v + 8) : -2;
             if (t == -2 && strcmp(v, "real") == 0) continue;
             if (t < 0) {
@@ -364,12 +368,13 @@ int cmd_repl(int argc, char **argv)
             }
             clock_use_virtual(t);
         } else if (missing || (argv[i][0] == '-' && argv[i][1]) || file) {
-            fprintf(stderr, "usage: runbook repl [FILE] [--set NAME=VALUE]... [--answers FILE] [--clock …] [--db PATH]\n");
+            fprintf(stderr, "usage: runbook repl [FILE] [--live] [--set NAME=VALUE]... [--answers FILE] [--clock …] [--db PATH]\n");
             rb_free(sets);
             return EXIT_USAGE;
         } else file = argv[i];
     }
     R.o.sets = sets;
+    if (R.o.drill && !clock_set) clock_use_virtual(clock_now());
     json_t *ans = NULL;
     if (cli_load_answers(answers, &ans) != 0) {
         rb_free(sets);
@@ -402,6 +407,9 @@ int cmd_repl(int argc, char **argv)
         if (hist) read_history(hist);
         stifle_history(1000);
         printf("runbook repl — :help for commands, Ctrl-D to leave\n");
+        if (R.o.drill)
+            printf("drill mode: %s clock, notifications logged as [drill] and not sent (--live to send)\n",
+                   clock_is_virtual() ? "virtual" : "real");
     }
     int rc = EXIT_OK;
     if (open_session(&R, file) != 0) {

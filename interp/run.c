@@ -219,10 +219,11 @@ ctl run_begin(interp *I)
     rb_free(incident);
     say(I, "runbook: %s — incident %s, run %lld%s", I->inc.title, I->inc.id, (long long)I->run_id,
         o->verify ? " (verifying against the record)" : o->replay ? " (resuming: replaying the record)"
-        : o->dry_run ? " (dry run)" : "");
-    ctl c = emit(I, "run.start", I->inc.title,
-                 json_pack("{s:s, s:s, s:s, s:b, s:b}", "runbook", o->path, "incident", I->inc.id, "severity", sevtxt,
-                           "dry_run", o->dry_run, "auto", o->auto_mode));
+        : o->dry_run ? " (dry run)" : o->drill ? " (drill: notifications are logged, not sent)" : "");
+    json_t *sd = json_pack("{s:s, s:s, s:s, s:b, s:b}", "runbook", o->path, "incident", I->inc.id, "severity", sevtxt,
+                           "dry_run", o->dry_run, "auto", o->auto_mode);
+    if (o->drill) json_object_set_new(sd, "drill", json_true());
+    ctl c = emit(I, "run.start", I->inc.title, sd);
     param_ctx pc = {params, v_nil(), o->replay ? stored : v_nil()};
     if (c == CTL_OK) c = define_globals(I, f, I->globals, &pc);
     if (c == CTL_OK && json_object_size(params)) {
