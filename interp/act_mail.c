@@ -73,7 +73,8 @@ ctl send_mail(interp *I, const rb_node *call, argv_ *A, value *out)
     buf_free(&url);
     buf_free(&pass);
     if (c != CTL_OK) return c;
-    if (!dry) say(I, "  %s mail %s", r == 0 ? "✓" : "✗", r == 0 ? "sent" : err);
+    if (!dry)
+        say(I, "  %s%s%s mail %s", hue(I, r == 0 ? HUE_OK : HUE_BAD), r == 0 ? "✓" : "✗", hue(I, HUE_OFF), r == 0 ? "sent" : err);
     c = emit(I, "mail.sent", r == 0 ? "sent" : err, json_pack("{s:b, s:s, s:b}", "ok", r == 0, "error", err, "skipped", dry));
     value res = v_map(&I->mem, 3);
     map_set(&I->mem, res, "ok", v_bool(r == 0));

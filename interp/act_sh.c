@@ -311,7 +311,7 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
                            "stdout_bytes", (json_int_t)res.out_total, "stderr_bytes",
                            (json_int_t)res.err_total);
     if (!ed) ed = json_pack("{s:s, s:i}", "command", "(unprintable)", "exit", res.exit_code);
-    if (!dry) say(I, "  %s %s", ok ? "✓" : "✗", buf_cstr(&t));
+    if (!dry) say(I, "  %s%s%s %s", hue(I, ok ? HUE_OK : HUE_BAD), ok ? "✓" : "✗", hue(I, HUE_OFF), buf_cstr(&t));
     c = emit(I, "sh.end", buf_cstr(&t), ed);
     if (c == CTL_OK && waited == CTL_STOP) c = CTL_STOP;
     if (c == CTL_OK && !stmt) {

@@ -67,7 +67,7 @@ static ctl say_value(interp *I, scope *sc, const rb_node *n, const char *kind, c
         buf_addc(&ind, *p);
         if (*p == '\n' && p[1]) buf_adds(&ind, strcmp(kind, "warn") == 0 ? "    " : "  ");
     }
-    if (strcmp(kind, "warn") == 0) say(I, "  ⚠ warning: %s", buf_cstr(&ind));
+    if (strcmp(kind, "warn") == 0) say(I, "  %s⚠ warning: %s%s", hue(I, HUE_WARN), buf_cstr(&ind), hue(I, HUE_OFF));
     else say(I, "  %s%s", prefix, buf_cstr(&ind));
     buf_free(&ind);
     return emit(I, kind, t, json_pack("{s:s}", "text", t));

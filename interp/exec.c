@@ -151,6 +151,7 @@ int cmd_exec(int argc, char **argv)
         } else {
             catch_signals();
             o.rec = r;
+            o.db_path = db;
             o.answers = ans;
             rc = eval_run(f, &ms, &o);
             rec_close(r);
@@ -286,6 +287,7 @@ int cmd_resume(int argc, char **argv)
             catch_signals();
             o.path = json_string_value(json_object_get(run, "runbook"));
             o.rec = r;
+            o.db_path = db;
             o.answers = ans;
             o.replay = events;
             o.replay_run = run;

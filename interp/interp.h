@@ -121,6 +121,7 @@ typedef struct interp {
     int replaying;            /* events are matched against the record, not written */
     int went_live;            /* the record ran out: the run goes on for real (resume) */
     int64_t last_seq;         /* seq of the last event written */
+    int color, color_err;     /* colour on stdout / stderr (a terminal, no NO_COLOR / --no-color) */
     const rb_node *cur_node;  /* the statement being run (divergence locations) */
     int diverged;             /* the replay left the record: everything stops */
     ast_file **subs;          /* runbooks loaded by `run`, freed at the end */
@@ -174,6 +175,13 @@ typedef struct stepper {
 extern volatile sig_atomic_t eval_interrupted;
 
 /* journal.c */
+#define HUE_OK   "\033[32m"   /* ✓ */
+#define HUE_BAD  "\033[31m"   /* ✗, errors */
+#define HUE_WARN "\033[33m"   /* warnings, escalations, missed deadlines */
+#define HUE_BOLD "\033[1m"
+#define HUE_OFF  "\033[0m"
+const char *hue(interp *I, const char *sgr);
+const char *hue_err(interp *I, const char *sgr);
 void say(interp *I, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 json_t *rec_next(interp *I);
 const char *ev_str(json_t *ev, const char *k);

@@ -8,6 +8,10 @@
 #include "interp.h"
 #include "record.h"
 
+/* An SGR escape for stdout / stderr, or "" when colour is off there. */
+const char *hue(interp *I, const char *sgr) { return I->color ? sgr : ""; }
+const char *hue_err(interp *I, const char *sgr) { return I->color_err ? sgr : ""; }
+
 void say(interp *I, const char *fmt, ...)
 {
     if (I->o->verify_quiet) return;
@@ -266,7 +270,7 @@ ctl report_error(interp *I, const char *kind)
         buf_printf(&line, "%s:%d:%d: %s: %s", I->err_file, I->err_loc.line, I->err_loc.col, kind, buf_cstr(&I->err));
     else
         buf_printf(&line, "%s: %s", kind, buf_cstr(&I->err));
-    fprintf(stderr, "%s\n", buf_cstr(&line));
+    fprintf(stderr, "%s%s%s\n", hue_err(I, HUE_BAD), buf_cstr(&line), hue_err(I, HUE_OFF));
     json_t *d = json_pack("{s:s, s:s?, s:i, s:i}", "message", buf_cstr(&I->err), "file", I->err_file, "line",
                           I->err_loc.line, "col", I->err_loc.col);
     ctl c = emit(I, "error", buf_cstr(&line), d);

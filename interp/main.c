@@ -137,6 +137,13 @@ static void usage(FILE *out)
                  "See `runbook help COMMAND`, docs/language.md and man runbook.\n");
 }
 
+/* One command's help; every command takes --no-color, so every help says so. */
+static void command_help(const command *c)
+{
+    printf("usage: %s\n\n%s\n  --no-color        no colour (also NO_COLOR=1; there is none when the output is not a\n"
+           "                    terminal)\n", c->synopsis, c->help);
+}
+
 static int cmd_help(int argc, char **argv)
 {
     if (argc < 2) {
@@ -148,7 +155,7 @@ static int cmd_help(int argc, char **argv)
         fprintf(stderr, "runbook: no help for unknown command '%s'\n", argv[1]);
         return EXIT_USAGE;
     }
-    printf("usage: %s\n\n%s", c->synopsis, c->help);
+    command_help(c);
     return EXIT_OK;
 }
 
@@ -194,7 +201,7 @@ int main(int argc, char **argv)
     }
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: %s\n\n%s", c->synopsis, c->help);
+            command_help(c);
             return EXIT_OK;
         }
         if (strcmp(argv[i], "--") == 0) break;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <readline/history.h>
 #include <readline/readline.h>
+#include "cli.h"
 #include "parse.h"
 #include "prompt.h"
 
@@ -31,6 +32,8 @@ struct prompter {
     int reading;              /* a readline prompt is on the screen */
     char *rl_line;            /* the line readline handed over (callback mode) */
     int rl_done;
+    int color;                /* bold questions (a terminal, no NO_COLOR / --no-color) */
+    char *menu;               /* a choose menu on the screen: redrawn under timer messages */
 };
 
 /*
@@ -54,6 +57,7 @@ prompter *prompter_new(json_t *answers, int auto_mode, const prompt_hooks *hooks
     p->used = json_object();
     p->auto_mode = auto_mode;
     p->tty = isatty(0) && isatty(1);
+    p->color = cli_color(1);
     if (hooks) p->hooks = *hooks;
     return p;
 }
@@ -165,6 +169,7 @@ void prompt_pause(prompter *p)
 void prompt_resume(prompter *p)
 {
     if (!p || !p->reading) return;
+    if (p->menu) fputs(p->menu, stdout);   /* the choices again, under what the timer said */
     rl_restore_prompt();
     rl_forced_update_display();
 }
@@ -387,9 +392,9 @@ static int canonical(const prompt_req *q, rb_buf *a, rb_buf *why)
     return 0;
 }
 
-static void show_question(const prompt_req *q, FILE *out)
+static void show_question(const prompter *p, const prompt_req *q, FILE *out)
 {
-    fprintf(out, "? %s", q->text);
+    fprintf(out, p->color ? "\033[1m? %s\033[0m" : "? %s", q->text);
     if (q->kind == PK_CHOOSE) {
         fputc('\n', out);
         for (int i = 0; i < q->noptions; i++) fprintf(out, "  %d) %s\n", i + 1, q->options[i]);
@@ -456,18 +461,24 @@ prompt_status prompt_ask(prompter *p, const prompt_req *q, rb_buf *answer, const
         fflush(stdout);
         if (p->tty) {
             if (q->secret) {
-                show_question(q, stdout);
+                show_question(p, q, stdout);
                 fflush(stdout);
                 line = read_secret_line(p, &st);
             } else {
                 rb_buf ps;
                 buf_init(&ps);
                 if (q->kind == PK_CHOOSE) {
-                    printf("? %s\n", q->text);
-                    for (int i = 0; i < q->noptions; i++) printf("  %d) %s\n", i + 1, q->options[i]);
+                    rb_buf m;
+                    buf_init(&m);
+                    buf_printf(&m, p->color ? "\033[1m? %s\033[0m\n" : "? %s\n", q->text);
+                    for (int i = 0; i < q->noptions; i++) buf_printf(&m, "  %d) %s\n", i + 1, q->options[i]);
+                    fputs(buf_cstr(&m), stdout);
+                    p->menu = rb_xstrdup(buf_cstr(&m));
+                    buf_free(&m);
                     buf_adds(&ps, "  choice");
                 } else {
-                    buf_printf(&ps, "? %s", q->text);
+                    /* \001…\002 tell readline the escapes take no room on the line */
+                    buf_printf(&ps, p->color ? "\001\033[1m\002? %s\001\033[0m\002" : "? %s", q->text);
                     if (q->kind == PK_CONFIRM) buf_adds(&ps, " [y/n]");
                     if (q->kind == PK_CHECK) buf_adds(&ps, " [done / not done / n/a]");
                 }
@@ -475,10 +486,12 @@ prompt_status prompt_ask(prompter *p, const prompt_req *q, rb_buf *answer, const
                 buf_adds(&ps, ": ");
                 line = read_terminal(p, buf_cstr(&ps), &st);
                 buf_free(&ps);
+                rb_free(p->menu);
+                p->menu = NULL;
             }
             *source = "terminal";
         } else {
-            show_question(q, stdout);
+            show_question(p, q, stdout);
             fflush(stdout);
             line = read_line(p, &st);
             *source = "stdin";

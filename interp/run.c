@@ -5,6 +5,7 @@
  * Never: act before the run is recorded.
  */
 #include "interp.h"
+#include "cli.h"
 
 volatile sig_atomic_t eval_interrupted;
 
@@ -146,6 +147,8 @@ void interp_init(interp *I, ast_file *f, module_set *ms, const exec_opts *o)
     arena_init(&I->mem);
     buf_init(&I->err);
     I->o = o;
+    I->color = cli_color(1);
+    I->color_err = cli_color(2);
     I->file = f;
     I->cur_file = f;
     I->ms = ms;
@@ -279,6 +282,20 @@ int run_finish(interp *I, ctl c, const char *status)
             code = 3;
         buf_free(&t);
         say(I, "\nrun %lld %s (incident %s)", (long long)I->run_id, status, I->inc.id);
+        if (strcmp(status, "interrupted") == 0 && !o->verify_quiet) {
+            /* the exact command that picks it up again */
+            rb_buf cmd;
+            buf_init(&cmd);
+            buf_printf(&cmd, "runbook resume %lld", (long long)I->run_id);
+            if (o->db_path) {
+                char *abs = realpath(o->db_path, NULL);   /* so it works from any directory */
+                buf_adds(&cmd, " --db ");
+                sh_quote(&cmd, abs ? abs : o->db_path);
+                free(abs);
+            }
+            fprintf(stderr, "%sto continue: %s%s\n", hue_err(I, HUE_BOLD), buf_cstr(&cmd), hue_err(I, HUE_OFF));
+            buf_free(&cmd);
+        }
     }
     return code;
 }

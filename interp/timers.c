@@ -133,11 +133,11 @@ static ctl fire_rung(interp *I, timer *t)
         buf_printf(&txt, "%s rung at %s skipped (%s %s)", ladder_name(t), at_txt, skip, buf_cstr(&cond));
         json_object_set_new(d, "skipped", json_string(buf_cstr(&cond)));
         buf_free(&cond);
-        say(I, "  ⏱ %s", buf_cstr(&txt));
+        say(I, "  %s⏱ %s%s", hue(I, HUE_WARN), buf_cstr(&txt), hue(I, HUE_OFF));
         c = emit(I, "escalation.skipped", buf_cstr(&txt), d);
     } else {
         buf_printf(&txt, "%s rung at %s", ladder_name(t), at_txt);
-        say(I, "  ⏱ %s", buf_cstr(&txt));
+        say(I, "  %s⏱ %s%s", hue(I, HUE_WARN), buf_cstr(&txt), hue(I, HUE_OFF));
         c = emit(I, "escalation", buf_cstr(&txt), d);
         if (c == CTL_OK) c = run_timer_body(I, t, r->d);
     }
@@ -206,7 +206,7 @@ static ctl fire_deadline(interp *I, timer *t)
         buf_printf(&txt, "resolution target missed: not resolved within %s", buf_cstr(&w));
     else
         buf_printf(&txt, "deadline missed: %s %s did not finish within %s", t->what, t->id, buf_cstr(&w));
-    say(I, "  ⚠ %s", buf_cstr(&txt));
+    say(I, "  %s⚠ %s%s", hue(I, HUE_WARN), buf_cstr(&txt), hue(I, HUE_OFF));
     char due[40];
     iso(t->due, due);
     ctl c = emit(I, "deadline.missed", buf_cstr(&txt),

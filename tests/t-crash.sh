@@ -208,3 +208,15 @@ done
 CRASH_SLOW=0 resume "$D" --auto
 [ $rc -eq 0 ] && grep -q 'it is idempotent: running it again' "$D/out2" && [ "$(effects "$D")" = "started started done two " ] \
     && pass "in flight, idempotent: --auto runs it again once the disk has room" || fail "in flight: idempotent" "exit $rc: $(effects "$D")" "$(cat "$D/out2")"
+
+# --- after an interrupt (Ctrl-C), the exact resume command is printed, and it works
+D=$T/sigint
+start "$D" tick.rb --clock virtual=2026-01-01T00:00:00Z --answers "$T/tick-answers.json"
+until grep -q start "$D/effects.log" 2>/dev/null; do sleep 0.1; done
+kill -INT "$pid"; wait "$pid"; rc=$?; exec 7>&-
+line=$(grep 'to continue: ' "$D/out" | sed 's/.*to continue: //')
+[ $rc -eq 130 ] && [ "$line" = "runbook resume 1 --db '$D/db'" ] && pass "interrupted: prints the exact resume command" \
+    || fail "interrupted: resume command" "exit $rc, '$line'" "$(tail -3 "$D/out")"
+(cd "$D" && CRASH_SLOW=0 eval "\"\$RUNBOOK\" ${line#runbook }" </dev/null) >"$D/out2" 2>&1; rc=$?
+[ $rc -eq 0 ] && [ "$(effects "$D")" = "start start slow two " ] && pass "interrupted: that command finishes the run" \
+    || fail "interrupted: the printed command" "exit $rc: $(effects "$D")" "$(tail -5 "$D/out2")"
