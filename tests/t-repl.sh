@@ -153,3 +153,12 @@ wait_for "REPL-EXIT" 5
 c=$("$RUNBOOK" runs --db "$T/drill.db" --format json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['clock'])")
 [ "$c" = virtual ] && pass "exec --drill: on the virtual clock" || fail "exec --drill: clock" "$c"
 kill "$srv" 2>/dev/null
+
+# --- :timers shows the time left as 14m52s (a drill: the virtual clock moves with wait)
+printf 'runbook "Timers left" { severity P3 }\nevery 15m { note "update" }\nstep a "A" {\n  note "a"\n}\n' >"$T/left.rb"
+start "$T/left.rb"
+type_ 'wait 8s'; key Enter
+type_ ':timers'; key Enter
+check_screen "repl: :timers shows the time left as 14m52s" "in 14m52s"
+type_ ':quit'; key Enter
+wait_for "REPL-EXIT" 5

@@ -61,3 +61,11 @@ if screen | grep -q "$ESC\["; then fail "term: --no-color: no colour" "$(screen 
 tmux_ kill-server 2>/dev/null
 "$RUNBOOK" exec "$F" --db "$T/db2" --answers /dev/null >"$T/pipe.out" 2>&1 </dev/null
 if grep -q "$ESC\[" "$T/pipe.out"; then fail "term: not a terminal: no colour" "$(cat -v "$T/pipe.out" | head)"; else pass "term: not a terminal: no colour"; fi
+
+# --- durations as people read them: runs shows 47m and 1h 12m
+printf 'runbook "Short" { severity P3 }\nstep a "A" {\n  wait 47m\n}\n' >"$T/short.rb"
+printf 'runbook "Long" { severity P3 }\nstep a "A" {\n  wait 72m\n}\n' >"$T/long.rb"
+"$RUNBOOK" exec "$T/short.rb" --db "$T/dur.db" --clock virtual=2026-01-01T00:00:00Z >/dev/null 2>&1
+"$RUNBOOK" exec "$T/long.rb" --db "$T/dur.db" --clock virtual=2026-01-01T00:00:00Z >/dev/null 2>&1
+r=$("$RUNBOOK" runs --db "$T/dur.db" | sed -n 's/.*T00:00:00 *\(.*[0-9][smhd]\)  .*/\1/p' | tr '\n' '|')
+[ "$r" = "1h 12m|47m|" ] && pass "runs: durations read 47m and 1h 12m" || fail "runs: durations" "$r" "$("$RUNBOOK" runs --db "$T/dur.db")"
