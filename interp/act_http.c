@@ -165,7 +165,7 @@ ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     int safe = strcmp(h.method, "GET") == 0 || strcmp(h.method, "HEAD") == 0;
     int dry = (I->o->dry_run || I->o->drill) && !safe;
     const char *url_s = arena_strdup(&I->mem, buf_cstr(&h.url_shown));
-    say(I, "  → %s %s%s", h.method, url_s, !dry ? "" : I->o->drill ? "   [drill: not sent]" : "   [dry-run: not sent]");
+    if (!I->polling) say(I, "  → %s %s%s", h.method, url_s, !dry ? "" : I->o->drill ? "   [drill: not sent]" : "   [dry-run: not sent]");
     rb_buf t;
     buf_init(&t);
     buf_printf(&t, "%s %s", h.method, url_s);
@@ -233,7 +233,12 @@ ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     if (dry) buf_printf(&t, "skipped (dry run): %s %s", h.method, url_s);
     else if (res.status) buf_printf(&t, "%ld in %.1fs: %s %s", res.status, res.duration, h.method, url_s);
     else buf_printf(&t, "failed (%s): %s %s", res.error[0] ? res.error : "no response", h.method, url_s);
-    if (!dry) say(I, "  %s%s%s %s", hue(I, res.ok ? HUE_OK : HUE_BAD), res.ok ? "✓" : "✗", hue(I, HUE_OFF), buf_cstr(&t));
+    if (I->polling) {
+        buf_reset(&I->poll_last);
+        buf_adds(&I->poll_last, buf_cstr(&t));
+    } else if (!dry) {
+        say(I, "  %s%s%s %s", hue(I, res.ok ? HUE_OK : HUE_BAD), res.ok ? "✓" : "✗", hue(I, HUE_OFF), buf_cstr(&t));
+    }
     json_t *rs = json_pack("{s:s, s:s, s:i, s:b, s:f, s:i, s:s, s:s, s:o, s:b, s:b}", "method", h.method, "url", url_s,
                            "status", (int)res.status, "ok", res.ok, "duration_s", res.duration, "attempts", res.attempts,
                            "error", res.error, "body", buf_cstr(&body_rec), "headers", hdr_rec, "body_truncated",

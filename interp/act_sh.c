@@ -12,6 +12,7 @@ typedef struct live_ctx { interp *I; int at_line_start[3]; } live_ctx;
 static void on_output(void *ctx, int stream, const char *data, size_t n)
 {
     live_ctx *L = ctx;
+    if (L->I->polling) return;   /* a `wait until` poll: its output is recorded, not shown */
     rb_buf b;
     buf_init(&b);
     scrub(L->I, &b, data, n);
@@ -211,7 +212,7 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     }
     const char *shown_c = arena_strndup(&I->mem, buf_cstr(&cmdshown), cmdshown.len);
     int dry = I->o->dry_run && !readonly;
-    say(I, "  $ %s%s", shown_c, dry ? "   [dry-run: not run]" : "");
+    if (!I->polling) say(I, "  $ %s%s", shown_c, dry ? "   [dry-run: not run]" : "");
     json_t *sd = json_pack("{s:s, s:b, s:f, s:s?, s:b}", "command", shown_c, "readonly", readonly, "timeout_s", timeout,
                            "cwd", cwd, "dry_run", dry);
     if (idempotent) json_object_set_new(sd, "idempotent", json_true());
@@ -284,8 +285,8 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
         live_ctx L = {I, {1, 1, 1}};
         sh_opts so = {timeout, cwd, envv, 0, on_output, &L, &eval_interrupted};
         c = wait_command(I, buf_cstr(&clear), &so, &res);
-        if (!L.at_line_start[1]) fputc('\n', stdout);
-        if (!L.at_line_start[2]) fputc('\n', stderr);
+        if (!L.at_line_start[1] && !I->polling) fputc('\n', stdout);
+        if (!L.at_line_start[2] && !I->polling) fputc('\n', stderr);
     }
     buf_free(&clear);
     buf_free(&cmdshown);
@@ -311,7 +312,12 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
                            "stdout_bytes", (json_int_t)res.out_total, "stderr_bytes",
                            (json_int_t)res.err_total);
     if (!ed) ed = json_pack("{s:s, s:i}", "command", "(unprintable)", "exit", res.exit_code);
-    if (!dry) say(I, "  %s%s%s %s", hue(I, ok ? HUE_OK : HUE_BAD), ok ? "✓" : "✗", hue(I, HUE_OFF), buf_cstr(&t));
+    if (I->polling) {
+        buf_reset(&I->poll_last);
+        buf_adds(&I->poll_last, buf_cstr(&t));
+    } else if (!dry) {
+        say(I, "  %s%s%s %s", hue(I, ok ? HUE_OK : HUE_BAD), ok ? "✓" : "✗", hue(I, HUE_OFF), buf_cstr(&t));
+    }
     c = emit(I, "sh.end", buf_cstr(&t), ed);
     if (c == CTL_OK && waited == CTL_STOP) c = CTL_STOP;
     if (c == CTL_OK && !stmt) {

@@ -122,6 +122,9 @@ typedef struct interp {
     int went_live;            /* the record ran out: the run goes on for real (resume) */
     int64_t last_seq;         /* seq of the last event written */
     int color, color_err;     /* colour on stdout / stderr (a terminal, no NO_COLOR / --no-color) */
+    int polling;              /* a `wait until` condition is being polled: actions are not shown */
+    rb_buf poll_last;         /* ...the last action's outcome, for its status line */
+    int status_shown;         /* that status line is on the terminal (say() clears it first) */
     const rb_node *cur_node;  /* the statement being run (divergence locations) */
     int diverged;             /* the replay left the record: everything stops */
     ast_file **subs;          /* runbooks loaded by `run`, freed at the end */

@@ -15,6 +15,10 @@ const char *hue_err(interp *I, const char *sgr) { return I->color_err ? sgr : ""
 void say(interp *I, const char *fmt, ...)
 {
     if (I->o->verify_quiet) return;
+    if (I->status_shown) {
+        fputs("\r\033[K", stdout);   /* the `wait until` status line makes room */
+        I->status_shown = 0;
+    }
     va_list ap;
     va_start(ap, fmt);
     vprintf(fmt, ap);

@@ -146,6 +146,7 @@ void interp_init(interp *I, ast_file *f, module_set *ms, const exec_opts *o)
     memset(I, 0, sizeof *I);
     arena_init(&I->mem);
     buf_init(&I->err);
+    buf_init(&I->poll_last);
     I->o = o;
     I->color = cli_color(1);
     I->color_err = cli_color(2);
@@ -175,6 +176,7 @@ void interp_free(interp *I)
     rb_free(I->subs);
     arena_free(&I->mem);
     buf_free(&I->err);
+    buf_free(&I->poll_last);
 }
 
 /*

@@ -69,3 +69,19 @@ printf 'runbook "Long" { severity P3 }\nstep a "A" {\n  wait 72m\n}\n' >"$T/long
 "$RUNBOOK" exec "$T/long.rb" --db "$T/dur.db" --clock virtual=2026-01-01T00:00:00Z >/dev/null 2>&1
 r=$("$RUNBOOK" runs --db "$T/dur.db" | sed -n 's/.*T00:00:00 *\(.*[0-9][smhd]\)  .*/\1/p' | tr '\n' '|')
 [ "$r" = "1h 12m|47m|" ] && pass "runs: durations read 47m and 1h 12m" || fail "runs: durations" "$r" "$("$RUNBOOK" runs --db "$T/dur.db")"
+
+# --- wait until: one status line with the attempt count and the last result, every attempt recorded
+F=$TESTS/term/poll.rb
+rm -f "$T/flag"
+run "" "--db '$T/poll.db'"
+if wait_for "attempt 3" 10; then pass "wait until: the status line counts attempts"; else fail "wait until: attempts" "$(screen | tail -5)"; fi
+n=$(screen | grep -c 'waiting until')
+[ "$n" = 1 ] && ! screen | grep -q '\$ test -f flag' && screen | grep -q 'last: exit 1 in' \
+    && pass "wait until: one updating line with the last result, no \$/✗ pair per poll" || fail "wait until: one line" "$(screen | sed 's/\x1b\[[0-9;]*m//g' | grep -v '^$')"
+touch "$T/flag"
+if wait_for "flag seen" 10; then pass "wait until: ends when the condition holds"; else fail "wait until: end" "$(screen | tail -5)"; fi
+screen | grep -q 'condition met after [0-9]* attempts' && pass "wait until: the outcome with the attempt count" || fail "wait until: outcome" "$(screen | tail -5)"
+k=$(sqlite3 "$T/poll.db" "SELECT count(*) FROM events WHERE kind='sh.start'")
+p=$(sqlite3 "$T/poll.db" "SELECT json_extract(data, '$.polls') FROM events WHERE kind='wait.end'")
+[ "$k" -ge 4 ] && [ "$k" = "$p" ] && pass "wait until: the record keeps every attempt ($k)" || fail "wait until: recorded attempts" "$k sh.start, $p polls"
+tmux_ kill-server 2>/dev/null
