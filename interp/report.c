@@ -704,7 +704,8 @@ static void sec_timeline(const pm *p)
 static int is_decision_prompt(json_t *ev)
 {
     const char *k = dstr(ev, "kind");
-    return is_kind(ev, "prompt") && k && (strcmp(k, "choose") == 0 || strcmp(k, "confirm") == 0);
+    return is_kind(ev, "prompt") && k &&
+           (strcmp(k, "choose") == 0 || strcmp(k, "confirm") == 0 || strcmp(k, "checklist") == 0);
 }
 
 /* "| Answer | By | Source |" of a decision, from its answer event (NULL: unanswered). */
@@ -738,6 +739,7 @@ static void sec_decisions(const pm *p)
             decision_tail(p, ev);
             continue;
         }
+        if (strcmp(dstr(ev, "kind"), "checklist") == 0) buf_adds(p->out, "checklist: ");
         d_question(ev, p->out);
         buf_adds(p->out, " | ");
         decision_tail(p, p->end[i] == NONE ? NULL : ev_at(p, p->end[i]));
@@ -764,6 +766,61 @@ static void command_row(const pm *p, json_t *start, json_t *end, int *failed)
         (*failed)++;
 }
 
+#define EXCERPT_HEAD 3
+#define EXCERPT_TAIL 2
+
+/* One stream of a command's recorded output: its first and last lines, and what was cut. */
+static void output_excerpt(rb_buf *b, const char *label, const char *s, int truncated)
+{
+    if (!s || !*s) return;
+    size_t nlines = 0, len = strlen(s);
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '\n' || i + 1 == len) nlines++;
+    buf_printf(b, "  %s:\n\n  ~~~~\n", label);
+    size_t line = 0, cut_from = EXCERPT_HEAD, cut_to = nlines > EXCERPT_HEAD + EXCERPT_TAIL + 1 ? nlines - EXCERPT_TAIL : 0;
+    const char *p = s;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (!cut_to || line < cut_from || line >= cut_to) {
+            buf_adds(b, "  ");
+            for (size_t i = 0; i < n && i < 300; i++) buf_addc(b, p[i] == '~' && i < 3 ? '-' : p[i]);
+            if (n > 300) buf_adds(b, " …");
+            buf_addc(b, '\n');
+        } else if (line == cut_from) {
+            buf_printf(b, "  … %zu lines cut …\n", cut_to - cut_from);
+        }
+        line++;
+        if (!nl) break;
+        p = nl + 1;
+    }
+    buf_adds(b, "  ~~~~\n");
+    if (truncated) buf_adds(b, "\n  (the record keeps only the start of this output: it was cut when recorded)\n");
+    buf_addc(b, '\n');
+}
+
+/* Under the commands table: an excerpt of what each command printed. */
+static void output_excerpts(const pm *p)
+{
+    int shown = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        json_t *ev = ev_at(p, i), *d = data_of(ev);
+        if (!is_kind(ev, "sh.end") || json_is_true(json_object_get(d, "skipped"))) continue;
+        const char *out = dstr(ev, "stdout"), *err = dstr(ev, "stderr");
+        if ((!out || !*out) && (!err || !*err)) continue;
+        if (shown++ == 0)
+            buf_printf(p->out, "\n### Output\n\nThe first %d and last %d lines of what each command printed "
+                               "(`runbook report --format json` has all of it).\n\n", EXCERPT_HEAD, EXCERPT_TAIL);
+        buf_adds(p->out, "- ");
+        fmt_elapsed(p->out, ev);
+        buf_adds(p->out, " ");
+        md_code(p->out, dstr(ev, "command") ? dstr(ev, "command") : "?", CELL_MAX, 0);
+        buf_adds(p->out, "\n\n");
+        output_excerpt(p->out, "stdout", out, json_is_true(json_object_get(d, "stdout_truncated")));
+        output_excerpt(p->out, "stderr", err, json_is_true(json_object_get(d, "stderr_truncated")));
+    }
+}
+
 static void sec_commands(const pm *p)
 {
     int rows = 0, failed = 0, inflight = 0;
@@ -782,13 +839,21 @@ static void sec_commands(const pm *p)
     if (failed) buf_printf(p->out, "\n%d of %d commands failed.\n", failed, rows);
     if (inflight) buf_printf(p->out, "\n%d command%s had no recorded end (in flight when the record ends).\n", inflight,
                              inflight == 1 ? "" : "s");
+    output_excerpts(p);
+}
+
+/* A GET or HEAD checks something (a status probe); it notifies nobody. */
+static int is_probe(json_t *ev)
+{
+    const char *m = dstr(ev, "method");
+    return m && (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0);
 }
 
 static int is_notification(json_t *ev)
 {
     const char *t = sget(ev, "text");
     return is_kind(ev, "escalation") || is_kind(ev, "escalation.skipped") || is_kind(ev, "timer") ||
-           is_kind(ev, "http.request") ||
+           (is_kind(ev, "http.request") && !is_probe(ev)) ||
            (is_kind(ev, "note") && t && strncmp(t, "[undelivered]", 13) == 0);
 }
 
