@@ -66,6 +66,7 @@ void prompter_free(prompter *p)
 {
     if (!p) return;
     json_decref(p->used);
+    rb_free(p->menu);
     rb_free(p);
 }
 

@@ -81,7 +81,8 @@ n=$(screen | grep -c 'waiting until')
 touch "$T/flag"
 if wait_for "flag seen" 10; then pass "wait until: ends when the condition holds"; else fail "wait until: end" "$(screen | tail -5)"; fi
 screen | grep -q 'condition met after [0-9]* attempts' && pass "wait until: the outcome with the attempt count" || fail "wait until: outcome" "$(screen | tail -5)"
+wait_for "TERM-EXIT" 10
 k=$(sqlite3 "$T/poll.db" "SELECT count(*) FROM events WHERE kind='sh.start'")
 p=$(sqlite3 "$T/poll.db" "SELECT json_extract(data, '$.polls') FROM events WHERE kind='wait.end'")
-[ "$k" -ge 4 ] && [ "$k" = "$p" ] && pass "wait until: the record keeps every attempt ($k)" || fail "wait until: recorded attempts" "$k sh.start, $p polls"
+[ "${k:-0}" -ge 4 ] && [ "$k" = "$p" ] && pass "wait until: the record keeps every attempt ($k)" || fail "wait until: recorded attempts" "$k sh.start, $p polls"
 tmux_ kill-server 2>/dev/null
