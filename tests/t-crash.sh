@@ -110,6 +110,8 @@ kill9; pkill -f 'CRASH_SLOW' 2>/dev/null
 r=$(sqlite3 "$D/db" "SELECT group_concat(kind, ' ') FROM (SELECT kind FROM events ORDER BY seq)")
 [ "$r" = "run.start step.start prompt timer note answer sh.start" ] && pass "timer during a prompt: recorded prompt → timer → answer" \
     || fail "timer during a prompt: record" "$r"
+(cd "$D" && "$RUNBOOK" replay last --verify --db "$D/db") >"$D/out3" 2>&1; rc=$?
+[ $rc -eq 0 ] && pass "timer during a prompt: the interrupted run verifies" || fail "timer during a prompt: verify before resume" "exit $rc" "$(cat "$D/out3")"
 (cd "$D" && CRASH_SLOW=0 "$RUNBOOK" resume last --db "$D/db" </dev/null) >"$D/out2" 2>&1; rc=$?
 [ $rc -eq 0 ] && [ "$(effects "$D")" = "start start slow two " ] \
     && pass "timer during a prompt: resume </dev/null serves the answer and finishes" || fail "timer during a prompt: resume" "exit $rc: $(effects "$D")" "$(cat "$D/out2")"
