@@ -8,6 +8,7 @@
 # `replay --verify` of the resumed run passes.  See tests/tools/resume_prop.py.
 #
 #   KILLS=N (default 40; LONG=1: 200)   SEED=S (default: from the clock; printed)
+#   ONLY=N: only attempt N of that seed (a failure prints the line to re-run it)   KEEP=DIR
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$TESTS/.." && pwd)
 case $RUNBOOK in /*) ;; */*) RUNBOOK=$(pwd)/$RUNBOOK ;; esac
@@ -23,7 +24,7 @@ while { [ ! -s "$T/port" ] || [ ! -s "$T/smtp" ]; } && [ "$i" -lt 100 ]; do slee
 KEEP=${KEEP:-$T/prop}
 mkdir -p "$KEEP"
 python3 "$TESTS/tools/resume_prop.py" --runbook "$RUNBOOK" --root "$ROOT" --tmp "$KEEP" --kills "$KILLS" \
-    --seed "$SEED" --http-port "$(cat "$T/port")" --smtp-port "$(cat "$T/smtp")" --server-log "$T/server.log" \
+    --seed "$SEED" --only "${ONLY:-0}" --http-port "$(cat "$T/port")" --smtp-port "$(cat "$T/smtp")" --server-log "$T/server.log" \
     >"$T/prop.out" 2>&1
 rc=$?
 kill "$SRV" 2>/dev/null; wait "$SRV" 2>/dev/null
