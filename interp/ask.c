@@ -30,6 +30,12 @@ ctl ask_responder(interp *I, const rb_node *at, prompt_req *q, const char **answ
                          ? json_string_value(json_object_get(json_object_get(rec, "data"), "answer")) : NULL;
     if (I->o->verify && !recorded) {
         buf_free(&a);
+        const char *why = rec && strcmp(ev_str(rec, "kind"), "error") == 0 ? ev_str(json_object_get(rec, "data"), "reason") : "";
+        if (strcmp(why, "no answer") == 0 || strcmp(why, "interrupted") == 0) {
+            /* the run stopped at this prompt (no answer, Ctrl-C): reproduced up to there */
+            I->exit_code = 0;
+            return CTL_STOP;
+        }
         return diverged(I, "answer", q->text);
     }
     if (recorded && (strcmp(recorded, REDACTED) != 0 || I->o->verify)) {
