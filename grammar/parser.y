@@ -127,7 +127,7 @@ static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
 %token UNTIL "until" WITHIN "within" TIMEOUT "timeout" RETRIES "retries" ROLLBACK "rollback"
 %token ON "on" WITH "with" READONLY "readonly" ENV "env" CWD "cwd" HEADERS "headers"
 %token JSON "json" BODY "body"
-%token PARALLEL "parallel" TOLERATE "tolerate" FAILFAST "failfast" BY "by" ROLE "role" ALLOW_SELF "allow_self"
+%token IDEMPOTENT "idempotent" PARALLEL "parallel" TOLERATE "tolerate" FAILFAST "failfast" BY "by" ROLE "role" ALLOW_SELF "allow_self"
 %token ARROW "=>" EQ "==" NE "!=" LE "<=" GE ">=" COALESCE "??"
 %token <s> IDENT "name" STR_TEXT "string text" SQ_STRING "string"
 %token <num> NUM "number" SEV "severity"
@@ -148,7 +148,7 @@ static rb_node *string_node(pstate *ps, YYLTYPE l, rb_node *parts)
  * them a soft keyword read as a name, so that where it could be the keyword it is one. */
 %precedence LOWEST
 %precedence IDENT NUM SEV DUR HEREDOC QQ_START SQ_STRING TRUE FALSE NIL '{' NOT SH HTTP CONFIRM CHOOSE CHECKLIST EVERY
-%precedence AS ESCALATION AT UNLESS WHEN REPEAT UNTIL WITHIN TIMEOUT RETRIES ROLLBACK ON WITH READONLY ENV CWD HEADERS JSON BODY PARALLEL TOLERATE FAILFAST BY ROLE ALLOW_SELF
+%precedence AS ESCALATION AT UNLESS WHEN REPEAT UNTIL WITHIN TIMEOUT RETRIES ROLLBACK ON WITH READONLY IDEMPOTENT ENV CWD HEADERS JSON BODY PARALLEL TOLERATE FAILFAST BY ROLE ALLOW_SELF
 
 %left OR
 %left AND
@@ -215,7 +215,7 @@ soft_keyword
     | UNTIL %prec LOWEST { $$ = "until"; } | WITHIN %prec LOWEST { $$ = "within"; } | TIMEOUT %prec LOWEST { $$ = "timeout"; }
     | RETRIES %prec LOWEST { $$ = "retries"; } | ROLLBACK %prec LOWEST { $$ = "rollback"; } | ON %prec LOWEST { $$ = "on"; }
     | WITH %prec LOWEST { $$ = "with"; } | READONLY %prec LOWEST { $$ = "readonly"; } | ENV %prec LOWEST { $$ = "env"; }
-    | CWD %prec LOWEST { $$ = "cwd"; } | HEADERS %prec LOWEST { $$ = "headers"; } | JSON %prec LOWEST { $$ = "json"; } | BODY %prec LOWEST { $$ = "body"; }
+    | IDEMPOTENT %prec LOWEST { $$ = "idempotent"; } | CWD %prec LOWEST { $$ = "cwd"; } | HEADERS %prec LOWEST { $$ = "headers"; } | JSON %prec LOWEST { $$ = "json"; } | BODY %prec LOWEST { $$ = "body"; }
     | PARALLEL %prec LOWEST { $$ = "parallel"; } | TOLERATE %prec LOWEST { $$ = "tolerate"; }
     | FAILFAST %prec LOWEST { $$ = "failfast"; } | BY %prec LOWEST { $$ = "by"; } | ROLE %prec LOWEST { $$ = "role"; }
     | ALLOW_SELF %prec LOWEST { $$ = "allow_self"; }
@@ -677,6 +677,7 @@ sh_opts
 sh_opt
     : TIMEOUT expr %prec LOWEST { $$ = opt(ps, @1, "timeout", $2); }
     | READONLY                  { $$ = opt(ps, @1, "readonly", NULL); }
+    | IDEMPOTENT                { $$ = opt(ps, @1, "idempotent", NULL); }
     | ENV expr %prec LOWEST     { $$ = opt(ps, @1, "env", $2); }
     | CWD expr %prec LOWEST     { $$ = opt(ps, @1, "cwd", $2); }
     | ON expr %prec LOWEST      { $$ = opt(ps, @1, "on", $2); }

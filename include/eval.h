@@ -22,6 +22,9 @@ typedef struct exec_opts {
     const char *start_at;        /* --start-at step id or NULL */
     const char *incident;        /* --incident id or NULL */
     int dry_run;
+    const char *db_path;         /* the database as given (--db or RUNBOOK_DB), NULL: the default */
+    int drill;                   /* a rehearsal: notifications (HTTP other than GET/HEAD, mail) are
+                                    logged as [drill] and not sent */
     int auto_mode;
     json_t *answers;             /* parsed --answers (borrowed) or NULL */
     recorder *rec;               /* open recorder (borrowed) */

@@ -16,5 +16,8 @@ void md_text(rb_buf *b, const char *s, size_t max);
 void md_code(rb_buf *b, const char *s, size_t max, int table);
 /* A duration for people: 250ms, 4.2s, 15m, 1h 2m 5s, 2d 3h ("?" when out of range). */
 void fmt_duration(rb_buf *b, double d);
+/* One stream of a command's recorded output as an indented block: its first `head` and
+ * last `tail` lines and how many were cut between (nothing for ""). */
+void md_output_excerpt(rb_buf *b, const char *label, const char *s, int truncated, size_t head, size_t tail);
 
 #endif

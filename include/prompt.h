@@ -78,6 +78,9 @@ json_t *prompt_load_answers(const char *path, char **err);
  * answer's delay in seconds (0 unless the answers file gave one).
  */
 prompt_status prompt_ask(prompter *p, const prompt_req *q, rb_buf *answer, const char **source, double *after);
+/* Replaying: q was answered from source then; a scripted list answer for it is used up
+ * (so the next live prompt with that key gets the next entry). */
+void prompt_served(prompter *p, const prompt_req *q, const char *source);
 
 /* The readline version this process runs with. */
 const char *prompt_lib_version(void);

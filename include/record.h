@@ -102,6 +102,10 @@ int rec_run_update(recorder *r, int64_t run_id, const char *severity, const char
  * the final values only after rec_run_start (params that prompt, --set, defaults). */
 int rec_run_set_params(recorder *r, int64_t run_id, json_t *params);
 
+/* Set data.KEY = v on the event seq of run_id (the process group of a command, known
+ * only once it started, on its sh.start).  0 or -1 with a message. */
+int rec_event_set_int(recorder *r, int64_t run_id, int64_t seq, const char *key, int64_t v);
+
 /* End the run: status is finished | failed | aborted | interrupted. */
 int rec_run_end(recorder *r, int64_t run_id, const char *status, double ended_at);
 

@@ -81,6 +81,12 @@ void sh_finish(sh_proc *p);
  * The group may outlive the handle (a backgrounded daemon); signal it only while p lives. */
 int sh_pgid(const sh_proc *p);
 
+/* A process group left by an earlier process (a command in flight when runbook was
+ * killed): is a member still running (zombies do not count)?  Stop it: SIGTERM, then
+ * SIGKILL after the grace period (blocks up to that long). */
+int sh_group_alive(int pgid);
+void sh_group_stop(int pgid);
+
 /* Blocking convenience: start, loop on poll until done, finish.  Returns res->exit_code. */
 int sh_run(const char *cmd, const sh_opts *opts, sh_result *res);
 void sh_result_free(sh_result *res);

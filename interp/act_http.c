@@ -188,9 +188,9 @@ ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
         return c;
     }
     int safe = strcmp(h.method, "GET") == 0 || strcmp(h.method, "HEAD") == 0;
-    int dry = I->o->dry_run && !safe;
+    int dry = (I->o->dry_run || I->o->drill) && !safe;
     const char *url_s = arena_strdup(&I->mem, buf_cstr(&h.url_shown));
-    say(I, "  → %s %s%s", h.method, url_s, dry ? "   [dry-run: not sent]" : "");
+    if (!I->polling) say(I, "  → %s %s%s", h.method, url_s, !dry ? "" : I->o->drill ? "   [drill: not sent]" : "   [dry-run: not sent]");
     rb_buf t;
     buf_init(&t);
     buf_printf(&t, "%s %s", h.method, url_s);
@@ -201,7 +201,8 @@ ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     memset(&res, 0, sizeof res);
     buf_init(&res.body);
     int served = 0;
-    json_t *rec = c == CTL_OK ? rec_next(I) : NULL;
+    json_t *rec = NULL;
+    if (c == CTL_OK) c = rec_catch_up(I, &rec);
     if (c == CTL_OK && I->replaying && rec && strcmp(ev_str(rec, "kind"), "http.response") == 0) {
         /* replaying: the response received then stands in for a new request */
         json_t *rd = json_object_get(rec, "data");
@@ -213,17 +214,19 @@ ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
         snprintf(res.error, sizeof res.error, "%s", e ? e : "");
         res.headers = json_deep_copy(json_object_get(rd, "headers"));
         served = 1;
+        dry = json_is_true(json_object_get(rd, "skipped"));   /* skipped then (dry run, in flight) */
     } else if (c == CTL_OK && I->replaying && !rec) {
         if (I->o->verify) {
             I->exit_code = 0;
             c = CTL_STOP;
         } else {
-            record_exhausted(I);
-            say(I, "  ! this request was in flight when the run stopped: %s", buf_cstr(&t));
+            c = record_exhausted(I);
+            if (c == CTL_OK) say(I, "  ! this request was in flight when the run stopped: %s", buf_cstr(&t));
             static const char *const again[] = {"re-send", "skip"};
-            const char *pick;
-            c = prompt_choose(I, n, "Re-send the request that was in flight, or skip it?", "in_flight", "re-send",
-                              (const char **)again, 2, &pick);
+            const char *pick = "skip";
+            if (c == CTL_OK)
+                c = prompt_choose(I, n, "Re-send the request that was in flight, or skip it?", "in_flight", "re-send",
+                                  (const char **)again, 2, &pick);
             if (c == CTL_OK && strcmp(pick, "skip") == 0) dry = 1;
             else if (c == CTL_OK)
                 c = emit(I, "http.request", buf_cstr(&t), json_pack("{s:s, s:s, s:O, s:b}", "method", h.method, "url",
@@ -261,7 +264,12 @@ ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     if (dry) buf_printf(&t, "skipped (dry run): %s %s", h.method, url_s);
     else if (res.status) buf_printf(&t, "%ld in %.1fs: %s %s", res.status, res.duration, h.method, url_s);
     else buf_printf(&t, "failed (%s): %s %s", res.error[0] ? res.error : "no response", h.method, url_s);
-    if (!dry) say(I, "  %s %s", res.ok ? "✓" : "✗", buf_cstr(&t));
+    if (I->polling) {
+        buf_reset(&I->poll_last);
+        buf_adds(&I->poll_last, buf_cstr(&t));
+    } else if (!dry) {
+        say(I, "  %s%s%s %s", hue(I, res.ok ? HUE_OK : HUE_BAD), res.ok ? "✓" : "✗", hue(I, HUE_OFF), buf_cstr(&t));
+    }
     json_t *rs = json_pack("{s:s, s:s, s:i, s:b, s:f, s:i, s:s, s:s, s:o, s:b, s:b}", "method", h.method, "url", url_s,
                            "status", (int)res.status, "ok", res.ok, "duration_s", res.duration, "attempts", res.attempts,
                            "error", res.error, "body", buf_cstr(&body_rec), "headers", hdr_rec, "body_truncated",
@@ -284,6 +292,7 @@ ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
         map_set(&I->mem, r, "duration", v_dur(res.duration));
         map_set(&I->mem, r, "error", res.error[0] ? v_cstr(&I->mem, res.error) : v_nil());
         map_set(&I->mem, r, "skipped", v_bool(dry));
+        map_set(&I->mem, r, "drill", v_bool(dry && I->o->drill));
         *out = r;
     } else if (c == CTL_OK && !res.ok) {
         if (res.status) c = rt_error(I, n, "%s %s answered %ld", h.method, url_s, res.status);

@@ -46,13 +46,14 @@ ctl send_mail(interp *I, const rb_node *call, argv_ *A, value *out)
         secret_add(I, buf_cstr(&pass));
     }
     const char *subject = shown(I, A->pos[3]);
-    int dry = I->o->dry_run;
-    say(I, "  ✉ mail to %s: %s%s", shown(I, to), subject, dry ? "   [dry-run: not sent]" : "");
+    int dry = I->o->dry_run || I->o->drill;
+    say(I, "  ✉ mail to %s: %s%s", shown(I, to), subject, !dry ? "" : I->o->drill ? "   [drill: not sent]" : "   [dry-run: not sent]");
     ctl c = emit(I, "mail.send", subject, json_pack("{s:s, s:o, s:s, s:b}", "url", shown(I, A->pos[0]), "to", tos,
                                                     "subject", subject, "dry_run", dry));
     char err[256] = "";
     int r = 0;
-    json_t *rec = c == CTL_OK ? rec_next(I) : NULL;
+    json_t *rec = NULL;
+    if (c == CTL_OK) c = rec_catch_up(I, &rec);
     if (c == CTL_OK && I->replaying && rec && strcmp(ev_str(rec, "kind"), "mail.sent") == 0) {
         /* replaying: the mail went out then; its recorded outcome stands in */
         json_t *rd = json_object_get(rec, "data");
@@ -74,12 +75,14 @@ ctl send_mail(interp *I, const rb_node *call, argv_ *A, value *out)
     buf_free(&url);
     buf_free(&pass);
     if (c != CTL_OK) return c;
-    if (!dry) say(I, "  %s mail %s", r == 0 ? "✓" : "✗", r == 0 ? "sent" : err);
+    if (!dry)
+        say(I, "  %s%s%s mail %s", hue(I, r == 0 ? HUE_OK : HUE_BAD), r == 0 ? "✓" : "✗", hue(I, HUE_OFF), r == 0 ? "sent" : err);
     c = emit(I, "mail.sent", r == 0 ? "sent" : err, json_pack("{s:b, s:s, s:b}", "ok", r == 0, "error", err, "skipped", dry));
     value res = v_map(&I->mem, 3);
     map_set(&I->mem, res, "ok", v_bool(r == 0));
     map_set(&I->mem, res, "error", r == 0 ? v_nil() : v_cstr(&I->mem, err));
     map_set(&I->mem, res, "skipped", v_bool(dry));
+    map_set(&I->mem, res, "drill", v_bool(dry && I->o->drill));
     *out = res;
     return c;
 }

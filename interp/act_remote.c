@@ -156,7 +156,11 @@ static ctl follow_record(interp *I, const remote_spec *rs, host_run *hs, int n)
     return CTL_OK;
 }
 
-/* After the record ran out: each host that was running at the crash is re-run or skipped. */
+/*
+ * After the record ran out: each host that was running at the crash is run again when the
+ * command is readonly, else the responder decides (as for a local command in flight,
+ * inflight.c: --auto stops with exit 4 rather than repeat a change).
+ */
 static ctl settle_in_flight(interp *I, const rb_node *n, const remote_spec *rs, host_run *hs, int nh)
 {
     for (int i = 0; i < nh; i++) {
@@ -167,13 +171,26 @@ static ctl settle_in_flight(interp *I, const rb_node *n, const remote_spec *rs, 
             I->exit_code = 0;
             return CTL_STOP;
         }
-        if (I->replaying) record_exhausted(I);
+        ctl c = CTL_OK;
+        if (I->replaying && (c = record_exhausted(I)) != CTL_OK) return c;
         say(I, "  ! this command was running on %s when the run stopped: %s", h->host, rs->shown);
-        static const char *const again[] = {"re-run", "skip"};
-        const char *pick;
-        ctl c = prompt_choose(I, n, "Re-run the command that was in flight, or skip it?", "in_flight", "re-run",
-                              (const char **)again, 2, &pick);
-        if (c != CTL_OK) return c;
+        const char *pick = "re-run";
+        if (rs->readonly || rs->idempotent) {
+            say(I, "  ! it is %s: running it again", rs->readonly ? "readonly" : "idempotent");
+        } else {
+            rb_buf q;
+            buf_init(&q);
+            buf_printf(&q, "`%s` was in flight on %s at the crash and may have run: re-run it, or skip it?", rs->shown,
+                       h->host);
+            static const char *const again[] = {"re-run", "skip"};
+            c = prompt_choose(I, n, arena_strdup(&I->mem, buf_cstr(&q)), "in_flight", NULL, (const char **)again, 2,
+                              &pick);
+            buf_free(&q);
+            if (c == CTL_STOP && I->exit_code == 4 && I->o->auto_mode)
+                fprintf(stderr, "runbook: --auto does not re-run a command that changes things and may already have "
+                                "run: %s on %s\n", rs->shown, h->host);
+            if (c != CTL_OK) return c;
+        }
         if (strcmp(pick, "skip") == 0) {
             h->skipped = 1;
             h->state = H_DONE;

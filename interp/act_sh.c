@@ -7,12 +7,14 @@
  * Never: fork (shell.c does).
  */
 #include "interp.h"
+#include "record.h"
 
 typedef struct live_ctx { interp *I; int at_line_start[3]; } live_ctx;
 
 static void on_output(void *ctx, int stream, const char *data, size_t n)
 {
     live_ctx *L = ctx;
+    if (L->I->polling) return;   /* a `wait until` poll: its output is recorded, not shown */
     rb_buf clean, b;
     buf_init(&clean);
     buf_init(&b);
@@ -38,6 +40,9 @@ static ctl wait_command(interp *I, const char *cmd, const sh_opts *so, sh_result
 {
     sh_proc *p = sh_start(cmd, so, res);
     ctl c = CTL_OK;
+    /* its process group on its sh.start: a resume after a crash can find it still running */
+    if (p && !I->o->verify && I->last_seq > 0)
+        (void)rec_event_set_int(I->rec, I->run_id, I->last_seq, "pgid", sh_pgid(p));
     int stopped = 0;
     while (p && !sh_handle(p)) {
         if ((eval_interrupted || c == CTL_STOP) && !stopped) {
@@ -171,7 +176,7 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     shcmd_init(&cmd);
     ctl c = build_command(I, sc, n->a, &cmd);
     double timeout = 0;
-    int readonly = ast_opt(n, "readonly") != NULL;
+    int readonly = ast_opt(n, "readonly") != NULL, idempotent = ast_opt(n, "idempotent") != NULL;
     remote_spec rs = {.hosts = v_nil(), .parallel = REMOTE_PARALLEL};
     for (const rb_node *o = n->opts; c == CTL_OK && o; o = o->next) {
         value v = v_nil();
@@ -181,6 +186,8 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
             else timeout = v.u.n;
         } else if (strcmp(o->str, "readonly") == 0) {
             readonly = o->a ? value_truthy(v) : 1;
+        } else if (strcmp(o->str, "idempotent") == 0) {
+            idempotent = o->a ? value_truthy(v) : 1;
         } else if (strcmp(o->str, "cwd") == 0) {
             if (v.t != V_STR) c = rt_error(I, o, "cwd takes a directory");
             else cmd.cwd = v.u.s->s;   /* a path for chdir, never shell text */
@@ -206,14 +213,16 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
         rs.shown = shown_c;
         rs.timeout = timeout;
         rs.readonly = readonly;
+        rs.idempotent = idempotent;
         rs.dry = dry;
         c = remote_script(I, n, &rs, &cmd);
         shcmd_free(&cmd);
         return c == CTL_OK ? run_remote(I, n, stmt, &rs, out) : c;
     }
-    say(I, "  $ %s%s", shown_c, dry ? "   [dry-run: not run]" : "");
+    if (!I->polling) say(I, "  $ %s%s", shown_c, dry ? "   [dry-run: not run]" : "");
     json_t *sd = json_pack("{s:s, s:b, s:f, s:s?, s:b}", "command", shown_c, "readonly", readonly, "timeout_s", timeout,
                            "cwd", cwd, "dry_run", dry);
+    if (idempotent) json_object_set_new(sd, "idempotent", json_true());
     if ((c = emit(I, "sh.start", shown_c, sd)) != CTL_OK) {
         shcmd_free(&cmd);
         return c;
@@ -222,7 +231,11 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     memset(&res, 0, sizeof res);
     int served = 0;
     if (I->replaying && !dry) {
-        json_t *rec = rec_next(I);
+        json_t *rec = NULL;
+        if ((c = rec_catch_up(I, &rec)) != CTL_OK) {
+            shcmd_free(&cmd);
+            return c;
+        }
         if (rec && strcmp(ev_str(rec, "kind"), "sh.end") == 0) {
             /* replaying: the command ran then; its recorded result stands in for it */
             json_t *rd = json_object_get(rec, "data");
@@ -233,6 +246,7 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
             buf_adds(&res.out, o1 ? o1 : "");
             buf_adds(&res.err, o2 ? o2 : "");
             served = 1;
+            dry = json_is_true(json_object_get(rd, "skipped"));   /* skipped then (dry run, in flight) */
         } else if (!rec) {
             if (I->o->verify) {
                 /* the record ends with this command in flight: identical up to the interruption */
@@ -240,17 +254,13 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
                 I->exit_code = 0;
                 return CTL_STOP;
             }
-            record_exhausted(I);
-            say(I, "  ! this command was running when the run stopped: %s", shown_c);
-            static const char *const again[] = {"re-run", "skip"};
-            const char *pick;
-            c = prompt_choose(I, n, "Re-run the command that was in flight, or skip it?", "in_flight", "re-run",
-                              (const char **)again, 2, &pick);
+            inflight_pick pick = INF_SKIP;
+            c = inflight_sh(I, n, shown_c, readonly ? "readonly" : idempotent ? "idempotent" : NULL, &pick);
             if (c != CTL_OK) {
                 shcmd_free(&cmd);
                 return c;
             }
-            if (strcmp(pick, "skip") == 0) {
+            if (pick == INF_SKIP) {
                 dry = 1;   /* recorded as skipped, like a dry run */
                 served = 1;
             } else {
@@ -280,8 +290,8 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
                       .ctx = &L, .cancel = &eval_interrupted};
         c = wait_command(I, buf_cstr(&cmd.script), &so, &res);
         shcmd_envp_free(envp);
-        if (!L.at_line_start[1]) fputc('\n', stdout);
-        if (!L.at_line_start[2]) fputc('\n', stderr);
+        if (!L.at_line_start[1] && !I->polling) fputc('\n', stdout);
+        if (!L.at_line_start[2] && !I->polling) fputc('\n', stderr);
     }
     shcmd_free(&cmd);
     ctl waited = c;
@@ -306,7 +316,12 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
                            "stdout_bytes", (json_int_t)res.out_total, "stderr_bytes",
                            (json_int_t)res.err_total);
     if (!ed) ed = json_pack("{s:s, s:i}", "command", "(unprintable)", "exit", res.exit_code);
-    if (!dry) say(I, "  %s %s", ok ? "✓" : "✗", buf_cstr(&t));
+    if (I->polling) {
+        buf_reset(&I->poll_last);
+        buf_adds(&I->poll_last, buf_cstr(&t));
+    } else if (!dry) {
+        say(I, "  %s%s%s %s", hue(I, ok ? HUE_OK : HUE_BAD), ok ? "✓" : "✗", hue(I, HUE_OFF), buf_cstr(&t));
+    }
     c = emit(I, "sh.end", buf_cstr(&t), ed);
     if (c == CTL_OK && waited == CTL_STOP) c = CTL_STOP;
     if (c == CTL_OK && !stmt) {

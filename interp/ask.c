@@ -23,11 +23,19 @@ ctl ask_responder(interp *I, const rb_node *at, prompt_req *q, const char **answ
     const char *source = "";
     double after = 0;
     prompt_status st;
-    json_t *rec = rec_next(I);
+    json_t *rec = NULL;
+    if ((c = rec_catch_up(I, &rec)) != CTL_OK) return c;
+    if (I->replaying && !rec && !I->o->verify && (c = record_exhausted(I)) != CTL_OK) return c;   /* stopped here */
     const char *recorded = rec && strcmp(ev_str(rec, "kind"), "answer") == 0
                          ? json_string_value(json_object_get(json_object_get(rec, "data"), "answer")) : NULL;
     if (I->o->verify && !recorded) {
         buf_free(&a);
+        const char *why = rec && strcmp(ev_str(rec, "kind"), "error") == 0 ? ev_str(json_object_get(rec, "data"), "reason") : "";
+        if (strcmp(why, "no answer") == 0 || strcmp(why, "interrupted") == 0) {
+            /* the run stopped at this prompt (no answer, Ctrl-C): reproduced up to there */
+            I->exit_code = 0;
+            return CTL_STOP;
+        }
         return diverged(I, "answer", q->text);
     }
     if (recorded && (strcmp(recorded, REDACTED) != 0 || I->o->verify)) {
@@ -35,6 +43,7 @@ ctl ask_responder(interp *I, const rb_node *at, prompt_req *q, const char **answ
         buf_adds(&a, recorded);
         source = json_string_value(json_object_get(json_object_get(rec, "data"), "source"));
         if (!source) source = "record";
+        prompt_served(I->prompts, q, source);
         st = PR_OK;
     } else {
         st = prompt_ask(I->prompts, q, &a, &source, &after);

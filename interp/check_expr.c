@@ -251,12 +251,12 @@ static void sh_place_error(void *ctx, rb_loc loc, const char *msg) { error_at(ct
 static void walk_sh(checker *c, scope *sc, const rb_node *n)
 {
     shctx_lint(n->a, sh_place_error, c);   /* values are data: places that cannot take one */
-    static const char *const known[] = {"timeout", "readonly", "env", "cwd", "on", "parallel", "tolerate", "failfast"};
+    static const char *const known[] = {"timeout", "readonly", "idempotent", "env", "cwd", "on", "parallel", "tolerate", "failfast"};
     walk_expr(c, sc, n->a);
     for (const rb_node *o = n->opts; o; o = o->next) {
         int ok = 0;
         for (size_t i = 0; i < sizeof known / sizeof *known; i++) ok |= strcmp(o->str, known[i]) == 0;
-        if (!ok) error_at(c, o->loc, "sh has no option '%s' (it takes timeout, readonly, env, cwd, on, parallel, tolerate, failfast)", o->str);
+        if (!ok) error_at(c, o->loc, "sh has no option '%s' (it takes timeout, readonly, idempotent, env, cwd, on, parallel, tolerate, failfast)", o->str);
         if (strcmp(o->str, "timeout") == 0) expect_duration(c, o->a, "timeout");
         if (o->a) walk_expr(c, sc, o->a);
     }

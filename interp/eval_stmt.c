@@ -67,7 +67,7 @@ static ctl say_value(interp *I, scope *sc, const rb_node *n, const char *kind, c
         buf_addc(&ind, *p);
         if (*p == '\n' && p[1]) buf_adds(&ind, strcmp(kind, "warn") == 0 ? "    " : "  ");
     }
-    if (strcmp(kind, "warn") == 0) say(I, "  ⚠ warning: %s", buf_cstr(&ind));
+    if (strcmp(kind, "warn") == 0) say(I, "  %s⚠ warning: %s%s", hue(I, HUE_WARN), buf_cstr(&ind), hue(I, HUE_OFF));
     else say(I, "  %s%s", prefix, buf_cstr(&ind));
     buf_free(&ind);
     return emit(I, kind, t, json_pack("{s:s}", "text", t));
@@ -150,6 +150,17 @@ static ctl exec_wait(interp *I, scope *sc, const rb_node *n)
                 json_pack("{s:b, s:f}", "cut_short", cut, "waited_s", waited));
 }
 
+/* A terminal shows one `wait until` line, redrawn after each attempt (elsewhere: nothing
+ * until the end, a line per attempt would flood a log). */
+static void poll_status(interp *I, const char *cond, int polls, int met)
+{
+    if (I->o->verify_quiet || !isatty(1) || met) return;
+    printf("\r\033[K  … waiting until %s — attempt %d%s%.80s", cond, polls, I->poll_last.len ? ", last: " : "",
+           buf_cstr(&I->poll_last));
+    fflush(stdout);
+    I->status_shown = 1;
+}
+
 static ctl exec_wait_until(interp *I, scope *sc, const rb_node *n)
 {
     double every = 5, timeout = -1;
@@ -164,16 +175,23 @@ static ctl exec_wait_until(interp *I, scope *sc, const rb_node *n)
     rb_buf cond;
     buf_init(&cond);
     ast_expr_str(&cond, n->a);
-    say(I, "  … waiting until %s", buf_cstr(&cond));
+    if (!isatty(1) || I->o->verify_quiet) say(I, "  … waiting until %s", buf_cstr(&cond));   /* a terminal: the status line */
     ctl c = emit(I, "wait", buf_cstr(&cond), json_pack("{s:s, s:f, s:f}", "until", buf_cstr(&cond), "every_s", every,
                                                          "timeout_s", timeout));
     double start = clock_now();
-    int polls = 0;
+    int polls = 0, met = 0;
     while (c == CTL_OK) {
         value v;
-        if ((c = eval(I, sc, n->a, &v)) != CTL_OK) break;
+        /* each attempt is recorded; on the screen one status line shows the count and the last result */
+        I->polling++;
+        buf_reset(&I->poll_last);
+        c = eval(I, sc, n->a, &v);
+        I->polling--;
+        if (c != CTL_OK) break;
         polls++;
+        poll_status(I, buf_cstr(&cond), polls, value_truthy(v));
         if (value_truthy(v)) {
+            met = 1;
             c = emit(I, "wait.end", "condition met",
                      json_pack("{s:b, s:f, s:i}", "met", 1, "waited_s", clock_now() - start, "polls", polls));
             break;
@@ -188,6 +206,12 @@ static ctl exec_wait_until(interp *I, scope *sc, const rb_node *n)
         }
         c = pass_time(I, next, 0, NULL);
     }
+    if (I->status_shown) {
+        fputs("\r\033[K", stdout);
+        I->status_shown = 0;
+    }
+    if (polls) say(I, "  … %s after %d attempt%s%s%s", met ? "condition met" : "not met", polls, polls == 1 ? "" : "s",
+                   I->poll_last.len ? "; last: " : "", buf_cstr(&I->poll_last));
     buf_free(&cond);
     return c;
 }

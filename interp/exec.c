@@ -210,7 +210,7 @@ int cmd_exec(int argc, char **argv)
     o.mode = "exec";
     const char *answers = NULL, *db = getenv("RUNBOOK_DB");
     const char **sets = rb_xcalloc((size_t)argc + 1, sizeof *sets);
-    int nsets = 0, missing = 0, clock_mode = 0;
+    int nsets = 0, missing = 0, clock_mode = 0, clock_set = 0;
     double clock_start = 0;
     const char *v;
     for (int i = 1; i < argc; i++) {
@@ -229,12 +229,14 @@ int cmd_exec(int argc, char **argv)
         else if ((v = cli_opt_value(argc, argv, &i, "--ssh-config", &missing))) o.ssh_config = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--db", &missing))) db = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--clock", &missing))) {
+            clock_set = 1;
             if ((clock_mode = cli_parse_clock("exec", v, &clock_start)) < 0) {   /* the last --clock wins */
                 rb_free(sets);
                 return EXIT_USAGE;
             }
         } else if (strcmp(a, "--auto") == 0) o.auto_mode = 1;
         else if (strcmp(a, "--dry-run") == 0) o.dry_run = 1;
+        else if (strcmp(a, "--drill") == 0) o.drill = 1;
         else if (missing || (a[0] == '-' && a[1])) {
             fprintf(stderr, missing ? "runbook exec: %s needs a value\n" : "runbook exec: unknown option '%s'\n", a);
             rb_free(sets);
@@ -248,8 +250,9 @@ int cmd_exec(int argc, char **argv)
     }
     cli_last_sets_win(sets);
     o.sets = sets;
+    if (o.drill && !clock_set) clock_use_virtual(floor(clock_now()));   /* a rehearsal takes no real time */
     if (!o.path) {
-        fprintf(stderr, "usage: runbook exec FILE [--set NAME=VALUE]... [--answers FILE] [--auto] [--dry-run]\n"
+        fprintf(stderr, "usage: runbook exec FILE [--set NAME=VALUE]... [--answers FILE] [--auto] [--dry-run] [--drill]\n"
                         "                     [--start-at STEP] [--incident ID] [--db PATH]\n");
         rb_free(sets);
         return EXIT_USAGE;
@@ -275,6 +278,7 @@ int cmd_exec(int argc, char **argv)
         } else {
             catch_signals();
             o.rec = r;
+            o.db_path = db;
             o.answers = ans;
             rc = eval_run(f, &ms, &o);
             rec_close(r);
@@ -415,11 +419,14 @@ int cmd_resume(int argc, char **argv)
             catch_signals();
             o.path = json_string_value(json_object_get(run, "runbook"));
             o.rec = r;
+            o.db_path = db;
             o.answers = ans;
             o.replay = events;
             o.replay_run = run;
             o.resume_run = id;
             o.incident = json_string_value(json_object_get(run, "incident"));
+            json_t *first = json_array_get(events, 0);   /* run.start: a drill stays a drill */
+            o.drill = json_is_true(json_object_get(json_object_get(first, "data"), "drill"));
             rc = eval_run(f, &ms, &o);
         }
     }

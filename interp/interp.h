@@ -121,6 +121,11 @@ typedef struct interp {
     size_t rpos, rcount;      /* replay cursor over o->replay (resume, verify) */
     int replaying;            /* events are matched against the record, not written */
     int went_live;            /* the record ran out: the run goes on for real (resume) */
+    int64_t last_seq;         /* seq of the last event written */
+    int color, color_err;     /* colour on stdout / stderr (a terminal, no NO_COLOR / --no-color) */
+    int polling;              /* a `wait until` condition is being polled: actions are not shown */
+    rb_buf poll_last;         /* ...the last action's outcome, for its status line */
+    int status_shown;         /* that status line is on the terminal (say() clears it first) */
     const rb_node *cur_node;  /* the statement being run (divergence locations) */
     int diverged;             /* the replay left the record: everything stops */
     ast_file **subs;          /* runbooks loaded by `run`, freed at the end */
@@ -183,7 +188,7 @@ typedef struct remote_spec {
     struct ssh_var *vars;     /* values the script reads as variables (cwd, env) */
     int nvars;
     double timeout;
-    int readonly, dry;
+    int readonly, idempotent, dry;
     int parallel, tolerate, failfast;
 } remote_spec;
 
@@ -191,11 +196,21 @@ typedef struct remote_spec {
 extern volatile sig_atomic_t eval_interrupted;
 
 /* journal.c */
+#define HUE_OK   "\033[32m"   /* ✓ */
+#define HUE_BAD  "\033[31m"   /* ✗, errors */
+#define HUE_WARN "\033[33m"   /* warnings, escalations, missed deadlines */
+#define HUE_BOLD "\033[1m"
+#define HUE_OFF  "\033[0m"
+const char *hue(interp *I, const char *sgr);
+const char *hue_err(interp *I, const char *sgr);
 void say(interp *I, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 json_t *rec_next(interp *I);
 json_t *rec_peek_action(interp *I);
 const char *ev_str(json_t *ev, const char *k);
-void record_exhausted(interp *I);
+double rec_time(json_t *ev);
+int rec_is_timer(json_t *ev);
+ctl rec_catch_up(interp *I, json_t **next);
+ctl record_exhausted(interp *I);
 ctl diverged(interp *I, const char *kind, const char *text);
 ctl emit(interp *I, const char *kind, const char *text, json_t *data);
 void secret_add(interp *I, const char *clear);
@@ -244,6 +259,9 @@ ctl remote_script(interp *I, const rb_node *n, remote_spec *rs, const sh_cmd *cm
 ctl run_remote(interp *I, const rb_node *n, int stmt, const remote_spec *rs, value *out);
 /* approve.c */
 ctl exec_approve(interp *I, scope *sc, const rb_node *n);
+/* inflight.c */
+typedef enum { INF_RERUN, INF_SKIP } inflight_pick;
+ctl inflight_sh(interp *I, const rb_node *n, const char *cmd, const char *why_safe, inflight_pick *pick);
 
 /* timers.c */
 double dur_of(interp *I, scope *sc, const rb_node *e);

@@ -6,10 +6,39 @@
  * Never: write to SQLite itself (record.h does), or show a secret.
  */
 #include "interp.h"
+#include "record.h"
+
+/* An SGR escape for stdout / stderr, or "" when colour is off there. */
+const char *hue(interp *I, const char *sgr) { return I->color ? sgr : ""; }
+const char *hue_err(interp *I, const char *sgr) { return I->color_err ? sgr : ""; }
+
+static void add_shown_keep_hues(interp *I, rb_buf *out, const char *s, size_t n)
+{
+    static const char *const hues[] = {HUE_OK, HUE_BAD, HUE_WARN, HUE_BOLD, HUE_OFF};
+    size_t from = 0;
+    for (size_t i = 0; I->color && i < n; i++) {
+        if (s[i] != '\033') continue;
+        for (size_t k = 0; k < sizeof hues / sizeof *hues; k++) {
+            size_t L = strlen(hues[k]);
+            if (L <= n - i && memcmp(s + i, hues[k], L) == 0) {
+                buf_add_shown(out, s + from, i - from);
+                buf_addn(out, s + i, L);
+                from = i + L;
+                i = from - 1;
+                break;
+            }
+        }
+    }
+    buf_add_shown(out, s + from, n - from);
+}
 
 void say(interp *I, const char *fmt, ...)
 {
     if (I->o->verify_quiet) return;
+    if (I->status_shown) {
+        fputs("\r\033[K", stdout);   /* the `wait until` status line makes room */
+        I->status_shown = 0;
+    }
     va_list ap;
     va_start(ap, fmt);
     rb_buf raw, shown;
@@ -17,8 +46,10 @@ void say(interp *I, const char *fmt, ...)
     buf_init(&shown);
     buf_vprintf(&raw, fmt, ap);
     va_end(ap);
-    /* answers, notes, bodies and command text may hold control characters: shown escaped */
-    buf_add_shown(&shown, buf_cstr(&raw), raw.len);
+    /* answers, notes, bodies and command text may hold control characters: shown escaped,
+     * except the few colour codes of hue() (only when colour is on: they change a colour,
+     * never the screen) */
+    add_shown_keep_hues(I, &shown, buf_cstr(&raw), raw.len);
     fwrite(buf_cstr(&shown), 1, shown.len, stdout);
     fputc('\n', stdout);
     fflush(stdout);
@@ -26,7 +57,6 @@ void say(interp *I, const char *fmt, ...)
     buf_free(&shown);
 }
 
-/* Record an event; on failure set exit 3 and return CTL_STOP. data is consumed. */
 static int is_timer_kind(const char *k)
 {
     return strcmp(k, "escalation") == 0 || strcmp(k, "escalation.skipped") == 0 || strcmp(k, "timer") == 0 ||
@@ -46,19 +76,36 @@ static int loose_kind(const char *k)
  * the fresh start of a re-run action) says how the run continued, not what the runbook
  * does: a replay of the resumed run steps over it.
  */
+/* An earlier interruption inside the record: run.end, errors and the Ctrl-C'd command's
+ * end that a later resume (run.resume) followed. */
+static int interruption_tail(interp *I, size_t i)
+{
+    for (; i < I->rcount; i++) {
+        json_t *ev = json_array_get(I->o->replay, i);
+        const char *k = ev_str(ev, "kind");
+        if (strcmp(k, "run.resume") == 0) return 1;
+        int stop_ev = strcmp(k, "run.end") == 0 || strcmp(k, "error") == 0 ||
+                      (strcmp(k, "sh.end") == 0 && json_is_true(json_object_get(json_object_get(ev, "data"), "interrupted")));
+        if (!stop_ev) return 0;
+    }
+    return 0;
+}
+
 static int resume_mark(json_t *ev)
 {
     const char *k = ev_str(ev, "kind");
     json_t *d = json_object_get(ev, "data");
     if (strcmp(k, "run.resume") == 0) return 1;
-    if ((strcmp(k, "prompt") == 0 || strcmp(k, "answer") == 0) && strcmp(ev_str(d, "key"), "in_flight") == 0) return 1;
+    if ((strcmp(k, "prompt") == 0 || strcmp(k, "answer") == 0) && (strcmp(ev_str(d, "key"), "in_flight") == 0 || strcmp(ev_str(d, "key"), "in_flight_running") == 0))
+        return 1;
     return (strcmp(k, "sh.start") == 0 || strcmp(k, "http.request") == 0) && json_is_true(json_object_get(d, "rerun"));
 }
 
 json_t *rec_next(interp *I)
 {
     if (!I->replaying) return NULL;
-    while (I->rpos < I->rcount && resume_mark(json_array_get(I->o->replay, I->rpos))) I->rpos++;
+    while (I->rpos < I->rcount && (resume_mark(json_array_get(I->o->replay, I->rpos)) || interruption_tail(I, I->rpos)))
+        I->rpos++;
     return I->rpos < I->rcount ? json_array_get(I->o->replay, I->rpos) : NULL;
 }
 
@@ -80,20 +127,55 @@ const char *ev_str(json_t *ev, const char *k)
     return s ? s : "";
 }
 
-static double ev_time(json_t *ev) { return clock_parse_iso(ev_str(ev, "t")); }
+double rec_time(json_t *ev) { return clock_parse_iso(ev_str(ev, "t")); }
+
+int rec_is_timer(json_t *ev) { return is_timer_kind(ev_str(ev, "kind")); }
+
+/*
+ * Replaying, before serving a recorded result (an answer, a command's end, a response, a
+ * mail's outcome): the timer firings recorded before it are reproduced at their recorded
+ * times.  Returns the next recorded event (NULL: the record ends here) in *next.
+ */
+ctl rec_catch_up(interp *I, json_t **next)
+{
+    ctl c = I->replaying && !I->in_timer ? fire_due(I) : CTL_OK;
+    *next = c == CTL_OK ? rec_next(I) : NULL;
+    return c;
+}
 
 
 /* The record ran out: resume goes live (real clock again if the run was real); verify ends. */
-void record_exhausted(interp *I)
+ctl record_exhausted(interp *I)
 {
     I->replaying = 0;
-    if (I->o->verify) return;
+    if (I->o->verify) return CTL_OK;
     I->went_live = 1;
     const char *clk = json_string_value(json_object_get(I->o->replay_run, "clock"));
     if (!clk || strcmp(clk, "virtual") != 0) clock_use_real();
     say(I, "\n--- the record ends here: going on live ---");
-    emit(I, "run.resume", "resumed after an interruption",
-         json_pack("{s:i}", "replayed_events", (int)I->rcount));
+    /* nothing acts before this is recorded (a disk still full stops here, exit 3) */
+    return emit(I, "run.resume", "resumed after an interruption",
+                json_pack("{s:i}", "replayed_events", (int)I->rcount));
+}
+
+/*
+ * Resume stopped at a divergence: blame the database only when the stored source fails
+ * its recorded SHA-256; otherwise say that the runbook takes another path than recorded
+ * (something it reads changed: the environment, a file, a command's output).
+ */
+static void why_diverged(interp *I)
+{
+    const char *src = json_string_value(json_object_get(I->o->replay_run, "source"));
+    const char *sum = json_string_value(json_object_get(I->o->replay_run, "sha256"));
+    char hex[65];
+    rec_sha256_hex(src ? src : "", src ? strlen(src) : 0, hex);
+    if (sum && strcmp(sum, hex) != 0)
+        fprintf(stderr, "runbook: the stored source of run %lld does not match its SHA-256 (the database was "
+                        "edited); stopping\n", (long long)I->run_id);
+    else
+        fprintf(stderr, "runbook: the stored runbook (intact: its SHA-256 matches) takes another path than the "
+                        "record at this point; stopping.  The run stays interrupted: see it with "
+                        "`runbook report %lld`.\n", (long long)I->run_id);
 }
 
 ctl diverged(interp *I, const char *kind, const char *text)
@@ -119,9 +201,7 @@ ctl diverged(interp *I, const char *kind, const char *text)
     fprintf(stderr, "  now:      %s: %s\n", kind, text);
     I->diverged = 1;
     I->exit_code = I->o->verify ? 1 : 2;
-    if (!I->o->verify)
-        fprintf(stderr, "runbook: the stored source does not reproduce the record (was the database edited?); "
-                        "stopping\n");
+    if (!I->o->verify) why_diverged(I);
     return CTL_STOP;
 }
 
@@ -134,27 +214,22 @@ static ctl match_event(interp *I, const char *kind, const char *text)
 {
     json_t *ev = rec_next(I);
     if (!is_timer_kind(kind) && !I->in_timer) {
-        while (ev && is_timer_kind(ev_str(ev, "kind"))) {
-            size_t before = I->rpos;
-            clock_advance(ev_time(ev));
-            ctl c = fire_due(I);
-            if (c != CTL_OK) return c;
-            if (I->rpos == before) break;    /* the recorded firing did not happen now */
-            ev = rec_next(I);
-        }
+        ctl c = rec_catch_up(I, &ev);
+        if (c != CTL_OK) return c;
     }
     if (!I->replaying) return CTL_OK;         /* the record ran out during the firings */
     if (!ev) {
-        record_exhausted(I);
-        return I->o->verify ? diverged(I, kind, text) : CTL_OK;
+        ctl c = record_exhausted(I);
+        return I->o->verify ? diverged(I, kind, text) : c;
     }
     if (strcmp(ev_str(ev, "kind"), kind) != 0 || (!loose_kind(kind) && strcmp(ev_str(ev, "text"), text) != 0))
         return diverged(I, kind, text);
-    clock_advance(ev_time(ev));
+    clock_advance(rec_time(ev));
     I->rpos++;
     return CTL_OK;
 }
 
+/* Record an event; on failure set exit 3 and return CTL_STOP. data is consumed. */
 ctl emit(interp *I, const char *kind, const char *text, json_t *data)
 {
     if (I->diverged) {
@@ -175,7 +250,7 @@ ctl emit(interp *I, const char *kind, const char *text, json_t *data)
         return CTL_OK;
     }
     rec_event ev = {clock_now(), I->step_id, kind, text, data};
-    int r = rec_event_add(I->rec, I->run_id, &ev, NULL);
+    int r = rec_event_add(I->rec, I->run_id, &ev, &I->last_seq);
     json_decref(data);
     if (r != 0) {
         fprintf(stderr, "runbook: cannot record to the database: %s\nrunbook: stopping before the next action.\n",
@@ -259,7 +334,7 @@ ctl report_error(interp *I, const char *kind)
     rb_buf shown;
     buf_init(&shown);
     buf_add_shown(&shown, buf_cstr(&line), line.len);   /* a reason may quote outside text */
-    fprintf(stderr, "%s\n", buf_cstr(&shown));
+    fprintf(stderr, "%s%s%s\n", hue_err(I, HUE_BAD), buf_cstr(&shown), hue_err(I, HUE_OFF));
     buf_free(&shown);
     json_t *d = json_pack("{s:s, s:s?, s:i, s:i}", "message", buf_cstr(&I->err), "file", I->err_file, "line",
                           I->err_loc.line, "col", I->err_loc.col);

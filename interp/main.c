@@ -27,7 +27,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"exec", cmd_exec,
-     "runbook exec FILE [--set NAME=VALUE]... [--answers FILE] [--auto] [--dry-run] [--start-at STEP]\n"
+     "runbook exec FILE [--set NAME=VALUE]... [--answers FILE] [--auto] [--dry-run] [--drill] [--start-at STEP]\n"
      "                     [--incident ID] [--db PATH] [--clock real|virtual[=ISO-8601]] [--ssh-config FILE]",
      "Run a runbook during an incident, recording every action in the database.\n"
      "\n"
@@ -38,6 +38,8 @@ static const command commands[] = {
      "                    for a prompt asked several times, or {\"answer\": \"…\", \"after\": \"20m\"}\n"
      "  --auto            take defaults; a prompt without one ends the run with exit 4\n"
      "  --dry-run         run readonly commands; print the others without running them\n"
+     "  --drill           a rehearsal: virtual clock (unless --clock), notifications logged as\n"
+     "                    [drill] and not sent\n"
      "  --start-at STEP   begin at that step\n"
      "  --incident ID     attach the run to an incident id (else INC-YYYY-MMDD-NNN is made)\n"
      "  --db PATH         the database (also RUNBOOK_DB; default $XDG_DATA_HOME/runbook/runs.db)\n"
@@ -52,11 +54,14 @@ static const command commands[] = {
      "(runbooks, modules, answers) must be regular files of at most 64 MiB.\n"
      "Exit: 0 finished, 1 failed or aborted, 2 usage or the runbook does not check, 3 the\n"
      "database cannot be written, 4 input required, 130 interrupted.\n"},
-    {"repl", cmd_repl, "runbook repl [FILE] [--set NAME=VALUE]... [--answers FILE] [--clock …] [--db PATH] [--ssh-config FILE]",
+    {"repl", cmd_repl, "runbook repl [FILE] [--live] [--set NAME=VALUE]... [--answers FILE] [--clock …] [--db PATH] [--ssh-config FILE]",
      "Interactive: type statements and expressions as in a step (an expression's value is\n"
      "printed; an unfinished block, string or heredoc continues on the next line), or step\n"
      "through FILE: its params, modules, globals and timers are loaded, and timers keep firing\n"
      "while the prompt waits.  The session is recorded as a run like any other.\n"
+     "\n"
+     "  --live  send notifications for real; without it the REPL is a drill: virtual clock\n"
+     "          (unless --clock), notifications logged as [drill] and not sent\n"
      "\n"
      "  :steps  :next  :run  :goto ID  :break ID  :vars  :timers  :load FILE  :help  :quit\n"
      "\n"
@@ -66,9 +71,12 @@ static const command commands[] = {
     {"resume", cmd_resume, "runbook resume RUN [--auto] [--answers FILE] [--db PATH] [--ssh-config FILE]",
      "Continue an interrupted run from where it stopped, appending to the same run.  The\n"
      "recorded runbook source is re-run against the record: completed commands, answers and\n"
-     "timer firings are served from it, not repeated.  A command that was in flight when the\n"
-     "run stopped is shown, and the responder re-runs or skips it (--auto: re-run).  Then\n"
-     "the run goes on live.  RUN is a run id, an incident id, or `last`.\n"},
+     "timer firings are served from it, not repeated (firings at their recorded times).  A\n"
+     "command that was in flight when the run stopped is shown; if its process group is still\n"
+     "running, the responder waits for it or stops it (--auto: wait).  A readonly or idempotent\n"
+     "command then runs again; any other is the responder's call (answers key in_flight:\n"
+     "re-run or skip; --auto stops with exit 4 naming it).  Then the run goes on live.  RUN is\n"
+     "a run id, an incident id, or `last`.\n"},
     {"approve", cmd_approve, "runbook approve RUN [--as NAME] [--reason TEXT] [--db PATH]",
      "Approve what run RUN is waiting on (an `approve` statement), from another terminal on\n"
      "the same host: the decision goes to the run's database, where the waiting run finds it\n"
@@ -85,10 +93,12 @@ static const command commands[] = {
     {"report", cmd_report, "runbook report RUN [--format md|json|review] [--db PATH]",
      "The post-mortem draft of a run.  RUN is a run id, an incident id (its newest run) or `last`.\n"
      "\n"
-     "  --format md    (default) Markdown: incident summary, timeline in UTC, decisions, commands\n"
-     "                 run, escalations and notifications, missed deadlines, MTTA/MTTR against the\n"
-     "                 runbook's targets, action items, and TODO placeholders (impact, root cause,\n"
-     "                 what went well, lessons) for the review to fill in\n"
+     "  --format md    (default) Markdown: incident summary, timeline in UTC, decisions (checklist\n"
+     "                 items too), commands run with the first and last lines of their output,\n"
+     "                 escalations and notifications (not GET/HEAD probes), missed deadlines,\n"
+     "                 MTTA/MTTR against the runbook's targets, action items, and TODO\n"
+     "                 placeholders (impact, root cause, what went well, lessons) for the review\n"
+     "                 to fill in\n"
      "  --format json  the record as one object {run, events, action_items} (cli.md's contract)\n"
      "  --format review  the post-incident review pack (Markdown): the meeting (within 48 hours\n"
      "                 of the resolution, at the latest 5 business days after closure), attendees\n"
@@ -204,6 +214,13 @@ static void usage(FILE *out)
                  "See `runbook help COMMAND`, docs/language.md and man runbook.\n");
 }
 
+/* One command's help; every command takes --no-color, so every help says so. */
+static void command_help(const command *c)
+{
+    printf("usage: %s\n\n%s\n  --no-color        no colour (also NO_COLOR=1; there is none when the output is not a\n"
+           "                    terminal)\n", c->synopsis, c->help);
+}
+
 static int cmd_help(int argc, char **argv)
 {
     if (argc < 2) {
@@ -215,7 +232,7 @@ static int cmd_help(int argc, char **argv)
         fprintf(stderr, "runbook: no help for unknown command '%s'\n", argv[1]);
         return EXIT_USAGE;
     }
-    printf("usage: %s\n\n%s", c->synopsis, c->help);
+    command_help(c);
     return EXIT_OK;
 }
 
@@ -272,7 +289,7 @@ int main(int argc, char **argv)
     }
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: %s\n\n%s", c->synopsis, c->help);
+            command_help(c);
             return EXIT_OK;
         }
         if (strcmp(argv[i], "--") == 0) break;

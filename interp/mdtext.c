@@ -88,3 +88,31 @@ void fmt_duration(rb_buf *b, double d)
         first = 0;
     }
 }
+
+void md_output_excerpt(rb_buf *b, const char *label, const char *s, int truncated, size_t head, size_t tail)
+{
+    if (!s || !*s) return;
+    size_t nlines = 0, len = strlen(s);
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '\n' || i + 1 == len) nlines++;
+    buf_printf(b, "  %s:\n\n  ~~~~\n", label);
+    size_t line = 0, cut_to = nlines > head + tail + 1 ? nlines - tail : 0;
+    for (const char *p = s; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (!cut_to || line < head || line >= cut_to) {
+            buf_adds(b, "  ");
+            for (size_t i = 0; i < n && i < 300; i++) buf_addc(b, p[i] == '~' && i < 3 ? '-' : p[i]);
+            if (n > 300) buf_adds(b, " …");
+            buf_addc(b, '\n');
+        } else if (line == head) {
+            buf_printf(b, "  … %zu lines cut …\n", cut_to - head);
+        }
+        line++;
+        if (!nl) break;
+        p = nl + 1;
+    }
+    buf_adds(b, "  ~~~~\n");
+    if (truncated) buf_adds(b, "\n  (the record keeps only the start of this output: it was cut when recorded)\n");
+    buf_addc(b, '\n');
+}

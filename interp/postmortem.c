@@ -614,7 +614,8 @@ static void sec_timeline(pm *p)
 static int is_decision_prompt(json_t *ev)
 {
     const char *k = dstr(ev, "kind");
-    return is_kind(ev, "prompt") && k && (strcmp(k, "choose") == 0 || strcmp(k, "confirm") == 0);
+    return is_kind(ev, "prompt") && k &&
+           (strcmp(k, "choose") == 0 || strcmp(k, "confirm") == 0 || strcmp(k, "checklist") == 0);
 }
 
 /* "| Answer | By | Source |" of a decision, from its answer event (NULL: unanswered). */
@@ -683,6 +684,7 @@ static void sec_decisions(pm *p)
             decision_tail(p, ev);
             continue;
         }
+        if (strcmp(dstr(ev, "kind"), "checklist") == 0) buf_adds(p->out, "checklist: ");
         d_question(ev, p->out);
         buf_adds(p->out, " | ");
         decision_tail(p, x.end);
@@ -719,6 +721,39 @@ static void command_row(const pm *p, json_t *start, json_t *end, int remote, int
         (*failed)++;
 }
 
+#define EXCERPT_HEAD 3
+#define EXCERPT_TAIL 2
+
+/* Under the commands table: the first and last lines of what each command printed. */
+static void output_excerpts(pm *p)
+{
+    static const char *const kinds[] = {"sh.end", NULL};
+    int shown = 0;
+    walk w;
+    evx x;
+    if (walk_open(&w, p, kinds, NULL, 0) != 0) return;
+    while (walk_next(&w, &x)) {
+        json_t *ev = x.ev, *d = data_of(ev);
+        if (!is_kind(ev, "sh.end") || json_is_true(json_object_get(d, "skipped"))) continue;
+        const char *out = dstr(ev, "stdout"), *err = dstr(ev, "stderr");
+        if ((!out || !*out) && (!err || !*err)) continue;
+        if (shown++ == 0)
+            buf_printf(p->out, "\n### Output\n\nThe first %d and last %d lines of what each command printed "
+                               "(`runbook report --format json` has all of it).\n\n", EXCERPT_HEAD, EXCERPT_TAIL);
+        buf_adds(p->out, "- ");
+        fmt_elapsed(p->out, ev);
+        buf_adds(p->out, " ");
+        md_code(p->out, dstr(ev, "command") ? dstr(ev, "command") : "?", CELL_MAX, 0);
+        buf_adds(p->out, "\n\n");
+        md_output_excerpt(p->out, "stdout", out, json_is_true(json_object_get(d, "stdout_truncated")), EXCERPT_HEAD,
+                          EXCERPT_TAIL);
+        md_output_excerpt(p->out, "stderr", err, json_is_true(json_object_get(d, "stderr_truncated")), EXCERPT_HEAD,
+                          EXCERPT_TAIL);
+        out_maybe_flush(p);
+    }
+    walk_close(&w);
+}
+
 static void sec_commands(pm *p)
 {
     static const char *const kinds[] = {"sh.start", "sh.end", NULL};
@@ -749,6 +784,7 @@ static void sec_commands(pm *p)
     if (failed) buf_printf(p->out, "\n%d of %d commands failed.\n", failed, rows);
     if (inflight) buf_printf(p->out, "\n%d command%s had no recorded end (in flight when the record ends).\n", inflight,
                              inflight == 1 ? "" : "s");
+    output_excerpts(p);
 }
 
 /* What may be a notification, from the kind and text alone (no parse of the rest). */
@@ -759,11 +795,18 @@ static int maybe_notification(const char *kind, const char *text)
            strcmp(kind, "timer") == 0 || strcmp(kind, "http.request") == 0;
 }
 
+/* A GET or HEAD checks something (a status probe); it notifies nobody. */
+static int is_probe(json_t *ev)
+{
+    const char *m = dstr(ev, "method");
+    return m && (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0);
+}
+
 static int is_notification(json_t *ev)
 {
     const char *t = sget(ev, "text");
     return is_kind(ev, "escalation") || is_kind(ev, "escalation.skipped") || is_kind(ev, "timer") ||
-           is_kind(ev, "http.request") ||
+           (is_kind(ev, "http.request") && !is_probe(ev)) ||
            (is_kind(ev, "note") && t && strncmp(t, "[undelivered]", 13) == 0);
 }
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <readline/history.h>
 #include <readline/readline.h>
+#include "cli.h"
 #include "value.h"
 #include "prompt.h"
 
@@ -32,6 +33,8 @@ struct prompter {
     int reading;              /* a readline prompt is on the screen */
     char *rl_line;            /* the line readline handed over (callback mode) */
     int rl_done;
+    int color;                /* bold questions (a terminal, no NO_COLOR / --no-color) */
+    char *menu;               /* a choose menu on the screen: redrawn under timer messages */
 };
 
 /*
@@ -56,6 +59,7 @@ prompter *prompter_new(json_t *answers, int auto_mode, const prompt_hooks *hooks
     p->used = json_object();
     p->auto_mode = auto_mode;
     p->tty = isatty(0) && isatty(1);
+    p->color = cli_color(1);
     if (hooks) p->hooks = *hooks;
     return p;
 }
@@ -64,6 +68,7 @@ void prompter_free(prompter *p)
 {
     if (!p) return;
     json_decref(p->used);
+    rb_free(p->menu);
     rb_free(p);
 }
 
@@ -175,6 +180,7 @@ void prompt_pause(prompter *p)
 void prompt_resume(prompter *p)
 {
     if (!p || !p->reading) return;
+    if (p->menu) fputs(p->menu, stdout);   /* the choices again, under what the timer said */
     rl_restore_prompt();
     rl_forced_update_display();
 }
@@ -290,6 +296,16 @@ static int scripted(prompter *p, const prompt_req *q, rb_buf *out, double *after
     return 1;
 }
 
+void prompt_served(prompter *p, const prompt_req *q, const char *source)
+{
+    rb_buf skip;
+    double after;
+    buf_init(&skip);
+    /* an answer the answers file gave then uses up its list entry now as well */
+    if (p && source && strcmp(source, "answers") == 0) scripted(p, q, &skip, &after);
+    buf_free(&skip);
+}
+
 static int word_is(const char *s, const char *const *words)
 {
     for (; *words; words++)
@@ -397,25 +413,34 @@ static int canonical(const prompt_req *q, rb_buf *a, rb_buf *why)
 
 /* Questions, options, defaults and answers may hold anything a command printed or a
  * responder typed: shown with control characters escaped (util.h), never raw. */
+static void add_shown(rb_buf *to, const char *s) { buf_add_shown(to, s, strlen(s)); }
+
 static void put_shown(FILE *out, const char *s)
 {
     rb_buf b;
     buf_init(&b);
-    buf_add_shown(&b, s, strlen(s));
+    add_shown(&b, s);
     fputs(buf_cstr(&b), out);
     buf_free(&b);
 }
 
-static void add_shown(rb_buf *to, const char *s) { buf_add_shown(to, s, strlen(s)); }
+/* The question in bold on a colour terminal; rl: for readline's prompt, whose escapes
+ * must be marked \001…\002 (they take no room on the line). */
+static void add_question(rb_buf *out, const char *text, int color, int rl)
+{
+    if (color) buf_adds(out, rl ? "\001\033[1m\002" : "\033[1m");
+    buf_adds(out, "? ");
+    add_shown(out, text);
+    if (color) buf_adds(out, rl ? "\001\033[0m\002" : "\033[0m");
+}
 
 /* The question as shown (without a choose's options): "? text [y/n] (default: d): ". */
-static void question_line(const prompt_req *q, rb_buf *out, int show_default)
+static void question_line(const prompt_req *q, rb_buf *out, int show_default, int color, int rl)
 {
     if (q->kind == PK_CHOOSE) {
         buf_adds(out, "  choice");
     } else {
-        buf_adds(out, "? ");
-        add_shown(out, q->text);
+        add_question(out, q->text, color, rl);
         if (q->kind == PK_CONFIRM) buf_adds(out, " [y/n]");
         if (q->kind == PK_CHECK) buf_adds(out, " [done / not done / n/a]");
     }
@@ -427,26 +452,25 @@ static void question_line(const prompt_req *q, rb_buf *out, int show_default)
     buf_adds(out, ": ");
 }
 
-/* A choose's question and numbered options, each on its own line. */
-static void show_options(const prompt_req *q, FILE *out)
+/* A choose's question and numbered options, each on its own line, into m. */
+static void options_text(const prompt_req *q, rb_buf *m, int color)
 {
     if (q->kind != PK_CHOOSE) return;
-    fputs("? ", out);
-    put_shown(out, q->text);
-    fputc('\n', out);
+    add_question(m, q->text, color, 0);
+    buf_addc(m, '\n');
     for (int i = 0; i < q->noptions; i++) {
-        fprintf(out, "  %d) ", i + 1);
-        put_shown(out, q->options[i]);
-        fputc('\n', out);
+        buf_printf(m, "  %d) ", i + 1);
+        add_shown(m, q->options[i]);
+        buf_addc(m, '\n');
     }
 }
 
-static void show_question(const prompt_req *q, FILE *out)
+static void show_question(const prompter *p, const prompt_req *q, FILE *out)
 {
     rb_buf line;
     buf_init(&line);
-    show_options(q, out);
-    question_line(q, &line, !q->secret);
+    options_text(q, &line, p->color);
+    question_line(q, &line, !q->secret, p->color, 0);
     fputs(buf_cstr(&line), out);
     buf_free(&line);
 }
@@ -506,20 +530,29 @@ prompt_status prompt_ask(prompter *p, const prompt_req *q, rb_buf *answer, const
         fflush(stdout);
         if (p->tty) {
             if (q->secret) {
-                show_question(q, stdout);
+                show_question(p, q, stdout);
                 fflush(stdout);
                 line = read_secret_line(p, &st);
             } else {
                 rb_buf ps;
                 buf_init(&ps);
-                show_options(q, stdout);
-                question_line(q, &ps, 1);
+                if (q->kind == PK_CHOOSE) {
+                    rb_buf m;
+                    buf_init(&m);
+                    options_text(q, &m, p->color);
+                    fputs(buf_cstr(&m), stdout);
+                    p->menu = rb_xstrdup(buf_cstr(&m));
+                    buf_free(&m);
+                }
+                question_line(q, &ps, 1, p->color, 1);
                 line = read_terminal(p, buf_cstr(&ps), &st);
                 buf_free(&ps);
+                rb_free(p->menu);
+                p->menu = NULL;
             }
             *source = "terminal";
         } else {
-            show_question(q, stdout);
+            show_question(p, q, stdout);
             fflush(stdout);
             line = read_line(p, &st);
             *source = "stdin";

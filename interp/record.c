@@ -919,3 +919,22 @@ const char *rec_lib_version(void)
 {
     return sqlite3_libversion();
 }
+
+/* ---- the process group of a command in flight (issue 12) ---- */
+
+int rec_event_set_int(recorder *r, int64_t run_id, int64_t seq, const char *key, int64_t v)
+{
+    char path[80];
+    snprintf(path, sizeof path, "$.%s", key);
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(r->db, "UPDATE events SET data = json_set(coalesce(data, '{}'), ?1, ?2) "
+                                  "WHERE run_id = ?3 AND seq = ?4", -1, &s, NULL) != SQLITE_OK)
+        return rec_db_fail(r, "cannot note the event");
+    sqlite3_bind_text(s, 1, path, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, v);
+    sqlite3_bind_int64(s, 3, run_id);
+    sqlite3_bind_int64(s, 4, seq);
+    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : rec_db_fail(r, "cannot note the event");
+    sqlite3_finalize(s);
+    return rc;
+}

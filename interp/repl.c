@@ -55,7 +55,7 @@ static const char *const keywords[] = {
     "runbook", "use", "as", "param", "secret", "let", "fn", "escalation", "at", "unless", "when", "repeat",
     "every", "until", "for", "in", "phase", "within", "step", "timeout", "retries", "rollback", "on", "if", "elif",
     "else", "while", "break", "continue", "return", "goto", "note", "warn", "confirm", "choose", "checklist", "sh",
-    "http", "wait", "run", "with", "abort", "fail", "and", "or", "not", "true", "false", "nil", "readonly", "env",
+    "http", "wait", "run", "with", "abort", "fail", "and", "or", "not", "true", "false", "nil", "readonly", "idempotent", "env",
     "cwd", "headers", "json", "body", "parallel", "tolerate", "failfast", "approve", "by", "role",
     "allow_self", NULL};
 
@@ -354,6 +354,8 @@ int cmd_repl(int argc, char **argv)
     module_set_init(&R.ms);
     buf_init(&R.pending);
     R.o.mode = "repl";
+    R.o.drill = 1;   /* a rehearsal unless --live: virtual clock, notifications not sent */
+    int clock_set = 0;
     const char *file = NULL, *db = getenv("RUNBOOK_DB"), *v, *answers = NULL;
     const char **sets = rb_xcalloc((size_t)argc + 1, sizeof *sets);
     int nsets = 0, missing = 0, clock_mode = 0;
@@ -371,13 +373,15 @@ int cmd_repl(int argc, char **argv)
         }
         else if ((v = cli_opt_value(argc, argv, &i, "--answers", &missing))) answers = v;
         else if ((v = cli_opt_value(argc, argv, &i, "--ssh-config", &missing))) R.o.ssh_config = v;
+        else if (strcmp(argv[i], "--live") == 0) R.o.drill = 0;
         else if ((v = cli_opt_value(argc, argv, &i, "--clock", &missing))) {
+            clock_set = 1;
             if ((clock_mode = cli_parse_clock("repl", v, &clock_start)) < 0) {   /* the last --clock wins */
                 rb_free(sets);
                 return EXIT_USAGE;
             }
         } else if (missing || (argv[i][0] == '-' && argv[i][1]) || file) {
-            fprintf(stderr, "usage: runbook repl [FILE] [--set NAME=VALUE]... [--answers FILE] [--clock …] [--db PATH]\n");
+            fprintf(stderr, "usage: runbook repl [FILE] [--live] [--set NAME=VALUE]... [--answers FILE] [--clock …] [--db PATH]\n");
             rb_free(sets);
             return EXIT_USAGE;
         } else file = argv[i];
@@ -386,6 +390,7 @@ int cmd_repl(int argc, char **argv)
     cli_use_clock(clock_mode, clock_start);
     R.o.sets = sets;
     R.check_sets = file != NULL;
+    if (R.o.drill && !clock_set) clock_use_virtual(clock_now());
     json_t *ans = NULL;
     if (cli_load_answers(answers, &ans) != 0) {
         rb_free(sets);
@@ -424,6 +429,9 @@ int cmd_repl(int argc, char **argv)
         if (hist) read_history(hist);
         stifle_history(1000);
         printf("runbook repl — :help for commands, Ctrl-D to leave\n");
+        if (R.o.drill)
+            printf("drill mode: %s clock, notifications logged as [drill] and not sent (--live to send)\n",
+                   clock_is_virtual() ? "virtual" : "real");
     }
     int rc = EXIT_OK;
     if (open_session(&R, file) != 0) {

@@ -79,6 +79,16 @@ static const char *jstr(json_t *o, const char *k)
 
 /* `runbook runs [--format text|json] [--db PATH]`: every run, newest first, on stdout.
  * Returns 0, 2 for a usage error, 3 when the database cannot be opened or read. */
+/* A run's length as people say it at a glance: 12s, 47m, 1h 12m, 2d 3h. */
+static void human_duration(char *buf, size_t n, double secs)
+{
+    long long s = secs > 0 ? llround(secs) : 0;
+    if (s < 60) snprintf(buf, n, "%llds", s);
+    else if (s < 3600) snprintf(buf, n, "%lldm", s / 60);
+    else if (s < 86400) snprintf(buf, n, "%lldh %lldm", s / 3600, s % 3600 / 60);
+    else snprintf(buf, n, "%lldd %lldh", s / 86400, s % 86400 / 3600);
+}
+
 int cmd_runs(int argc, char **argv)
 {
     const char *fmt = "text", *db = getenv("RUNBOOK_DB"), *pos[1];
@@ -102,10 +112,11 @@ int cmd_runs(int argc, char **argv)
         json_array_foreach(runs, i, run) {
             char started[20];
             snprintf(started, sizeof started, "%s", jstr(run, "started_at"));   /* to the second */
-            double d = json_number_value(json_object_get(run, "duration_s"));
-            printf("%-5lld %-18s %-12s %-4s %-20s %8.0fs  %s\n",
+            char dur[24];
+            human_duration(dur, sizeof dur, json_number_value(json_object_get(run, "duration_s")));
+            printf("%-5lld %-18s %-12s %-4s %-20s %9s  %s\n",
                    (long long)json_integer_value(json_object_get(run, "id")), jstr(run, "incident"), jstr(run, "status"),
-                   jstr(run, "severity"), started, d, jstr(run, "runbook"));
+                   jstr(run, "severity"), started, dur, jstr(run, "runbook"));
         }
     }
     json_decref(runs);

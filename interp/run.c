@@ -6,6 +6,7 @@
  */
 #include "interp.h"
 #include "ssh.h"
+#include "cli.h"
 
 volatile sig_atomic_t eval_interrupted;
 
@@ -147,7 +148,10 @@ void interp_init(interp *I, ast_file *f, module_set *ms, const exec_opts *o)
     memset(I, 0, sizeof *I);
     arena_init(&I->mem);
     buf_init(&I->err);
+    buf_init(&I->poll_last);
     I->o = o;
+    I->color = cli_color(1);
+    I->color_err = cli_color(2);
     I->file = f;
     I->cur_file = f;
     I->ms = ms;
@@ -176,6 +180,7 @@ void interp_free(interp *I)
     rb_free(I->subs);
     arena_free(&I->mem);
     buf_free(&I->err);
+    buf_free(&I->poll_last);
 }
 
 /*
@@ -223,10 +228,11 @@ ctl run_begin(interp *I)
     rb_free(incident);
     say(I, "runbook: %s — incident %s, run %lld%s", I->inc.title, I->inc.id, (long long)I->run_id,
         o->verify ? " (verifying against the record)" : o->replay ? " (resuming: replaying the record)"
-        : o->dry_run ? " (dry run)" : "");
-    ctl c = emit(I, "run.start", I->inc.title,
-                 json_pack("{s:s, s:s, s:s, s:b, s:b}", "runbook", o->path, "incident", I->inc.id, "severity", sevtxt,
-                           "dry_run", o->dry_run, "auto", o->auto_mode));
+        : o->dry_run ? " (dry run)" : o->drill ? " (drill: notifications are logged, not sent)" : "");
+    json_t *sd = json_pack("{s:s, s:s, s:s, s:b, s:b}", "runbook", o->path, "incident", I->inc.id, "severity", sevtxt,
+                           "dry_run", o->dry_run, "auto", o->auto_mode);
+    if (o->drill) json_object_set_new(sd, "drill", json_true());
+    ctl c = emit(I, "run.start", I->inc.title, sd);
     param_ctx pc = {params, v_nil(), o->replay ? stored : v_nil()};
     if (c == CTL_OK) c = define_globals(I, f, I->globals, &pc);
     if (c == CTL_OK && json_object_size(params)) {
@@ -282,6 +288,20 @@ int run_finish(interp *I, ctl c, const char *status)
             code = 3;
         buf_free(&t);
         say(I, "\nrun %lld %s (incident %s)", (long long)I->run_id, status, I->inc.id);
+        if (strcmp(status, "interrupted") == 0 && !o->verify_quiet) {
+            /* the exact command that picks it up again */
+            rb_buf cmd;
+            buf_init(&cmd);
+            buf_printf(&cmd, "runbook resume %lld", (long long)I->run_id);
+            if (o->db_path) {
+                char *abs = realpath(o->db_path, NULL);   /* so it works from any directory */
+                buf_adds(&cmd, " --db ");
+                sh_quote(&cmd, abs ? abs : o->db_path);
+                free(abs);
+            }
+            fprintf(stderr, "%sto continue: %s%s\n", hue_err(I, HUE_BOLD), buf_cstr(&cmd), hue_err(I, HUE_OFF));
+            buf_free(&cmd);
+        }
     }
     return code;
 }

@@ -226,7 +226,7 @@ void session_timers(eval_session *S, FILE *out)
         rb_buf left, what;
         buf_init(&left);
         buf_init(&what);
-        dur_show(&left, t->due - now > 0 ? t->due - now : 0);
+        dur_show(&left, t->due - now > 0 ? ceil(t->due - now) : 0);   /* whole seconds: 14m52s */
         if (t->kind == TM_RUNG) {
             buf_printf(&what, "%s rung at ", ladder_name(t));
             dur_show(&what, t->due - t->base);

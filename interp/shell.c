@@ -729,3 +729,27 @@ int sh_wait_any(int *status)
     while ((pid = waitpid(-1, status, 0)) < 0 && errno == EINTR) {}
     return (int)pid;
 }
+
+/* ---- a process group from an earlier process (a command in flight at a crash) ---- */
+
+int sh_group_alive(int pgid)
+{
+    if (pgid <= 1 || kill(-(pid_t)pgid, 0) != 0) return 0;
+    DIR *d = opendir("/proc");
+    if (!d) return 1;
+    int live = 0;
+    for (struct dirent *e; !live && (e = readdir(d)) != NULL;)
+        if (e->d_name[0] >= '1' && e->d_name[0] <= '9') live = proc_is_live_member(e->d_name, (pid_t)pgid);
+    closedir(d);
+    return live;
+}
+
+void sh_group_stop(int pgid)
+{
+    if (pgid <= 1) return;
+    kill(-(pid_t)pgid, SIGTERM);
+    kill(-(pid_t)pgid, SIGCONT);
+    double until = clock_monotonic() + SH_GRACE;
+    while (sh_group_alive(pgid) && clock_monotonic() < until) poll(NULL, 0, 50);
+    if (sh_group_alive(pgid)) kill(-(pid_t)pgid, SIGKILL);
+}

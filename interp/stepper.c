@@ -70,7 +70,16 @@ typedef enum { FAIL_RETRY, FAIL_SKIP, FAIL_ROLLBACK, FAIL_ABORT } fail_choice;
 static ctl failure_menu(interp *I, const rb_node *at, const char *id, fail_choice *choice)
 {
     static const char *const opts[] = {"retry", "skip", "roll back", "abort"};
-    if (I->o->auto_mode) {
+    int use_auto = I->o->auto_mode;
+    if (I->replaying) {
+        /* replaying: the record says whether the responder was asked (verify runs as --auto) */
+        json_t *nx = NULL;
+        ctl c = rec_catch_up(I, &nx);
+        if (c != CTL_OK) return c;
+        if (nx && strcmp(ev_str(nx, "kind"), "prompt") == 0) use_auto = 0;
+        else if (nx && strcmp(ev_str(nx, "kind"), "decision") == 0) use_auto = 1;
+    }
+    if (use_auto) {
         say(I, "  --auto: aborting after the failure of step %s", id);
         *choice = FAIL_ABORT;
         return emit(I, "decision", "abort (--auto)", json_pack("{s:s, s:s}", "choice", "abort", "source", "auto"));

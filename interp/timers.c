@@ -133,11 +133,11 @@ static ctl fire_rung(interp *I, timer *t)
         buf_printf(&txt, "%s rung at %s skipped (%s %s)", ladder_name(t), at_txt, skip, buf_cstr(&cond));
         json_object_set_new(d, "skipped", json_string(buf_cstr(&cond)));
         buf_free(&cond);
-        say(I, "  ⏱ %s", buf_cstr(&txt));
+        say(I, "  %s⏱ %s%s", hue(I, HUE_WARN), buf_cstr(&txt), hue(I, HUE_OFF));
         c = emit(I, "escalation.skipped", buf_cstr(&txt), d);
     } else {
         buf_printf(&txt, "%s rung at %s", ladder_name(t), at_txt);
-        say(I, "  ⏱ %s", buf_cstr(&txt));
+        say(I, "  %s⏱ %s%s", hue(I, HUE_WARN), buf_cstr(&txt), hue(I, HUE_OFF));
         c = emit(I, "escalation", buf_cstr(&txt), d);
         if (c == CTL_OK) c = run_timer_body(I, t, r->d);
     }
@@ -206,7 +206,7 @@ static ctl fire_deadline(interp *I, timer *t)
         buf_printf(&txt, "resolution target missed: not resolved within %s", buf_cstr(&w));
     else
         buf_printf(&txt, "deadline missed: %s %s did not finish within %s", t->what, t->id, buf_cstr(&w));
-    say(I, "  ⚠ %s", buf_cstr(&txt));
+    say(I, "  %s⚠ %s%s", hue(I, HUE_WARN), buf_cstr(&txt), hue(I, HUE_OFF));
     char due[40];
     iso(t->due, due);
     ctl c = emit(I, "deadline.missed", buf_cstr(&txt),
@@ -216,13 +216,31 @@ static ctl fire_deadline(interp *I, timer *t)
     return c;
 }
 
+/*
+ * Replaying: may timer t fire now?  Only when the record says a timer fired next, and t
+ * was due by then; the clock moves to the recorded time of that firing first.  So timer
+ * firings are served by their recorded time, wherever they fell: between statements,
+ * during a prompt, a command, a request or a wait.
+ */
+static int replay_allows(interp *I, const timer *t)
+{
+    json_t *ev = rec_next(I);
+    if (!ev || !rec_is_timer(ev)) return 0;
+    double te = rec_time(ev);
+    /* the record keeps milliseconds; a real-clock due time may sit a hair after it */
+    if (t->due > te + 0.002) return 0;
+    clock_advance(te > t->due ? te : t->due);
+    return 1;
+}
+
 /* Fire every timer that is due, earliest first (ties in the order they were made). */
 ctl fire_due(interp *I)
 {
     if (I->in_timer) return CTL_OK;
     for (;;) {
         timer *t = timer_next(I);
-        if (!t || t->due > clock_now() + 1e-9) return CTL_OK;
+        if (!t) return CTL_OK;
+        if (I->replaying ? !replay_allows(I, t) : t->due > clock_now() + 1e-9) return CTL_OK;
         if (t->kind == TM_RUNG && I->inc.resolved_at >= 0) {
             t->dead = 1;   /* escalations stop when the incident is resolved */
             continue;
@@ -244,6 +262,17 @@ ctl fire_due(interp *I)
 ctl pass_time(interp *I, double until, int show_left, int *cut)
 {
     if (cut) *cut = 0;
+    if (I->replaying) {
+        /* the wait happened then: its firings come from the record, its end too */
+        ctl c = fire_due(I);
+        if (c != CTL_OK || !I->replaying || rec_next(I)) return c;
+        /* the run stopped during this wait */
+        if (I->o->verify) {
+            I->exit_code = 0;
+            return CTL_STOP;
+        }
+        if ((c = record_exhausted(I)) != CTL_OK) return c;
+    }
     if (clock_is_virtual()) {
         for (;;) {
             double nd = next_due(I);

@@ -38,6 +38,7 @@
 # What the responder sees, and what the record keeps:
 #   "[sent] page to WHO (CHANNEL)"                         delivered
 #   "[dry-run] page to WHO (CHANNEL): not sent"            --dry-run (nothing is POSTed)
+#   "[drill] page to WHO (CHANNEL): not sent"              a drill (exec --drill, repl without --live)
 #   "[undelivered] page to WHO (REASON): MESSAGE"          nobody was reached: no channel
 #                                                          configured, or every one failed;
 #                                                          pass MESSAGE on by hand
@@ -218,7 +219,8 @@ fn result(ch, r) {
       why = r.error ?? "no response"
     }
   }
-  return {ok: r.ok == true, channel: ch, status: status, error: why, skipped: r.skipped == true, json: r.json}
+  return {ok: r.ok == true, channel: ch, status: status, error: why, skipped: r.skipped == true, drill: r.drill == true,
+          json: r.json}
 }
 
 # POST (or PATCH) `payload` as JSON to url with extra headers; a notify result.
@@ -271,7 +273,8 @@ fn try_email(to, subject, message) {
   }
   # (send_mail is to say `skipped: true` under --dry-run, like http; until it does, a
   # dry-run e-mail reads as sent)
-  return {ok: r.ok == true, channel: "email", status: nil, error: r.error, skipped: r.skipped == true}
+  return {ok: r.ok == true, channel: "email", status: nil, error: r.error, skipped: r.skipped == true,
+          drill: r.drill == true}
 }
 
 # A PagerDuty-style Events API v2 event.  action: "trigger", "acknowledge" or "resolve";
@@ -328,6 +331,14 @@ fn try_channel(ch, what, to, contact, message) {
 }
 
 # The message could not be delivered: show it so the responder can pass it on.
+# Why a notification was not sent: a drill (exec --drill, repl without --live) or --dry-run.
+fn skip_tag(r) {
+  if r.drill == true {
+    return "drill"
+  }
+  return "dry-run"
+}
+
 fn undelivered(what, to, via, why, message) {
   note "[undelivered] #{what} to #{to} (#{why}): #{text(message)}"
   return {ok: false, channel: via, status: nil, error: why, skipped: false}
@@ -343,7 +354,7 @@ fn deliver(what, contact, order, message) {
     let r = try_channel(ch, what, to, contact, message)
     last = r
     if r.skipped {
-      note "[dry-run] #{what} to #{to} (#{ch}): not sent"
+      note "[#{skip_tag(r)}] #{what} to #{to} (#{ch}): not sent"
       return r
     }
     if r.ok {
@@ -385,7 +396,7 @@ fn status(webhook, message) {
   }
   let r = try_slack(webhook, message)
   if r.skipped {
-    note "[dry-run] status update to #{to} (slack): not sent"
+    note "[#{skip_tag(r)}] status update to #{to} (slack): not sent"
     return r
   }
   if r.ok {
@@ -494,7 +505,7 @@ fn status_page(update) {
   }
   r.id = id
   if r.skipped {
-    note "[dry-run] status update to #{to} (statuspage): not sent"
+    note "[#{skip_tag(r)}] status update to #{to} (statuspage): not sent"
     return r
   }
   if r.ok {

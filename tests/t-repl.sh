@@ -107,7 +107,7 @@ type_ ':quit'; key Enter
 check_screen "repl: :quit leaves" "REPL-EXIT=0"
 
 # --- a timer fires while idle at the prompt, above the line being typed
-start "$TESTS/repl/ticking.rb"
+start "$TESTS/repl/ticking.rb" --clock real   # drill mode keeps the real clock when asked
 type_ 'let half = '
 check_screen "repl: the timer fires while idle" "tick from the timer" 5
 check_screen "repl: the typed text survives the timer" "runbook> let half =" 2
@@ -125,3 +125,43 @@ n=$("$RUNBOOK" runs --format json | python3 -c "import json,sys; print(sum(1 for
 [ "${n:-0}" -ge 3 ] && pass "repl: every session is a recorded run ($n)" || fail "repl: sessions in runs" "$n"
 r=$("$RUNBOOK" report last --format json | python3 -c "import json,sys; d=json.load(sys.stdin); print(sum(1 for e in d['events'] if e['kind']=='repl.input'))")
 [ "${r:-0}" -ge 1 ] && pass "repl: typed inputs are in the record" || fail "repl: inputs recorded" "$r"
+
+# --- rehearsal does not page people: the REPL is a drill unless --live (issue 12)
+python3 "$TESTS/tools/httpd.py" --port-file "$T/port" --log "$T/hooks.log" --max-seconds 120 &
+srv=$!
+i=0; while [ ! -s "$T/port" ] && [ "$i" -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+HTTPD=http://127.0.0.1:$(cat "$T/port"); SLACK_WEBHOOK=$HTTPD/hook/slack
+export HTTPD SLACK_WEBHOOK
+: >"$T/hooks.log"
+start "$TESTS/repl/notify.rb"
+check_screen "repl drill: the banner says drill mode" "drill mode: virtual clock"
+type_ ':run'; key Enter
+check_screen "repl drill: the notification is logged as [drill]" "[drill] status update to the status channel (slack): not sent"
+check_screen "repl drill: a direct POST is not sent either" "[drill: not sent]"
+type_ ':quit'; key Enter
+wait_for "REPL-EXIT" 5
+[ ! -s "$T/hooks.log" ] && pass "repl drill: the webhook server received nothing" || fail "repl drill: sent" "$(cat "$T/hooks.log")"
+start "$TESTS/repl/notify.rb" --live
+type_ ':run'; key Enter
+check_screen "repl --live: the notification is sent" "[sent] status update to the status channel (slack)"
+type_ ':quit'; key Enter
+wait_for "REPL-EXIT" 5
+[ "$(grep -c '"path": "/hook/' "$T/hooks.log")" = 2 ] && pass "repl --live: the webhook server received both requests" \
+    || fail "repl --live: requests" "$(cat "$T/hooks.log")"
+: >"$T/hooks.log"
+(cd "$T" && "$RUNBOOK" exec "$TESTS/repl/notify.rb" --drill --db "$T/drill.db") >"$T/drill.out" 2>&1; rc=$?
+[ $rc -eq 0 ] && [ ! -s "$T/hooks.log" ] && grep -q '(drill: notifications are logged, not sent)' "$T/drill.out" \
+    && grep -q '\[drill\] status update' "$T/drill.out" && pass "exec --drill: a full rehearsal sends nothing, says so" \
+    || fail "exec --drill" "exit $rc" "$(cat "$T/drill.out" "$T/hooks.log")"
+c=$("$RUNBOOK" runs --db "$T/drill.db" --format json | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['clock'])")
+[ "$c" = virtual ] && pass "exec --drill: on the virtual clock" || fail "exec --drill: clock" "$c"
+kill "$srv" 2>/dev/null
+
+# --- :timers shows the time left as 14m52s (a drill: the virtual clock moves with wait)
+printf 'runbook "Timers left" { severity P3 }\nevery 15m { note "update" }\nstep a "A" {\n  note "a"\n}\n' >"$T/left.rb"
+start "$T/left.rb"
+type_ 'wait 8s'; key Enter
+type_ ':timers'; key Enter
+check_screen "repl: :timers shows the time left as 14m52s" "in 14m52s"
+type_ ':quit'; key Enter
+wait_for "REPL-EXIT" 5

@@ -72,3 +72,9 @@ RB
 "$RUNBOOK" replay 1 --verify prompt.rb --quiet >out 2>&1
 n=$(grep -c 'diverges' out)
 [ "$n" -eq 1 ] && pass "verify: a divergence is reported once" || fail "divergence reported $n times" "$(cat out)"
+
+# a run that stopped at a prompt nobody answered (exit 4) verifies up to there
+"$RUNBOOK" exec "$TESTS/crash/prompt.rb" --auto >out 2>&1 </dev/null; rc=$?
+"$RUNBOOK" replay last --verify --quiet >out 2>&1; vrc=$?
+[ $rc -eq 4 ] && [ $vrc -eq 0 ] && pass "verify: a run that stopped at an unanswered prompt (exit 4) is reproduced up to it" \
+    || fail "verify exit-4 run" "exec $rc, verify $vrc" "$(cat out)"

@@ -6,7 +6,7 @@ step first "Pure events, then a command" {
     note "first #{i}"
     i = i + 1
   }
-  sh "echo first-1 >> effects.log"
+  sh "echo first-1 >> effects.log" idempotent   # resume --auto may run it again when it was in flight
 }
 
 step second "State, notes and two commands" {
@@ -16,9 +16,9 @@ step second "State, notes and two commands" {
     note "second #{i}"
     i = i + 1
   }
-  sh "sleep 0.01; echo second-1 >> effects.log"
+  sh "sleep 0.01; echo second-1 >> effects.log" idempotent   # resume --auto may run it again when it was in flight
   note "between"
-  sh "echo second-2 >> effects.log"
+  sh "echo second-2 >> effects.log" idempotent   # resume --auto may run it again when it was in flight
 }
 
 step third "A long tail of pure events" {
@@ -27,7 +27,7 @@ step third "A long tail of pure events" {
     note "third #{i}"
     i = i + 1
   }
-  sh "echo third-1 >> effects.log"
+  sh "echo third-1 >> effects.log" idempotent   # resume --auto may run it again when it was in flight
   let j = 0
   while j < 100 {
     note "tail #{j}"

@@ -15,7 +15,7 @@ set cpo&vim
 
 " ---- keywords
 syn keyword runbookKwDecl      runbook use as param secret let fn escalation phase step
-syn keyword runbookKwOption    at unless when repeat every until within timeout retries rollback on readonly env cwd headers json body with parallel tolerate failfast by role allow_self
+syn keyword runbookKwOption    at unless when repeat every until within timeout retries rollback on readonly idempotent env cwd headers json body with parallel tolerate failfast by role allow_self
 syn keyword runbookKwControl   if elif else while for in break continue return goto abort fail
 syn keyword runbookKwAction    note warn confirm choose checklist approve sh http wait run
 syn keyword runbookKwOperator  and or not
