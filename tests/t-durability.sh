@@ -33,7 +33,7 @@ def shape(rows):
 def resume_mark(k, d):
     d = json.loads(d) if d else {}
     if not isinstance(d, dict): d = {}
-    return k == "run.resume" or d.get("rerun") is True or (k in ("prompt", "answer") and d.get("key") == "in_flight")
+    return k == "run.resume" or d.get("rerun") is True or (k in ("prompt", "answer") and d.get("key") in ("in_flight", "in_flight_running"))
 
 def run_dir(name):
     d = os.path.join(tmp, name)
@@ -103,7 +103,11 @@ for n in range(runs):
         continue
     after = [(s, k, t, dt) for s, k, t, dt in events(db) if not resume_mark(k, dt)]
     if shape(after) != want:
-        fail(what + ": after resume the record is the uninterrupted run's", "%d events, expected %d" % (len(after), len(want)))
+        got_s = shape(after)
+        i = next((i for i in range(min(len(got_s), len(want))) if got_s[i] != want[i]), min(len(got_s), len(want)))
+        fail(what + ": after resume the record is the uninterrupted run's",
+             "%d events, expected %d; first difference at %d: %r, expected %r" % (len(after), len(want), i,
+             got_s[i] if i < len(got_s) else None, want[i] if i < len(want) else None))
     eff = effects(d)
     dups = [e for e in set(eff) if eff.count(e) > 1]
     if sorted(set(eff)) != sorted(want_effects) or len(dups) > 1:
