@@ -84,14 +84,7 @@ test "a high-risk change nobody approves for a day: reminded at 1h, the engineer
 }
 
 test "approved: staging, production, verified, closed" {
-  pipeline("connect-staging", true, "Succeeded")
-  pipeline("connect-prod", true, "Succeeded")
-  health("staging.example.com", true)
-  health("api.example.com", true)
-  answer("confirm_staging", "yes")
-  answer("confirm_production", "yes")
-  answer("verification.1", "done")
-  answer("verification.2", "done")
+  deploys_cleanly()
   let r = run_runbook("change-request.rb", start_at: "staging")
   expect_steps(r, ["staging", "production", "verify", "close"])
   expect(starts(r) == [START_STAGING, START_PROD], "staging, then production: #{starts(r)}")
@@ -172,11 +165,8 @@ test "production unhealthy after the change, the rollback declined: left as it i
   expect_status(r, "aborted")
 }
 
-test "approved by the change approver 20 minutes in: the reminder never goes out, the change is deployed" {
-  request(0m)
-  history()
-  answer("risk", "Medium")
-  answer("approve_change", "approve", by: "alice", after: 20m)
+# Staging and production both go through, and the checks after them pass.
+fn deploys_cleanly() {
   pipeline("connect-staging", true, "Succeeded")
   pipeline("connect-prod", true, "Succeeded")
   health("staging.example.com", true)
@@ -185,6 +175,14 @@ test "approved by the change approver 20 minutes in: the reminder never goes out
   answer("confirm_production", "yes")
   answer("verification.1", "done")
   answer("verification.2", "done")
+}
+
+test "approved by the change approver 20 minutes in: the reminder never goes out, the change is deployed" {
+  request(0m)
+  history()
+  answer("risk", "Medium")
+  answer("approve_change", "approve", by: "alice", after: 20m)
+  deploys_cleanly()
   let r = run_runbook("change-request.rb")
   expect_steps(r, ["request", "impact", "approval", "staging", "production", "verify", "close"])
   expect(starts(r) == [START_STAGING, START_PROD], "staging, then production: #{starts(r)}")
@@ -199,14 +197,7 @@ test "a high-risk change needs the CTO too: the change approver and the CTO appr
   answer("risk", "High")
   answer("approve_change", "approve", by: "alice", after: 10m)
   answer("approve_cto", "approve", by: "carol", after: 30m)
-  pipeline("connect-staging", true, "Succeeded")
-  pipeline("connect-prod", true, "Succeeded")
-  health("staging.example.com", true)
-  health("api.example.com", true)
-  answer("confirm_staging", "yes")
-  answer("confirm_production", "yes")
-  answer("verification.1", "done")
-  answer("verification.2", "done")
+  deploys_cleanly()
   let r = run_runbook("change-request.rb")
   expect_steps(r, ["request", "impact", "approval", "staging", "production", "verify", "close"])
   expect(starts(r) == [START_STAGING, START_PROD], "staging, then production: #{starts(r)}")
