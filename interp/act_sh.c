@@ -170,123 +170,184 @@ static ctl add_env(interp *I, const rb_node *o, value v, sh_cmd *cmd)
     return c;
 }
 
-ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
+/* The options of a `sh` into cmd and o (timeout, readonly, idempotent, cwd, env, and the
+ * remote ones); the step's own deadline caps the timeout. */
+static ctl sh_options(interp *I, scope *sc, const rb_node *n, sh_cmd *cmd, remote_spec *o)
 {
-    sh_cmd cmd;
-    shcmd_init(&cmd);
-    ctl c = build_command(I, sc, n->a, &cmd);
-    double timeout = 0;
-    int readonly = ast_opt(n, "readonly") != NULL, idempotent = ast_opt(n, "idempotent") != NULL;
-    remote_spec rs = {.hosts = v_nil(), .parallel = REMOTE_PARALLEL};
-    for (const rb_node *o = n->opts; c == CTL_OK && o; o = o->next) {
+    ctl c = CTL_OK;
+    o->readonly = ast_opt(n, "readonly") != NULL;
+    o->idempotent = ast_opt(n, "idempotent") != NULL;
+    for (const rb_node *x = n->opts; c == CTL_OK && x; x = x->next) {
         value v = v_nil();
-        if (o->a && (c = eval(I, sc, o->a, &v)) != CTL_OK) break;
-        if (strcmp(o->str, "timeout") == 0) {
-            if (v.t != V_DUR && v.t != V_NUM) c = rt_error(I, o, "timeout takes a duration");
-            else timeout = v.u.n;
-        } else if (strcmp(o->str, "readonly") == 0) {
-            readonly = o->a ? value_truthy(v) : 1;
-        } else if (strcmp(o->str, "idempotent") == 0) {
-            idempotent = o->a ? value_truthy(v) : 1;
-        } else if (strcmp(o->str, "cwd") == 0) {
-            if (v.t != V_STR) c = rt_error(I, o, "cwd takes a directory");
-            else cmd.cwd = v.u.s->s;   /* a path for chdir, never shell text */
-        } else if (strcmp(o->str, "env") == 0) {
-            c = add_env(I, o, v, &cmd);
-        } else if (remote_option(I, o, v, &rs, &c)) {
+        if (x->a && (c = eval(I, sc, x->a, &v)) != CTL_OK) break;
+        if (strcmp(x->str, "timeout") == 0) {
+            if (v.t != V_DUR && v.t != V_NUM) c = rt_error(I, x, "timeout takes a duration");
+            else o->timeout = v.u.n;
+        } else if (strcmp(x->str, "readonly") == 0) {
+            o->readonly = x->a ? value_truthy(v) : 1;
+        } else if (strcmp(x->str, "idempotent") == 0) {
+            o->idempotent = x->a ? value_truthy(v) : 1;
+        } else if (strcmp(x->str, "cwd") == 0) {
+            if (v.t != V_STR) c = rt_error(I, x, "cwd takes a directory");
+            else cmd->cwd = v.u.s->s;   /* a path for chdir, never shell text */
+        } else if (strcmp(x->str, "env") == 0) {
+            c = add_env(I, x, v, cmd);
+        } else if (remote_option(I, x, v, o, &c)) {
             /* on, parallel, tolerate, failfast */
         }
-    }
-    if (c != CTL_OK) {
-        shcmd_free(&cmd);
-        return c;
     }
     if (I->step_deadline > 0) {
         double left = I->step_deadline - clock_now();
         if (left <= 0) left = 0.001;
-        if (timeout <= 0 || left < timeout) timeout = left;
+        if (o->timeout <= 0 || left < o->timeout) o->timeout = left;
     }
-    const char *shown_c = arena_strndup(&I->mem, buf_cstr(&cmd.shown), cmd.shown.len);
-    const char *cwd = cmd.cwd;
-    int dry = I->o->dry_run && !readonly;
-    if (rs.hosts.t != V_NIL) {
-        rs.shown = shown_c;
-        rs.timeout = timeout;
-        rs.readonly = readonly;
-        rs.idempotent = idempotent;
-        rs.dry = dry;
-        c = remote_script(I, n, &rs, &cmd);
-        shcmd_free(&cmd);
-        return c == CTL_OK ? run_remote(I, n, stmt, &rs, out) : c;
+    return c;
+}
+
+/*
+ * Replaying: the command's recorded result stands in for it (*served), or the record ends
+ * with the command in flight and the in-flight rules decide (run again, or skipped as a
+ * dry run: *dry).  CTL_STOP ends a verify that reproduced everything up to the crash.
+ */
+static ctl sh_replayed(interp *I, const rb_node *n, const remote_spec *o, const char *cwd, sh_result *res, int *dry,
+                       int *served)
+{
+    json_t *rec = NULL;
+    ctl c = rec_catch_up(I, &rec);
+    if (c != CTL_OK) return c;
+    if (rec && strcmp(ev_str(rec, "kind"), "sh.end") == 0) {
+        json_t *rd = json_object_get(rec, "data");
+        res->exit_code = (int)json_integer_value(json_object_get(rd, "exit"));
+        res->timed_out = json_is_true(json_object_get(rd, "timed_out"));
+        res->duration = json_number_value(json_object_get(rd, "duration_s"));
+        const char *o1 = json_string_value(json_object_get(rd, "stdout")), *o2 = json_string_value(json_object_get(rd, "stderr"));
+        buf_adds(&res->out, o1 ? o1 : "");
+        buf_adds(&res->err, o2 ? o2 : "");
+        *served = 1;
+        *dry = json_is_true(json_object_get(rd, "skipped"));   /* skipped then (dry run, in flight) */
+        return CTL_OK;
     }
-    if (!I->polling) say(I, "  $ %s%s", shown_c, dry ? "   [dry-run: not run]" : "");
-    json_t *sd = json_pack("{s:s, s:b, s:f, s:s?, s:b}", "command", shown_c, "readonly", readonly, "timeout_s", timeout,
-                           "cwd", cwd, "dry_run", dry);
-    if (idempotent) json_object_set_new(sd, "idempotent", json_true());
-    if ((c = emit(I, "sh.start", shown_c, sd)) != CTL_OK) {
+    if (rec) return CTL_OK;
+    if (I->o->verify) {
+        /* the record ends with this command in flight: identical up to the interruption */
+        I->exit_code = 0;
+        return CTL_STOP;
+    }
+    inflight_pick pick = INF_SKIP;
+    c = inflight_sh(I, n, o->shown, o->readonly ? "readonly" : o->idempotent ? "idempotent" : NULL, &pick);
+    if (c != CTL_OK) return c;
+    if (pick == INF_SKIP) {
+        *dry = 1;   /* recorded as skipped, like a dry run */
+        *served = 1;
+        return CTL_OK;
+    }
+    /* the re-run is a new action: it gets its own start in the record */
+    return emit(I, "sh.start", o->shown, json_pack("{s:s, s:b, s:f, s:s?, s:b, s:b}", "command", o->shown, "readonly",
+                                                   o->readonly, "timeout_s", o->timeout, "cwd", cwd, "dry_run", 0,
+                                                   "rerun", 1));
+}
+
+/* The command's end: shown, recorded (sh.end), and its value or its failure. */
+static ctl sh_finish_result(interp *I, const rb_node *n, int stmt, const char *shown_c, sh_result *res, int dry,
+                            ctl waited, value *out)
+{
+    rb_buf so_, se_;
+    buf_init(&so_);
+    buf_init(&se_);
+    scrub(I, &so_, buf_cstr(&res->out), res->out.len);
+    scrub(I, &se_, buf_cstr(&res->err), res->err.len);
+    buf_addn(&res->out, "", 0);
+    buf_addn(&res->err, "", 0);
+    int ok = dry || (res->exit_code == 0 && !res->timed_out && !res->spawn_failed);
+    rb_buf t;
+    buf_init(&t);
+    if (dry) buf_printf(&t, "skipped (dry run): %s", shown_c);
+    else if (res->timed_out) buf_printf(&t, "timed out after %.1fs: %s", res->duration, shown_c);
+    else buf_printf(&t, "exit %d in %.1fs: %s", res->exit_code, res->duration, shown_c);
+    json_t *ed = json_pack("{s:s, s:i, s:s, s:s, s:f, s:b, s:b, s:b, s:b, s:b, s:I, s:I}", "command", shown_c, "exit",
+                           res->exit_code, "stdout", buf_cstr(&so_), "stderr", buf_cstr(&se_), "duration_s",
+                           res->duration, "timed_out", res->timed_out, "stdout_truncated", res->out_truncated,
+                           "stderr_truncated", res->err_truncated, "skipped", dry, "interrupted",
+                           res->interrupted || eval_interrupted, "stdout_bytes", (json_int_t)res->out_total,
+                           "stderr_bytes", (json_int_t)res->err_total);
+    if (!ed) ed = json_pack("{s:s, s:i}", "command", "(unprintable)", "exit", res->exit_code);
+    if (I->polling) {
+        buf_reset(&I->poll_last);
+        buf_adds(&I->poll_last, buf_cstr(&t));
+    } else if (!dry) {
+        say(I, "  %s%s%s %s", hue(I, ok ? HUE_OK : HUE_BAD), ok ? "✓" : "✗", hue(I, HUE_OFF), buf_cstr(&t));
+    }
+    ctl c = emit(I, "sh.end", buf_cstr(&t), ed);
+    if (c == CTL_OK && waited == CTL_STOP) c = CTL_STOP;
+    if (c == CTL_OK && !stmt) {
+        value r = v_map(&I->mem, 8);
+        map_set(&I->mem, r, "ok", v_bool(ok));
+        map_set(&I->mem, r, "exit", v_num(res->exit_code));
+        map_set(&I->mem, r, "stdout", v_str(&I->mem, buf_cstr(&so_), so_.len));
+        map_set(&I->mem, r, "stderr", v_str(&I->mem, buf_cstr(&se_), se_.len));
+        map_set(&I->mem, r, "duration", v_dur(res->duration));
+        map_set(&I->mem, r, "timed_out", v_bool(res->timed_out));
+        map_set(&I->mem, r, "skipped", v_bool(dry));
+        *out = r;
+    } else if (c == CTL_OK && !ok) {
+        if (res->timed_out) c = rt_error(I, n, "command timed out after %.1fs", res->duration);
+        else if (res->spawn_failed) c = rt_error(I, n, "command could not start: %s", buf_cstr(&se_));
+        else c = rt_error(I, n, "command failed with exit %d", res->exit_code);
+    }
+    if (c == CTL_STOP) {
+        /* a timer's write to the record failed while the command ran: exit_code is set */
+    } else if (res->interrupted || eval_interrupted) {
+        I->exit_code = 130;
+        c = CTL_STOP;
+    }
+    buf_free(&t);
+    buf_free(&so_);
+    buf_free(&se_);
+    return c;
+}
+
+ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
+{
+    sh_cmd cmd;
+    shcmd_init(&cmd);
+    remote_spec o = {.hosts = v_nil(), .parallel = REMOTE_PARALLEL};
+    ctl c = build_command(I, sc, n->a, &cmd);
+    if (c == CTL_OK) c = sh_options(I, sc, n, &cmd, &o);
+    if (c != CTL_OK) {
         shcmd_free(&cmd);
         return c;
     }
+    o.shown = arena_strndup(&I->mem, buf_cstr(&cmd.shown), cmd.shown.len);
+    const char *cwd = cmd.cwd;
+    int dry = o.dry = I->o->dry_run && !o.readonly;
+    if (o.hosts.t != V_NIL) {   /* on HOSTS: act_remote.c */
+        c = remote_script(I, n, &o, &cmd);
+        shcmd_free(&cmd);
+        return c == CTL_OK ? run_remote(I, n, stmt, &o, out) : c;
+    }
+    if (!I->polling) say(I, "  $ %s%s", o.shown, dry ? "   [dry-run: not run]" : "");
+    json_t *sd = json_pack("{s:s, s:b, s:f, s:s?, s:b}", "command", o.shown, "readonly", o.readonly, "timeout_s",
+                           o.timeout, "cwd", cwd, "dry_run", dry);
+    if (o.idempotent) json_object_set_new(sd, "idempotent", json_true());
     sh_result res;
     memset(&res, 0, sizeof res);
     int served = 0;
-    if (I->replaying && !dry) {
-        json_t *rec = NULL;
-        if ((c = rec_catch_up(I, &rec)) != CTL_OK) {
-            shcmd_free(&cmd);
-            return c;
-        }
-        if (rec && strcmp(ev_str(rec, "kind"), "sh.end") == 0) {
-            /* replaying: the command ran then; its recorded result stands in for it */
-            json_t *rd = json_object_get(rec, "data");
-            res.exit_code = (int)json_integer_value(json_object_get(rd, "exit"));
-            res.timed_out = json_is_true(json_object_get(rd, "timed_out"));
-            res.duration = json_number_value(json_object_get(rd, "duration_s"));
-            const char *o1 = json_string_value(json_object_get(rd, "stdout")), *o2 = json_string_value(json_object_get(rd, "stderr"));
-            buf_adds(&res.out, o1 ? o1 : "");
-            buf_adds(&res.err, o2 ? o2 : "");
-            served = 1;
-            dry = json_is_true(json_object_get(rd, "skipped"));   /* skipped then (dry run, in flight) */
-        } else if (!rec) {
-            if (I->o->verify) {
-                /* the record ends with this command in flight: identical up to the interruption */
-                shcmd_free(&cmd);
-                I->exit_code = 0;
-                return CTL_STOP;
-            }
-            inflight_pick pick = INF_SKIP;
-            c = inflight_sh(I, n, shown_c, readonly ? "readonly" : idempotent ? "idempotent" : NULL, &pick);
-            if (c != CTL_OK) {
-                shcmd_free(&cmd);
-                return c;
-            }
-            if (pick == INF_SKIP) {
-                dry = 1;   /* recorded as skipped, like a dry run */
-                served = 1;
-            } else {
-                /* the re-run is a new action: it gets its own start in the record */
-                c = emit(I, "sh.start", shown_c, json_pack("{s:s, s:b, s:f, s:s?, s:b, s:b}", "command", shown_c,
-                                                           "readonly", readonly, "timeout_s", timeout, "cwd", cwd,
-                                                           "dry_run", 0, "rerun", 1));
-                if (c != CTL_OK) {
-                    shcmd_free(&cmd);
-                    return c;
-                }
-            }
-        }
-    }
-    if (!dry && !served && I->o->verify) {
-        /* verify executes nothing: an action the record does not hold is a divergence */
+    if ((c = emit(I, "sh.start", o.shown, sd)) == CTL_OK && I->replaying && !dry)
+        c = sh_replayed(I, n, &o, cwd, &res, &dry, &served);
+    if (c == CTL_OK && !dry && !served && I->o->verify)
+        c = diverged(I, "sh.end", o.shown);   /* verify executes nothing the record does not hold */
+    if (c != CTL_OK) {
         shcmd_free(&cmd);
-        return diverged(I, "sh.end", shown_c);
+        sh_result_free(&res);
+        return c;
     }
-    if (!dry && !served && I->o->test) served = stub_sh(I, n, shown_c, &res, &c);   /* runbook test: stubs */
-    if (dry || served) {
-        if (dry) res.exit_code = 0;
-    } else {
+    if (!dry && !served && I->o->test) served = stub_sh(I, n, o.shown, &res, &c);   /* runbook test: stubs */
+    if (dry) {
+        res.exit_code = 0;
+    } else if (!served) {
         live_ctx L = {I, {1, 1, 1}};
         char **envp = shcmd_envp(&cmd);
-        sh_opts so = {.timeout = timeout, .cwd = cwd, .env = (const char *const *)envp, .on_output = on_output,
+        sh_opts so = {.timeout = o.timeout, .cwd = cwd, .env = (const char *const *)envp, .on_output = on_output,
                       .ctx = &L, .cancel = &eval_interrupted};
         c = wait_command(I, buf_cstr(&cmd.script), &so, &res);
         shcmd_envp_free(envp);
@@ -294,60 +355,7 @@ ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
         if (!L.at_line_start[2] && !I->polling) fputc('\n', stderr);
     }
     shcmd_free(&cmd);
-    ctl waited = c;
-    rb_buf so_, se_;
-    buf_init(&so_);
-    buf_init(&se_);
-    scrub(I, &so_, buf_cstr(&res.out), res.out.len);
-    scrub(I, &se_, buf_cstr(&res.err), res.err.len);
-    buf_addn(&res.out, "", 0);
-    buf_addn(&res.err, "", 0);
-    int ok = !dry && res.exit_code == 0 && !res.timed_out && !res.spawn_failed;
-    if (dry) ok = 1;
-    rb_buf t;
-    buf_init(&t);
-    if (dry) buf_printf(&t, "skipped (dry run): %s", shown_c);
-    else if (res.timed_out) buf_printf(&t, "timed out after %.1fs: %s", res.duration, shown_c);
-    else buf_printf(&t, "exit %d in %.1fs: %s", res.exit_code, res.duration, shown_c);
-    json_t *ed = json_pack("{s:s, s:i, s:s, s:s, s:f, s:b, s:b, s:b, s:b, s:b, s:I, s:I}", "command", shown_c, "exit",
-                           res.exit_code, "stdout", buf_cstr(&so_), "stderr", buf_cstr(&se_), "duration_s", res.duration,
-                           "timed_out", res.timed_out, "stdout_truncated", res.out_truncated, "stderr_truncated",
-                           res.err_truncated, "skipped", dry, "interrupted", res.interrupted || eval_interrupted,
-                           "stdout_bytes", (json_int_t)res.out_total, "stderr_bytes",
-                           (json_int_t)res.err_total);
-    if (!ed) ed = json_pack("{s:s, s:i}", "command", "(unprintable)", "exit", res.exit_code);
-    if (I->polling) {
-        buf_reset(&I->poll_last);
-        buf_adds(&I->poll_last, buf_cstr(&t));
-    } else if (!dry) {
-        say(I, "  %s%s%s %s", hue(I, ok ? HUE_OK : HUE_BAD), ok ? "✓" : "✗", hue(I, HUE_OFF), buf_cstr(&t));
-    }
-    c = emit(I, "sh.end", buf_cstr(&t), ed);
-    if (c == CTL_OK && waited == CTL_STOP) c = CTL_STOP;
-    if (c == CTL_OK && !stmt) {
-        value r = v_map(&I->mem, 8);
-        map_set(&I->mem, r, "ok", v_bool(ok));
-        map_set(&I->mem, r, "exit", v_num(res.exit_code));
-        map_set(&I->mem, r, "stdout", v_str(&I->mem, buf_cstr(&so_), so_.len));
-        map_set(&I->mem, r, "stderr", v_str(&I->mem, buf_cstr(&se_), se_.len));
-        map_set(&I->mem, r, "duration", v_dur(res.duration));
-        map_set(&I->mem, r, "timed_out", v_bool(res.timed_out));
-        map_set(&I->mem, r, "skipped", v_bool(dry));
-        *out = r;
-    } else if (c == CTL_OK && !ok) {
-        if (res.timed_out) c = rt_error(I, n, "command timed out after %.1fs", res.duration);
-        else if (res.spawn_failed) c = rt_error(I, n, "command could not start: %s", buf_cstr(&se_));
-        else c = rt_error(I, n, "command failed with exit %d", res.exit_code);
-    }
-    if (c == CTL_STOP) {
-        /* a timer's write to the record failed while the command ran: exit_code is set */
-    } else if (res.interrupted || eval_interrupted) {
-        I->exit_code = 130;
-        c = CTL_STOP;
-    }
-    buf_free(&t);
-    buf_free(&so_);
-    buf_free(&se_);
+    c = sh_finish_result(I, n, stmt, o.shown, &res, dry, c, out);
     sh_result_free(&res);
     return c;
 }
