@@ -35,19 +35,8 @@ unset RUNBOOK_PAGERDUTY_URL RUNBOOK_STATUSPAGE_URL STATUSPAGE_PAGE_ID RUNBOOK_SM
 
 # play RUNBOOK ANSWERS [VAR=VALUE…] [-- EXEC-ARGS…]: one run on the virtual clock with a
 # fresh database and an empty stub log.  Transcript in $T/out, exit status in $rc.
-play() {
-    _rb=$1; _ans=$2; shift 2
-    : >"$STUB_LOG"
-    DB=$T/$(basename "$_ans" .json).db
-    rm -f "$DB" "$DB-wal" "$DB-shm"
-    (
-        while [ $# -gt 0 ] && [ "$1" != "--" ]; do export "$1"; shift; done
-        [ "${1:-}" = "--" ] && shift
-        exec "$RUNBOOK" exec "$RB/$_rb" --clock "virtual=$START" --answers "$HB/$_ans" --db "$DB" "$@"
-    ) >"$T/out" 2>&1 </dev/null
-    rc=$?
-}
-report() { "$RUNBOOK" report last --format json --db "$DB"; }
+ANSWERS=$HB
+. "$TESTS/play.sh"
 q() { report | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 # events KINDS [PATTERN]: "M:SS kind text" for the events of those kinds (text matching PATTERN).
 events() {

@@ -39,19 +39,8 @@ py_start
 
 # play RUNBOOK ANSWERS [VAR=VALUE…] [-- EXEC-ARGS…]: one run with a fresh database and an
 # empty stub log; the VAR=VALUEs are exported to it.  Transcript in $T/out, exit in $rc.
-play() {
-    _rb=$1; _ans=$2; shift 2
-    : >"$STUB_LOG"
-    DB=$T/$(basename "$_ans" .json).db
-    rm -f "$DB" "$DB-wal" "$DB-shm"
-    (
-        while [ $# -gt 0 ] && [ "$1" != "--" ]; do export "$1"; shift; done
-        [ "${1:-}" = "--" ] && shift
-        exec "$RUNBOOK" exec "$RB/$_rb" --clock "virtual=$START" --answers "$PB/$_ans" --db "$DB" "$@"
-    ) >"$T/out" 2>&1 </dev/null
-    rc=$?
-}
-report() { "$RUNBOOK" report last --format json --db "$DB"; }
+ANSWERS=$PB
+. "$TESTS/play.sh"
 # q PY-EXPR: evaluate a Python expression over the report (d), print the result.
 q() { report | pyc "import json,sys; d=json.load(sys.stdin); print($1)"; }
 # events KINDS [PATTERN]: "M:SS kind text" for the events of those kinds (text matching PATTERN).
