@@ -96,6 +96,9 @@ void sh_result_free(sh_result *res);
 int sh_fork_call(int (*fn)(void *arg), void *arg);
 int sh_wait_any(int *status);
 
+/* name looked up in PATH as execvp would (rb_malloc'd; a name not found comes back as is). */
+char *sh_path_search(const char *name);
+
 /* Append s to b as one shell word (single-quoted; ' becomes '\''). */
 void sh_quote(rb_buf *b, const char *s);
 

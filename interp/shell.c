@@ -246,7 +246,7 @@ static void close_pair(int fds[2])
 
 /* name searched in PATH like execvp does, but in the parent (the child may not allocate).
  * The result is rb_malloc'd; a name that is not found comes back as is (exec says why). */
-static char *path_search(const char *name)
+char *sh_path_search(const char *name)
 {
     if (strchr(name, '/')) return rb_xstrdup(name);
     const char *path = getenv("PATH");
@@ -315,7 +315,7 @@ static pid_t spawn(const char *cmd, const sh_opts *opts, int out[2], int err[2],
     child_prog prog = { "/bin/sh", sh_argv };
     char *path = NULL;
     if (opts && opts->argv && opts->argv[0]) {   /* a program (ssh), not the shell */
-        path = path_search(opts->argv[0]);
+        path = sh_path_search(opts->argv[0]);
         prog.path = path;
         prog.argv = (char *const *)opts->argv;
     }

@@ -50,22 +50,9 @@ struct ssh_ctx {
 
 static int ssh_installed(void)
 {
-    const char *path = getenv("PATH");
-    if (!path || !*path) path = "/usr/local/bin:/usr/bin:/bin";
-    rb_buf b;
-    buf_init(&b);
-    int found = 0;
-    for (const char *p = path; !found;) {
-        const char *e = strchr(p, ':');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        buf_reset(&b);
-        buf_addn(&b, n ? p : ".", n ? n : 1);
-        buf_adds(&b, "/ssh");
-        found = access(buf_cstr(&b), X_OK) == 0;
-        if (!e) break;
-        p = e + 1;
-    }
-    buf_free(&b);
+    char *path = sh_path_search("ssh");
+    int found = strchr(path, '/') && access(path, X_OK) == 0;
+    rb_free(path);
     return found;
 }
 
