@@ -105,14 +105,8 @@ static ctl record_end(interp *I, const remote_spec *rs, host_run *h)
 static void serve_result(host_run *h, json_t *ev)
 {
     json_t *d = json_object_get(ev, "data");
-    const char *o1 = json_string_value(json_object_get(d, "stdout"));
-    const char *o2 = json_string_value(json_object_get(d, "stderr"));
     memset(&h->res, 0, sizeof h->res);
-    h->res.exit_code = (int)json_integer_value(json_object_get(d, "exit"));
-    h->res.timed_out = json_is_true(json_object_get(d, "timed_out"));
-    h->res.duration = json_number_value(json_object_get(d, "duration_s"));
-    buf_adds(&h->res.out, o1 ? o1 : "");
-    buf_adds(&h->res.err, o2 ? o2 : "");
+    sh_result_from_record(d, &h->res);
     buf_addn(&h->res.out, "", 0);
     buf_addn(&h->res.err, "", 0);
     h->skipped = json_is_true(json_object_get(d, "skipped"));

@@ -204,6 +204,18 @@ static ctl sh_options(interp *I, scope *sc, const rb_node *n, sh_cmd *cmd, remot
     return c;
 }
 
+/* A command's result as its sh.end recorded it (data): exit, timeout, duration, output. */
+void sh_result_from_record(json_t *data, sh_result *res)
+{
+    const char *o1 = json_string_value(json_object_get(data, "stdout"));
+    const char *o2 = json_string_value(json_object_get(data, "stderr"));
+    res->exit_code = (int)json_integer_value(json_object_get(data, "exit"));
+    res->timed_out = json_is_true(json_object_get(data, "timed_out"));
+    res->duration = json_number_value(json_object_get(data, "duration_s"));
+    buf_adds(&res->out, o1 ? o1 : "");
+    buf_adds(&res->err, o2 ? o2 : "");
+}
+
 /*
  * Replaying: the command's recorded result stands in for it (*served), or the record ends
  * with the command in flight and the in-flight rules decide (run again, or skipped as a
@@ -217,12 +229,7 @@ static ctl sh_replayed(interp *I, const rb_node *n, const remote_spec *o, const 
     if (c != CTL_OK) return c;
     if (rec && strcmp(ev_str(rec, "kind"), "sh.end") == 0) {
         json_t *rd = json_object_get(rec, "data");
-        res->exit_code = (int)json_integer_value(json_object_get(rd, "exit"));
-        res->timed_out = json_is_true(json_object_get(rd, "timed_out"));
-        res->duration = json_number_value(json_object_get(rd, "duration_s"));
-        const char *o1 = json_string_value(json_object_get(rd, "stdout")), *o2 = json_string_value(json_object_get(rd, "stderr"));
-        buf_adds(&res->out, o1 ? o1 : "");
-        buf_adds(&res->err, o2 ? o2 : "");
+        sh_result_from_record(rd, res);
         *served = 1;
         *dry = json_is_true(json_object_get(rd, "skipped"));   /* skipped then (dry run, in flight) */
         return CTL_OK;

@@ -252,6 +252,7 @@ ctl send_mail(interp *I, const rb_node *call, argv_ *A, value *out);
 /* act_sh.c: build_command fills a sh_cmd (include/shctx.h) that any door can run */
 ctl build_command(interp *I, scope *sc, const rb_node *cmd, sh_cmd *out);
 ctl run_sh(interp *I, scope *sc, const rb_node *n, int stmt, value *out);
+void sh_result_from_record(json_t *data, sh_result *res);
 
 /* act_remote.c */
 int remote_option(interp *I, const rb_node *o, value v, remote_spec *rs, ctl *c);
