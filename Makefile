@@ -104,7 +104,7 @@ $(BUILD)/mutate: tests/tools/mutate.c | $(DEPS_OK)
 
 TESTENV = RUNBOOK=$(CURDIR)/runbook MUTATE=$(CURDIR)/$(BUILD)/mutate UNIT=$(CURDIR)/$(BUILD)/unit
 
-# The suite runs its scripts in parallel (tests/run.sh: one job per core; JOBS=N to
+# The suite runs its scripts in parallel (tests/run.sh: twice the cores, at least 4; JOBS=N to
 # choose).  check-long runs the robustness loops at their full count (LONG=1).
 check: runbook $(BUILD)/mutate $(BUILD)/unit $(BUILD)/.deps-test-ok
 	$(TESTENV) sh tests/run.sh

@@ -4,8 +4,8 @@
 #
 # Each script prints "ok - NAME" or "not ok - NAME" lines (details indented below a
 # failure).  A script that exits non-zero without reporting a failure counts as one.
-# Scripts run N at a time (-j N, else $JOBS, else the number of cores), the slowest
-# first; each one's output is printed in one piece when it ends ("[t-name] " before its
+# Scripts run N at a time (-j N, else $JOBS, else twice the number of cores), the slowest
+# first (by the last whole run's times); each one's output is printed in one piece when it ends ("[t-name] " before its
 # lines other than "ok - …"), followed by "t-name: N passed, N failed (S s)".  The last
 # line is "N passed, N failed"; the exit status is 1 when anything failed.
 # Every script has its own temporary directory, HOME, database and ports (tests/lib.sh),
@@ -37,13 +37,27 @@ while [ $# -gt 0 ]; do
         *) break ;;
     esac
 done
-[ -n "$jobs" ] || jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null || echo 2)
+# Default: twice the cores, at least 4 (most scripts spend their time waiting on a child,
+# a timer, a server or a terminal, not on a core).
+if [ -z "$jobs" ]; then
+    cores=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc 2>/dev/null || echo 2)
+    jobs=$((cores * 2)); [ "$jobs" -ge 4 ] || jobs=4
+fi
 case $jobs in ''|*[!0-9]*|0) echo "run.sh: -j wants a positive number, not '$jobs'" >&2; exit 2 ;; esac
 
-# The slowest scripts first, so that the short ones fill the gaps at the end.
-SLOW="t-robust t-playbooks t-report t-http t-unit t-stdlib t-exec t-time t-verify t-repl t-crash t-cli"
+# The slowest scripts first, so that the short ones fill the gaps at the end: the times of
+# the last whole run ($TEST_TIMES, kept in build/), else a list; a script with no time yet
+# counts as slow.
+TEST_TIMES=${TEST_TIMES:-$here/../build/test-times}
+SLOW="t-resume-prop t-ssh-values t-ssh t-handbook t-runbook-test t-report t-crash-timers t-unit t-inject t-fuzz t-stdlib t-robust"
 if [ $# -gt 0 ]; then
     scripts=$*
+elif [ -s "$TEST_TIMES" ]; then
+    scripts=$(for t in "$here"/t-*.sh; do
+        n=$(basename "$t" .sh)
+        ms=$(sed -n "s/^$n \([0-9][0-9]*\)\$/\1/p" "$TEST_TIMES" | head -n 1)
+        echo "${ms:-999999} $t"
+    done | sort -k1,1nr | cut -d' ' -f2- | tr '\n' ' ')
 else
     scripts=""
     for s in $SLOW; do [ -f "$here/$s.sh" ] && scripts="$scripts $here/$s.sh"; done
@@ -89,6 +103,7 @@ finish_job() { # finish_job NAME: print its output in one piece and count it
     echo "$_n: $p passed, $f failed ($((_ms / 1000)).$(printf '%03d' $((_ms % 1000))) s)"
     passed=$((passed + p))
     failed=$((failed + f))
+    echo "$_n $_ms" >>"$work/times"
 }
 
 running=0
@@ -106,5 +121,9 @@ while [ "$running" -gt 0 ]; do
 done
 wait
 pids=""
+# a whole run's times order the next one (not a run of chosen scripts: they overlap differently)
+if [ $# -eq 0 ] && [ -d "$(dirname "$TEST_TIMES")" ]; then
+    sort "$work/times" >"$TEST_TIMES.tmp" 2>/dev/null && mv "$TEST_TIMES.tmp" "$TEST_TIMES"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -11,7 +11,7 @@ D=$T/tick
 printf '{"go": {"answer": "yes", "after": "6m"}}' >"$T/tick-answers.json"
 start "$D" tick.rb --clock virtual=2026-01-01T00:00:00Z --answers "$T/tick-answers.json"
 until_event "$D" sh.start && until grep -q start "$D/effects.log" 2>/dev/null; do sleep 0.1; done
-kill9; pkill -f 'CRASH_SLOW' 2>/dev/null
+kill9; kill_group "$D"
 r=$(sqlite3 "$D/db" "SELECT group_concat(kind, ' ') FROM (SELECT kind FROM events ORDER BY seq)")
 [ "$r" = "run.start step.start prompt timer note answer sh.start" ] && pass "timer during a prompt: recorded prompt → timer → answer" \
     || fail "timer during a prompt: record" "$r"
@@ -30,7 +30,7 @@ D=$T/tickreal
 printf '{"go": {"answer": "yes", "after": "1.5s"}}' >"$T/tickreal-answers.json"
 start "$D" tick-real.rb --answers "$T/tickreal-answers.json"
 until grep -q start "$D/effects.log" 2>/dev/null; do sleep 0.1; done
-kill9; pkill -f 'CRASH_SLOW' 2>/dev/null
+kill9; kill_group "$D"
 r=$(sqlite3 "$D/db" "SELECT count(*) FROM events WHERE kind='timer' AND seq < (SELECT min(seq) FROM events WHERE kind='answer')")
 [ "$r" -ge 1 ] && pass "real clock: a timer fired during the prompt" || fail "real clock: timer during the prompt" "$r"
 (cd "$D" && CRASH_SLOW=0 "$RUNBOOK" resume last --db "$D/db" </dev/null) >"$D/out2" 2>&1; rc=$?
@@ -124,6 +124,6 @@ kill -INT "$pid"; wait "$pid"; rc=$?; exec 7>&-
 line=$(grep 'to continue: ' "$D/out" | sed 's/.*to continue: //')
 [ $rc -eq 130 ] && [ "$line" = "runbook resume 1 --db '$D/db'" ] && pass "interrupted: prints the exact resume command" \
     || fail "interrupted: resume command" "exit $rc, '$line'" "$(tail -3 "$D/out")"
-(cd "$D" && CRASH_SLOW=0 eval "\"\$RUNBOOK\" ${line#runbook }" </dev/null) >"$D/out2" 2>&1; rc=$?
+(cd "$D" && export CRASH_SLOW=0 && eval "\"\$RUNBOOK\" ${line#runbook }" </dev/null) >"$D/out2" 2>&1; rc=$?
 [ $rc -eq 0 ] && [ "$(effects "$D")" = "start start slow two " ] && pass "interrupted: that command finishes the run" \
     || fail "interrupted: the printed command" "exit $rc: $(effects "$D")" "$(tail -5 "$D/out2")"

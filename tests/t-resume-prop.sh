@@ -9,6 +9,7 @@
 #
 #   KILLS=N (default 40; LONG=1: 200)   SEED=S (default: from the clock; printed)
 #   ONLY=N: only attempt N of that seed (a failure prints the line to re-run it)   KEEP=DIR
+#   PROP_JOBS=N: attempts side by side (default 4), each worker with its own local server
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$TESTS/.." && pwd)
 case $RUNBOOK in /*) ;; */*) RUNBOOK=$(pwd)/$RUNBOOK ;; esac
@@ -16,18 +17,11 @@ SEED=${SEED:-$(date +%s)}
 if [ "${LONG:-0}" = 1 ]; then KILLS=${KILLS:-200}; else KILLS=${KILLS:-40}; fi
 for v in $(env | sed -n 's/^\(STUB_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
 
-python3 "$TESTS/tools/httpd.py" --port-file "$T/port" --smtp-port-file "$T/smtp" --log "$T/server.log" \
-    --max-seconds 3000 &
-SRV=$!
-i=0
-while { [ ! -s "$T/port" ] || [ ! -s "$T/smtp" ]; } && [ "$i" -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 KEEP=${KEEP:-$T/prop}
 mkdir -p "$KEEP"
 python3 "$TESTS/tools/resume_prop.py" --runbook "$RUNBOOK" --root "$ROOT" --tmp "$KEEP" --kills "$KILLS" \
-    --seed "$SEED" --only "${ONLY:-0}" --http-port "$(cat "$T/port")" --smtp-port "$(cat "$T/smtp")" --server-log "$T/server.log" \
-    >"$T/prop.out" 2>&1
+    --seed "$SEED" --only "${ONLY:-0}" --jobs "${PROP_JOBS:-4}" >"$T/prop.out" 2>&1
 rc=$?
-kill "$SRV" 2>/dev/null; wait "$SRV" 2>/dev/null
 grep -v '^ok - ' "$T/prop.out" | sed 's/^#/ /'
 n=$(grep -c '^ok - ' "$T/prop.out")
 if [ $rc -eq 0 ]; then

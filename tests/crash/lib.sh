@@ -24,6 +24,13 @@ until_event() {
     return 1
 }
 kill9() { kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; exec 7>&-; sleep 0.2; }
+# kill_group DIR: SIGKILL the process group of the last command the run started (it
+# outlives the kill of runbook itself); only this run's group, never another script's
+kill_group() {
+    _pg=$(sqlite3 "$1/db" "SELECT json_extract(data, '$.pgid') FROM events WHERE kind='sh.start' ORDER BY seq DESC LIMIT 1" 2>/dev/null)
+    [ -n "$_pg" ] && [ "$_pg" -gt 1 ] 2>/dev/null && kill -9 -"$_pg" 2>/dev/null
+    sleep 0.1
+}
 integrity() { # integrity NAME DIR
     [ "$(sqlite3 "$2/db" 'PRAGMA integrity_check')" = ok ] && pass "$1: integrity_check ok" || fail "$1: integrity_check"
     s=$("$RUNBOOK" runs --db "$2/db" --format json | q "d[0]['status']")

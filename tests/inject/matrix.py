@@ -10,6 +10,7 @@ In every case the file ./F, which each payload tries to create, must not exist.
 Prints "ok - …" / "not ok - …" lines and, last, a summary line with the counts.
 """
 import json, os, re, subprocess, sys, tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 RUNBOOK = os.environ["RUNBOOK"]
 BASH_HERESTRING = subprocess.run(["/bin/sh", "-c", "cat <<<x"], capture_output=True).returncode == 0
@@ -133,24 +134,32 @@ def run_case(root, ctx, payload, delivery):
     return "fail", "%s: exit %d, out %r, want %r: %s" % (name, p.returncode, got and got[:80], want[:80], err[-400:])
 
 
-def main():
-    root = tempfile.mkdtemp(prefix="inject.")
-    counts = {"ok": 0, "fail": 0, "skip": 0}
-    ran = 0
+def cases():
     for ctx in CONTEXTS:
         for payload in PAYLOADS:
             for delivery in ("answers", "set", "env"):
                 if delivery != "answers" and payload[0] in ("nul", "two-megabytes"):
                     continue   # not representable as an argument or an environment variable
-                status, msg = run_case(root, ctx, payload, delivery)
-                counts[status] += 1
-                if status == "ok":
-                    print("ok - inject: " + msg)
-                elif status == "skip":
-                    print("ok - inject: %s x %s # SKIP %s" % (ctx[0], payload[0], msg))
-                else:
-                    ran += "F exists" in msg
-                    print("not ok - inject: " + msg)
+                yield ctx, payload, delivery
+
+
+def main():
+    root = tempfile.mkdtemp(prefix="inject.")
+    counts = {"ok": 0, "fail": 0, "skip": 0}
+    ran = 0
+    # each case in its own directory: they run side by side (most of a case is waiting on
+    # fork/exec), and the results are printed in the matrix's order
+    jobs = int(os.environ.get("INJECT_JOBS") or 4)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as ex:
+        for (ctx, payload, _), (status, msg) in zip(cases(), ex.map(lambda c: run_case(root, *c), cases())):
+            counts[status] += 1
+            if status == "ok":
+                print("ok - inject: " + msg)
+            elif status == "skip":
+                print("ok - inject: %s x %s # SKIP %s" % (ctx[0], payload[0], msg))
+            else:
+                ran += "F exists" in msg
+                print("not ok - inject: " + msg)
     subprocess.run(["rm", "-rf", root])
     print("# matrix: %d cases, %d ok, %d failed, %d skipped; commands run by payloads: %d"
           % (sum(counts.values()), counts["ok"], counts["fail"], counts["skip"], ran))

@@ -13,8 +13,10 @@ drawn at random (so ladder rungs and status-update timers fire during prompts an
      server and its SMTP sink, against what the final record says ran, allowing only what
      was in flight at the kill); `replay --verify` of the resumed run passes.
 
-usage: resume_prop.py --runbook BIN --root DIR --tmp DIR --kills N --seed S
-                      --http-port P --smtp-port P --server-log FILE
+usage: resume_prop.py --runbook BIN --root DIR --tmp DIR --kills N --seed S [--jobs N]
+Attempts run N side by side (default 4: most of an attempt is spent waiting), each worker
+with its own tests/tools/httpd.py server and SMTP sink, so what reached a server is counted
+per attempt.
 A failure prints the seed, the case, the kill instant and the kept directory, so
 `SEED=S sh tests/t-resume-prop.sh` re-runs the same draws.
 Prints "ok - ..." / "not ok - ..." lines like the other tests.
@@ -30,6 +32,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 START = "2026-01-01T00:00:00Z"
@@ -130,10 +133,27 @@ def in_flight(evs):
 
 
 class Runner:
-    def __init__(self, a):
+    """One worker: its own HTTP server and SMTP sink (so side effects are counted per
+    attempt even when attempts run side by side), and the environment that points at them."""
+
+    def __init__(self, a, wdir):
         self.a = a
+        os.makedirs(wdir, exist_ok=True)
+        self.server_log = os.path.join(wdir, "server.log")
+        port_file, smtp_file = os.path.join(wdir, "port"), os.path.join(wdir, "smtp")
+        httpd = os.path.join(a.root, "tests", "tools", "httpd.py")
+        self.server = subprocess.Popen([sys.executable, httpd, "--port-file", port_file, "--smtp-port-file", smtp_file,
+                                        "--log", self.server_log, "--max-seconds", "3000"], stdin=subprocess.DEVNULL)
+        for _ in range(200):
+            if all(os.path.exists(f) and os.path.getsize(f) > 0 for f in (port_file, smtp_file)):
+                break
+            time.sleep(0.05)
+        with open(port_file) as f:
+            http_port = int(f.read().strip())
+        with open(smtp_file) as f:
+            smtp_port = int(f.read().strip())
         self.env = dict(os.environ)
-        base = "http://127.0.0.1:%d" % a.http_port
+        base = "http://127.0.0.1:%d" % http_port
         for name in ("SLACK_WEBHOOK", "STATUS_PAGE_WEBHOOK", "SLACK_ONCALL_WEBHOOK", "SLACK_ENG_LEAD_WEBHOOK",
                      "SLACK_CTO_WEBHOOK", "SLACK_SECURITY_WEBHOOK"):
             self.env[name] = "%s/hook/%s" % (base, name.lower())
@@ -143,11 +163,15 @@ class Runner:
             self.env[name] = name.lower() + "@example.com"
         self.env["RUNBOOK_PAGERDUTY_URL"] = base + "/pagerduty"
         self.env["RUNBOOK_STATUSPAGE_URL"] = base + "/statuspage"
-        self.env["RUNBOOK_SMTP_URL"] = "smtp://127.0.0.1:%d" % a.smtp_port
+        self.env["RUNBOOK_SMTP_URL"] = "smtp://127.0.0.1:%d" % smtp_port
         self.env["HOOK_URL"] = base
         self.env["PATH"] = os.path.join(a.root, "tests", "stubs") + ":" + self.env["PATH"]
         self.env["RUNBOOK_PATH"] = os.path.join(a.root, "stdlib")
         self.env["NO_COLOR"] = "1"
+
+    def close(self):
+        self.server.terminate()
+        self.server.wait()
 
     def setup(self, d, case, answers):
         name, rb, _, env, extra, clock = case
@@ -198,6 +222,92 @@ def server_count(path, since):
     return (len([l for l in lines if not l.get("smtp")]), len([l for l in lines if l.get("smtp")]))
 
 
+def draws(a):
+    """Every attempt's draws in order, taken up front whatever happens to earlier attempts,
+    so SEED (and --only) reproduce an attempt however the workers interleave."""
+    rng = random.Random(a.seed)
+    attempts = 0
+    while attempts < max(a.kills * 4, a.only):
+        attempts += 1
+        case = CASES[attempts % len(CASES)]
+        ans = case[2]
+        if isinstance(ans, str):
+            with open(os.path.join(a.root, "tests", "playbooks", ans)) as f:
+                ans = json.load(f)
+        answers = randomize(ans, rng, case[5])
+        frac = rng.uniform(0.0, 0.97)
+        pick = rng.choice(["1", "2"])
+        if a.only and attempts != a.only:
+            continue
+        yield attempts, case, answers, frac, pick
+
+
+def attempt(a, R, attempts, case, answers, frac, pick):
+    """Run one attempt: None when the kill did not land (the run ended first, or nothing was
+    recorded yet), else (what, problems, dir)."""
+    name = case[0]
+    d = os.path.join(a.tmp, "k%d" % attempts)
+    # the baseline: how long the whole run takes with these answers
+    args, env2 = R.setup(d, case, answers)
+    base_rc, span = R.run(args, env2, d, "base.out")
+    exp = expected(events(os.path.join(d, "db")))
+    stub_lines = sum(1 for _ in open(env2["STUB_LOG"]))
+    if stub_lines != exp[0]:
+        # the stub count of this case is not what its commands say: the heuristic fails
+        return "%s (attempt %d): baseline" % (name, attempts), [
+            "baseline stub lines %d, commands say %d" % (stub_lines, exp[0])], d
+    # the killed run
+    delay = frac * span
+    args, env2 = R.setup(d, case, answers)
+    mark = len(server_lines(R.server_log))
+    rc, killed = R.run(args, env2, d, "killed.out", kill_after=delay)
+    if killed is None:
+        return None
+    time.sleep(0.15)   # what the kill orphaned (a stub in its own process group) finishes
+    dbp = os.path.join(d, "db")
+    try:
+        kill_evs = events(dbp)
+    except sqlite3.Error:
+        kill_evs = []
+    c = sqlite3.connect(dbp)
+    row = c.execute("SELECT status FROM runs ORDER BY id DESC LIMIT 1").fetchone() if kill_evs else None
+    c.close()
+    if not kill_evs or row[0] not in ("running", "interrupted"):
+        return None        # killed before the run was recorded, or after it ended: nothing to resume
+    allow = in_flight(kill_evs)
+    rc, pick = R.resume(d, env2, answers, pick)
+    what = "%s, kill at %.3fs of %.3fs after event %d (%s), in-flight answer %s" % (
+        name, delay, span, kill_evs[-1][0], kill_evs[-1][1], pick)
+    problems = []
+    c = sqlite3.connect(dbp)
+    status = c.execute("SELECT status FROM runs ORDER BY id DESC LIMIT 1").fetchone()[0]
+    c.close()
+    # the run ends as the uninterrupted one did (exit 4: the answers ran out there too)
+    if pick == "2" and rc in (0, 1, 4):
+        pass    # the in-flight action was skipped: its output is gone, the path may change
+    elif base_rc in (0, 1) and (rc not in (0, 1) or status == "interrupted"):
+        problems.append("resume exit %d, run %s (uninterrupted: exit %d)" % (rc, status, base_rc))
+    elif base_rc not in (0, 1) and rc != base_rc:
+        problems.append("resume exit %d (uninterrupted: exit %d)" % (rc, base_rc))
+    final = events(dbp)
+    exp = expected(final)
+    # a command that timed out may or may not have got as far as its side effect
+    timed = sum(nstub(d.get("command")) for _, k, _, d in final if k == "sh.end" and d.get("timed_out"))
+    allow = (allow[0] + timed, allow[1], allow[2])
+    got_stub = sum(1 for _ in open(env2["STUB_LOG"]))
+    got_http, got_mail = server_count(R.server_log, mark)
+    for label, g, e, al in (("stub commands", got_stub, exp[0], allow[0]), ("HTTP requests", got_http, exp[1],
+                            allow[1]), ("mails", got_mail, exp[2], allow[2])):
+        if g < e or g > e + al:
+            problems.append("%s: %d happened, the record says %d (+%d in flight at the kill)" % (label, g, e, al))
+    # the resumed run verifies (an interrupted one: everything it recorded is reproduced)
+    v = subprocess.run([a.runbook, "replay", "last", "--verify", "--quiet", "--db", dbp], cwd=d, env=env2,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if v.returncode != 0:
+        problems.append("replay --verify exit %d: %s" % (v.returncode, (v.stdout + v.stderr).strip()[-600:]))
+    return what, problems, d
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runbook", required=True)
@@ -205,104 +315,53 @@ def main():
     ap.add_argument("--tmp", required=True)
     ap.add_argument("--kills", type=int, default=40)
     ap.add_argument("--seed", type=int, required=True)
-    ap.add_argument("--http-port", type=int, required=True)
-    ap.add_argument("--smtp-port", type=int, required=True)
-    ap.add_argument("--server-log", required=True)
+    ap.add_argument("--jobs", type=int, default=4, help="attempts run side by side, each worker with its own server")
     ap.add_argument("--only", type=int, default=0, help="run only this attempt (its draws as in the full run)")
     a = ap.parse_args()
-    rng = random.Random(a.seed)
-    R = Runner(a)
-    out("# seed %d, %d kill points over %d cases" % (a.seed, a.kills, len(CASES)))
-    failures = 0
-    kills = 0
-    attempts = 0
-    baselines = {}
-    while (kills < a.kills or a.only) and attempts < max(a.kills * 4, a.only):
-        attempts += 1
-        case = CASES[attempts % len(CASES)]
-        name, rb, ans, env, extra, clock = case
-        if isinstance(ans, str):
-            with open(os.path.join(a.root, "tests", "playbooks", ans)) as f:
-                ans = json.load(f)
-        # every draw of this attempt up front, so SEED (and --only) reproduce it whatever happens
-        answers = randomize(ans, rng, clock)
-        frac = rng.uniform(0.0, 0.97)
-        pick = rng.choice(["1", "2"])
-        if a.only and attempts != a.only:
-            continue
-        d = os.path.join(a.tmp, "k%d" % attempts)
-        # the baseline: how long the whole run takes with these answers
-        args, env2 = R.setup(d, case, answers)
-        base_rc, span = R.run(args, env2, d, "base.out")
-        base_evs = events(os.path.join(d, "db"))
-        exp = expected(base_evs)
-        stub_lines = sum(1 for _ in open(env2["STUB_LOG"]))
-        if stub_lines != exp[0]:
-            # the stub count of this case is not what its commands say: the heuristic fails
-            out("not ok - %s: baseline stub lines %d, commands say %d (seed %d)" % (name, stub_lines, exp[0], a.seed))
-            failures += 1
-            continue
-        # the killed run
-        delay = frac * span
-        args, env2 = R.setup(d, case, answers)
-        mark = len(server_lines(a.server_log))
-        rc, killed = R.run(args, env2, d, "killed.out", kill_after=delay)
-        if killed is None:
-            continue
-        time.sleep(0.15)   # what the kill orphaned (a stub in its own process group) finishes
-        dbp = os.path.join(d, "db")
+    jobs = 1 if a.only else max(1, a.jobs)
+    out("# seed %d, %d kill points over %d cases, %d workers" % (a.seed, a.kills, len(CASES), jobs))
+    lock = threading.Lock()
+    todo = draws(a)
+    st = {"kills": 0, "failures": 0, "attempts": 0}
+
+    def worker(i):
+        R = Runner(a, os.path.join(a.tmp, "w%d" % i))
         try:
-            kill_evs = events(dbp)
-        except sqlite3.Error:
-            kill_evs = []
-        c = sqlite3.connect(dbp)
-        row = c.execute("SELECT status FROM runs ORDER BY id DESC LIMIT 1").fetchone() if kill_evs else None
-        c.close()
-        if not kill_evs or row[0] not in ("running", "interrupted"):
-            continue       # killed before the run was recorded, or after it ended: nothing to resume
-        kills += 1
-        allow = in_flight(kill_evs)
-        rc, pick = R.resume(d, env2, answers, pick)
-        what = "%s, kill at %.3fs of %.3fs after event %d (%s), in-flight answer %s" % (
-            name, delay, span, kill_evs[-1][0], kill_evs[-1][1], pick)
-        problems = []
-        c = sqlite3.connect(dbp)
-        status = c.execute("SELECT status FROM runs ORDER BY id DESC LIMIT 1").fetchone()[0]
-        c.close()
-        # the run ends as the uninterrupted one did (exit 4: the answers ran out there too)
-        if pick == "2" and rc in (0, 1, 4):
-            pass    # the in-flight action was skipped: its output is gone, the path may change
-        elif base_rc in (0, 1) and (rc not in (0, 1) or status == "interrupted"):
-            problems.append("resume exit %d, run %s (uninterrupted: exit %d)" % (rc, status, base_rc))
-        elif base_rc not in (0, 1) and rc != base_rc:
-            problems.append("resume exit %d (uninterrupted: exit %d)" % (rc, base_rc))
-        final = events(dbp)
-        exp = expected(final)
-        # a command that timed out may or may not have got as far as its side effect
-        timed = sum(nstub(d.get("command")) for _, k, _, d in final if k == "sh.end" and d.get("timed_out"))
-        allow = (allow[0] + timed, allow[1], allow[2])
-        got_stub = sum(1 for _ in open(env2["STUB_LOG"]))
-        got_http, got_mail = server_count(a.server_log, mark)
-        for label, g, e, al in (("stub commands", got_stub, exp[0], allow[0]), ("HTTP requests", got_http, exp[1],
-                                allow[1]), ("mails", got_mail, exp[2], allow[2])):
-            if g < e or g > e + al:
-                problems.append("%s: %d happened, the record says %d (+%d in flight at the kill)" % (label, g, e, al))
-        # the resumed run verifies (an interrupted one: everything it recorded is reproduced)
-        v = subprocess.run([a.runbook, "replay", "last", "--verify", "--quiet", "--db", dbp], cwd=d, env=env2,
-                           stdin=subprocess.DEVNULL, capture_output=True, text=True)
-        if v.returncode != 0:
-            problems.append("replay --verify exit %d: %s" % (v.returncode, (v.stdout + v.stderr).strip()[-600:]))
-        if problems:
-            failures += 1
-            out("not ok - kill %d (attempt %d): %s" % (kills, attempts, what))
-            for p in problems:
-                out("    " + p)
-            out("    re-run: SEED=%d ONLY=%d KEEP=DIR sh tests/t-resume-prop.sh (kept in %s)" % (a.seed, attempts, d))
-        else:
-            out("ok - kill %d: %s" % (kills, what))
-            shutil.rmtree(d, ignore_errors=True)
+            while True:
+                with lock:
+                    if st["kills"] >= a.kills and not a.only:
+                        return
+                    nxt = next(todo, None)
+                if nxt is None:
+                    return
+                r = attempt(a, R, *nxt)
+                with lock:
+                    st["attempts"] = max(st["attempts"], nxt[0])
+                    if r is None:
+                        continue
+                    what, problems, d = r
+                    st["kills"] += 1
+                    if problems:
+                        st["failures"] += 1
+                        out("not ok - kill %d (attempt %d): %s" % (st["kills"], nxt[0], what))
+                        for p in problems:
+                            out("    " + p)
+                        out("    re-run: SEED=%d ONLY=%d KEEP=DIR sh tests/t-resume-prop.sh (kept in %s)"
+                            % (a.seed, nxt[0], d))
+                    else:
+                        out("ok - kill %d: %s" % (st["kills"], what))
+                        shutil.rmtree(d, ignore_errors=True)
+        finally:
+            R.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    kills, failures = st["kills"], st["failures"]
     if kills < a.kills and not a.only:
-        out("not ok - only %d kill points landed in %d attempts (seed %d)" % (kills, attempts, a.seed))
+        out("not ok - only %d kill points landed in %d attempts (seed %d)" % (kills, st["attempts"], a.seed))
         failures += 1
     out("# %d kill points, %d failed, seed %d" % (kills, failures, a.seed))
     return 1 if failures else 0
