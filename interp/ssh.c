@@ -41,8 +41,8 @@ static const char WRAPPER[] =
 
 struct ssh_ctx {
     char *config;          /* -F, or NULL */
-    char dir[64];          /* the control sockets' directory (0700) */
-    char control[96];      /* "ControlPath=DIR/hN" of the last ssh_argv() */
+    char dir[96];          /* the control sockets' directory (0700) */
+    char control[136];      /* "ControlPath=DIR/hN" of the last ssh_argv() */
     char **hosts;          /* hosts that were connected to (for -O exit) */
     int nhosts, caphosts;
     const char *argv[24];  /* the last ssh_argv() */
@@ -79,7 +79,11 @@ ssh_ctx *ssh_open(const char *config, const char **why)
         close(fd);
     }
     ssh_ctx *s = rb_xcalloc(1, sizeof *s);
-    snprintf(s->dir, sizeof s->dir, "/tmp/runbook-ssh-XXXXXX");
+    /* under $TMPDIR when its path leaves room for a socket name (a socket's path holds
+     * at most 107 bytes), else /tmp */
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || tmp[0] != '/' || strlen(tmp) > 60) tmp = "/tmp";
+    snprintf(s->dir, sizeof s->dir, "%s/runbook-ssh-XXXXXX", tmp);
     if (!mkdtemp(s->dir)) {
         snprintf(reason, sizeof reason, "cannot make a directory for ssh's control sockets: %s", strerror(errno));
         rb_free(s);
