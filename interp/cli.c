@@ -182,6 +182,39 @@ int cli_check_incident(const char *cmd, const char *id)
     return -1;
 }
 
+/* ---- the options of the commands that read the record ---- */
+
+int cli_format_opts(int argc, char **argv, const char *cmd, const char *formats, const char **fmt, const char **db,
+                    const char **pos, int maxpos, int *npos)
+{
+    int missing = 0;
+    const char *v;
+    *npos = 0;
+    for (int i = 1; i < argc; i++) {
+        missing = 0;
+        if ((v = cli_opt_value(argc, argv, &i, "--format", &missing))) {
+            char want[64];
+            snprintf(want, sizeof want, "|%s|", v);
+            if (!strstr(formats, want)) {
+                fprintf(stderr, "runbook %s: --format takes one of %s\n", cmd, formats);
+                return -1;
+            }
+            *fmt = v;
+        } else if ((v = cli_opt_value(argc, argv, &i, "--db", &missing))) {
+            *db = v;
+        } else if (missing || (argv[i][0] == '-' && argv[i][1])) {
+            fprintf(stderr, missing ? "runbook %s: %s needs a value\n" : "runbook %s: unknown option '%s'\n", cmd, argv[i]);
+            return -1;
+        } else if (*npos < maxpos) {
+            pos[(*npos)++] = argv[i];
+        } else {
+            fprintf(stderr, "runbook %s: unexpected argument '%s'\n", cmd, argv[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* ---- colour ---- */
 
 static int no_color;   /* set once by --no-color during argument parsing */
