@@ -1,5 +1,6 @@
 /*
- * cli.h — the subcommands' entry points, dispatched by main.c.
+ * cli.h — the subcommands' entry points, dispatched by main.c, and the command-line
+ * helpers they share (cli.c).
  *
  * Each takes the arguments after the subcommand name (argv[0] is the subcommand) and
  * returns the process exit status documented in cli.md (0, 1, 2, 3, 4, 130).
