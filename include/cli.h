@@ -1,5 +1,6 @@
 /*
- * cli.h — the subcommands' entry points, dispatched by main.c.
+ * cli.h — the subcommands' entry points, dispatched by main.c, and the command-line
+ * helpers they share (cli.c).
  *
  * Each takes the arguments after the subcommand name (argv[0] is the subcommand) and
  * returns the process exit status documented in cli.md (0, 1, 2, 3, 4, 130).
@@ -64,6 +65,12 @@ int cli_check_sets(const struct ast_file *f, const char *path, const char *cmd, 
 int cli_check_runnable(const struct ast_file *f);
 /* --incident: not empty or blank, no control characters.  0, or -1 after printing why. */
 int cli_check_incident(const char *cmd, const char *id);
+
+/* The options of the commands that only read the record (runs, report): --format X, where
+ * formats lists the allowed ones as "|a|b|", and --db PATH; up to maxpos positional
+ * arguments into pos (*npos of them).  0, or -1 after printing why. */
+int cli_format_opts(int argc, char **argv, const char *cmd, const char *formats, const char **fmt, const char **db,
+                    const char **pos, int maxpos, int *npos);
 
 /* Colour for stream fd: only on a terminal, and never with NO_COLOR or --no-color. */
 int cli_color(int fd);

@@ -172,6 +172,71 @@ static ctl http_wait(interp *I, const http_parts *h, http_res *res)
     return c;
 }
 
+/* Replaying (else nothing to do): the response received then stands in for a new request
+ * (*served, into res; *dry when it was skipped then), and a request that was in flight when
+ * the run stopped is re-sent or skipped (*dry), as the responder chooses.  text: the
+ * request's line ("METHOD URL"). */
+static ctl http_replayed(interp *I, const rb_node *n, const http_parts *h, const char *url_s, const char *text,
+                         http_res *res, int *served, int *dry)
+{
+    json_t *rec = NULL;
+    ctl c = rec_catch_up(I, &rec);
+    if (c != CTL_OK || !I->replaying) return c;
+    if (rec && strcmp(ev_str(rec, "kind"), "http.response") == 0) {
+        json_t *rd = json_object_get(rec, "data");
+        res->status = (long)json_integer_value(json_object_get(rd, "status"));
+        res->ok = json_is_true(json_object_get(rd, "ok"));
+        res->duration = json_number_value(json_object_get(rd, "duration_s"));
+        const char *b = json_string_value(json_object_get(rd, "body")), *e = json_string_value(json_object_get(rd, "error"));
+        buf_adds(&res->body, b ? b : "");
+        snprintf(res->error, sizeof res->error, "%s", e ? e : "");
+        res->headers = json_deep_copy(json_object_get(rd, "headers"));
+        *served = 1;
+        *dry = json_is_true(json_object_get(rd, "skipped"));   /* skipped then (dry run, in flight) */
+        return CTL_OK;
+    }
+    if (rec) return CTL_OK;
+    if (I->o->verify) {
+        I->exit_code = 0;
+        return CTL_STOP;
+    }
+    c = record_exhausted(I);
+    if (c == CTL_OK) say(I, "  ! this request was in flight when the run stopped: %s", text);
+    static const char *const again[] = {"re-send", "skip"};
+    const char *pick = "skip";
+    if (c == CTL_OK)
+        c = prompt_choose(I, n, "Re-send the request that was in flight, or skip it?", "in_flight", "re-send",
+                          (const char **)again, 2, &pick);
+    if (c == CTL_OK && strcmp(pick, "skip") == 0) *dry = 1;
+    else if (c == CTL_OK)
+        c = emit(I, "http.request", text, json_pack("{s:s, s:s, s:O, s:b}", "method", h->method, "url", url_s,
+                                                    "headers", h->headers_shown, "rerun", 1));
+    return c;
+}
+
+/* The response as the runbook sees it (`let r = http …`): ok, status, body, json, headers,
+ * duration, error, skipped, drill.  body_rec: the body scrubbed of every known secret. */
+static value http_value(interp *I, const http_res *res, rb_buf *body_rec, int dry)
+{
+    value r = v_map(&I->mem, 8);
+    map_set(&I->mem, r, "ok", v_bool(res->ok));
+    map_set(&I->mem, r, "status", v_num((double)res->status));
+    map_set(&I->mem, r, "body", v_str(&I->mem, buf_cstr(body_rec), body_rec->len));
+    json_error_t je;
+    /* parsed from the scrubbed body: a secret the server echoes back stays redacted */
+    json_t *parsed = body_rec->len ? json_loadb(body_rec->data, body_rec->len, JSON_DECODE_ANY, &je) : NULL;
+    map_set(&I->mem, r, "json", parsed ? value_from_json(&I->mem, parsed) : v_nil());
+    json_decref(parsed);
+    json_t *hdr_val = scrub_headers(I, res->headers, 0);
+    map_set(&I->mem, r, "headers", value_from_json(&I->mem, hdr_val));
+    json_decref(hdr_val);
+    map_set(&I->mem, r, "duration", v_dur(res->duration));
+    map_set(&I->mem, r, "error", res->error[0] ? v_cstr(&I->mem, res->error) : v_nil());
+    map_set(&I->mem, r, "skipped", v_bool(dry));
+    map_set(&I->mem, r, "drill", v_bool(dry && I->o->drill));
+    return r;
+}
+
 ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
 {
     http_parts h;
@@ -201,38 +266,7 @@ ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     memset(&res, 0, sizeof res);
     buf_init(&res.body);
     int served = 0;
-    json_t *rec = NULL;
-    if (c == CTL_OK) c = rec_catch_up(I, &rec);
-    if (c == CTL_OK && I->replaying && rec && strcmp(ev_str(rec, "kind"), "http.response") == 0) {
-        /* replaying: the response received then stands in for a new request */
-        json_t *rd = json_object_get(rec, "data");
-        res.status = (long)json_integer_value(json_object_get(rd, "status"));
-        res.ok = json_is_true(json_object_get(rd, "ok"));
-        res.duration = json_number_value(json_object_get(rd, "duration_s"));
-        const char *b = json_string_value(json_object_get(rd, "body")), *e = json_string_value(json_object_get(rd, "error"));
-        buf_adds(&res.body, b ? b : "");
-        snprintf(res.error, sizeof res.error, "%s", e ? e : "");
-        res.headers = json_deep_copy(json_object_get(rd, "headers"));
-        served = 1;
-        dry = json_is_true(json_object_get(rd, "skipped"));   /* skipped then (dry run, in flight) */
-    } else if (c == CTL_OK && I->replaying && !rec) {
-        if (I->o->verify) {
-            I->exit_code = 0;
-            c = CTL_STOP;
-        } else {
-            c = record_exhausted(I);
-            if (c == CTL_OK) say(I, "  ! this request was in flight when the run stopped: %s", buf_cstr(&t));
-            static const char *const again[] = {"re-send", "skip"};
-            const char *pick = "skip";
-            if (c == CTL_OK)
-                c = prompt_choose(I, n, "Re-send the request that was in flight, or skip it?", "in_flight", "re-send",
-                                  (const char **)again, 2, &pick);
-            if (c == CTL_OK && strcmp(pick, "skip") == 0) dry = 1;
-            else if (c == CTL_OK)
-                c = emit(I, "http.request", buf_cstr(&t), json_pack("{s:s, s:s, s:O, s:b}", "method", h.method, "url",
-                                                                     url_s, "headers", h.headers_shown, "rerun", 1));
-        }
-    }
+    if (c == CTL_OK) c = http_replayed(I, n, &h, url_s, buf_cstr(&t), &res, &served, &dry);
     if (c == CTL_OK && !served && !dry && I->o->test) served = stub_http(I, n, h.method, url_s, buf_cstr(&h.url), &res, &c);
     if (c == CTL_OK && !served && !dry && I->o->verify) c = diverged(I, "http.response", buf_cstr(&t));
     if (c == CTL_OK && !served && !dry) c = http_wait(I, &h, &res);
@@ -277,23 +311,7 @@ ctl run_http(interp *I, scope *sc, const rb_node *n, int stmt, value *out)
     if (waited == CTL_OK) c = emit(I, "http.response", buf_cstr(&t), rs);
     else json_decref(rs);
     if (c == CTL_OK && !stmt) {
-        value r = v_map(&I->mem, 8);
-        map_set(&I->mem, r, "ok", v_bool(res.ok));
-        map_set(&I->mem, r, "status", v_num((double)res.status));
-        map_set(&I->mem, r, "body", v_str(&I->mem, buf_cstr(&body_rec), body_rec.len));
-        json_error_t je;
-        /* parsed from the scrubbed body: a secret the server echoes back stays redacted */
-        json_t *parsed = body_rec.len ? json_loadb(body_rec.data, body_rec.len, JSON_DECODE_ANY, &je) : NULL;
-        map_set(&I->mem, r, "json", parsed ? value_from_json(&I->mem, parsed) : v_nil());
-        json_decref(parsed);
-        json_t *hdr_val = scrub_headers(I, res.headers, 0);
-        map_set(&I->mem, r, "headers", value_from_json(&I->mem, hdr_val));
-        json_decref(hdr_val);
-        map_set(&I->mem, r, "duration", v_dur(res.duration));
-        map_set(&I->mem, r, "error", res.error[0] ? v_cstr(&I->mem, res.error) : v_nil());
-        map_set(&I->mem, r, "skipped", v_bool(dry));
-        map_set(&I->mem, r, "drill", v_bool(dry && I->o->drill));
-        *out = r;
+        *out = http_value(I, &res, &body_rec, dry);
     } else if (c == CTL_OK && !res.ok) {
         if (res.status) c = rt_error(I, n, "%s %s answered %ld", h.method, url_s, res.status);
         else c = rt_error(I, n, "%s %s failed: %s", h.method, url_s, res.error[0] ? res.error : "no response");

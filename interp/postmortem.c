@@ -1,5 +1,8 @@
 /*
- * postmortem.c — `runbook report --format md`: the post-mortem draft, written from the record.
+ * postmortem.c — `runbook report --format md`: the post-mortem draft, written from the
+ * record: its sections and the incident summary.  How a section reads the record is in
+ * postmortem_walk.c, the sentence for one event in postmortem_lines.c (postmortem_int.h
+ * between them).
  *
  * Laid out like the post-mortem template responders already know: incident summary, a UTC
  * timeline, decisions, commands run, escalations and notifications, missed deadlines,
@@ -31,535 +34,9 @@
 #include "mdtext.h"
 #include "clock.h"
 #include "postmortem.h"
+#include "postmortem_int.h"
 #include "record.h"
 #include "util.h"
-
-#define CELL_MAX 240 /* bytes of a command, question or answer shown in one table cell */
-#define OUT_CHUNK 65536 /* the draft goes to stdout whenever this much is waiting */
-
-/* One draft being written.  It reads the record section by section, one event at a time
- * (walk below), and writes as it goes, so memory does not grow with the run. */
-typedef struct pm {
-    recorder *rec;        /* borrowed */
-    int64_t id;
-    json_t *run;          /* borrowed */
-    const char *user;     /* who ran it, from the run row */
-    char date[11];        /* the run's start date YYYY-MM-DD, "" when unknown */
-    int virtual_clock;    /* the run's times are virtual: actions took none of them */
-    int failed;           /* reading the record failed (rec_error says why) */
-    rb_buf *out;
-} pm;
-
-/* An event as a section sees it: with its finishing event (the sh.end, answer or
- * http.response of a start; NULL when none is recorded), whether it is itself such a
- * finishing event (shown with its start), and whether a step.end here ends a rollback. */
-typedef struct evx {
-    json_t *ev, *end;
-    int is_end, in_rollback;
-} evx;
-
-/* Commands, questions and HTTP requests happen one at a time in a run, so the next event
- * of the same family after a start is its finish, if it is of the finishing kind.  The
- * exception is a remote fan-out (`sh … on HOSTS`): its hosts' starts and ends interleave,
- * and a start with a `host` pairs with the next end of the same host. */
-static const struct {
-    const char *start, *finish;
-} families[] = {{"sh.start", "sh.end"}, {"prompt", "answer"}, {"http.request", "http.response"}};
-#define NFAMILIES (sizeof families / sizeof *families)
-
-/* The family of kind (its index, *start set for its starting kind), or -1. */
-static int family_of(const char *kind, int *start)
-{
-    for (size_t f = 0; f < NFAMILIES; f++) {
-        *start = strcmp(kind, families[f].start) == 0;
-        if (*start || strcmp(kind, families[f].finish) == 0) return (int)f;
-    }
-    return -1;
-}
-
-static void out_flush(const pm *p)
-{
-    fwrite(p->out->data ? p->out->data : "", 1, p->out->len, stdout);
-    buf_reset(p->out);
-}
-
-static void out_maybe_flush(const pm *p)
-{
-    if (p->out->len >= OUT_CHUNK) out_flush(p);
-}
-
-/* ---- walking the record: one pass of a section over the events it needs */
-
-typedef struct walk {
-    pm *p;
-    rec_cursor *c;
-    rec_cursor *look[NFAMILIES];   /* finding a start's finish, opened when first needed */
-    int open[NFAMILIES];           /* the family's last event so far is a start */
-    int in_rollback;               /* a rollback.start since the last step or rollback boundary */
-    int (*want)(const char *kind, const char *text);   /* NULL: every event */
-    int ends;                      /* look up the finish of a start */
-    json_t *end;                   /* the finish handed out last, owned */
-} walk;
-
-/* The kinds a walk over `kinds` must see to know what it tells (finishes, rollbacks). */
-static void walk_kinds(const char *const *kinds, const char **all, size_t max)
-{
-    size_t n = 0;
-    for (size_t i = 0; kinds[i] && n + 6 < max; i++) {
-        int start, f = family_of(kinds[i], &start);
-        all[n++] = kinds[i];
-        if (f >= 0) {
-            all[n++] = families[f].start;
-            all[n++] = families[f].finish;
-        }
-        if (strcmp(kinds[i], "step.end") == 0) {
-            all[n++] = "rollback.start";
-            all[n++] = "rollback.end";
-            all[n++] = "step.start";
-        }
-    }
-    all[n] = NULL;
-}
-
-/* The kinds whose data a section reads; any other event is shown by its text alone. */
-static const char *const data_kinds[] = {
-    "run.start", "run.end", "params", "step.start", "prompt", "answer", "sh.start", "sh.end", "http.request",
-    "http.response", "state", "step.end", "action_item", "decision", "approval", "approval.timeout", NULL,
-};
-
-/* kinds: NULL-terminated, or NULL for every event.  want: which of them to hand out. */
-static int walk_open(walk *w, pm *p, const char *const *kinds, int (*want)(const char *, const char *), int ends)
-{
-    const char *all[64];
-    memset(w, 0, sizeof *w);
-    w->p = p;
-    w->want = want;
-    w->ends = ends;
-    if (kinds) walk_kinds(kinds, all, sizeof all / sizeof *all);
-    w->c = rec_cursor_open(p->rec, p->id, 0, kinds ? all : NULL);
-    if (!w->c) p->failed = 1;
-    else rec_cursor_data_kinds(w->c, data_kinds);
-    return w->c ? 0 : -1;
-}
-
-static void walk_close(walk *w)
-{
-    rec_cursor_close(w->c);
-    for (size_t f = 0; f < NFAMILIES; f++) rec_cursor_close(w->look[f]);
-    json_decref(w->end);
-}
-
-static const char *host_of(json_t *ev)
-{
-    return json_string_value(json_object_get(json_object_get(ev, "data"), "host"));
-}
-
-/* The finish of the start at seq in family f (a new reference), or NULL. */
-static json_t *find_end(walk *w, int f, int64_t seq, const char *host)
-{
-    if (!w->look[f]) {
-        const char *kinds[] = {families[f].start, families[f].finish, NULL};
-        w->look[f] = rec_cursor_open(w->p->rec, w->p->id, seq, kinds);
-        if (!w->look[f]) {
-            w->p->failed = 1;
-            return NULL;
-        }
-    } else {
-        rec_cursor_seek(w->look[f], seq);
-    }
-    rec_cursor *c = w->look[f];
-    for (;;) {
-        int rc = rec_cursor_step(c);
-        if (rc < 0) w->p->failed = 1;
-        if (rc != 1) return NULL;
-        int finish = strcmp(rec_cursor_kind(c), families[f].finish) == 0;
-        if (!host && !finish) return NULL;
-        json_t *ev = rec_cursor_event(c);
-        if (!ev) {
-            w->p->failed = 1;
-            return NULL;
-        }
-        const char *h = host_of(ev);
-        if (!host || (finish && h && strcmp(h, host) == 0)) return finish ? json_incref(ev) : NULL;
-    }
-}
-
-/* The next event the walk hands out into *x: 1, or 0 at the end (also after an error,
- * which marks the draft failed). */
-static int walk_next(walk *w, evx *x)
-{
-    json_decref(w->end);
-    w->end = NULL;
-    int rc;
-    while ((rc = rec_cursor_step(w->c)) == 1) {
-        const char *k = rec_cursor_kind(w->c);
-        int start, f = family_of(k, &start);
-        x->is_end = f >= 0 && !start && w->open[f];
-        x->in_rollback = w->in_rollback;
-        if (f >= 0) w->open[f] = start;
-        if (strcmp(k, "rollback.start") == 0) w->in_rollback = 1;
-        else if (!strcmp(k, "rollback.end") || !strcmp(k, "step.start") || !strcmp(k, "step.end")) w->in_rollback = 0;
-        if (w->want && !w->want(k, rec_cursor_text(w->c))) continue;
-        if (!(x->ev = rec_cursor_event(w->c))) break;
-        const char *host = f == 0 ? host_of(x->ev) : NULL;
-        if (host && !start) x->is_end = 1;   /* a fan-out's end: its host's start shows it */
-        x->end = w->end = f >= 0 && start && w->ends ? find_end(w, f, rec_cursor_seq(w->c), host) : NULL;
-        return 1;
-    }
-    if (rc != 0) w->p->failed = 1;
-    return 0;
-}
-
-/* Time since the start of the run: +MM:SS, or +H:MM:SS from an hour on. */
-static void fmt_elapsed(rb_buf *b, json_t *ev)
-{
-    double x;
-    if (nget(ev, "elapsed_s", &x) != 0 || !isfinite(x) || fabs(x) > 1e9) {
-        buf_adds(b, "?");
-        return;
-    }
-    long long s = (long long)floor(fabs(x));
-    char sign = x < 0 ? '-' : '+';
-    if (s >= 3600) buf_printf(b, "%c%lld:%02lld:%02lld", sign, s / 3600, s / 60 % 60, s % 60);
-    else buf_printf(b, "%c%02lld:%02lld", sign, s / 60, s % 60);
-}
-
-/* HH:MM:SS of an ISO time, with the date in front when it is not the run's start date. */
-static void fmt_clock(const pm *p, rb_buf *b, const char *iso)
-{
-    if (!iso || strlen(iso) < 19) {
-        buf_adds(b, "?");
-        return;
-    }
-    if (strncmp(iso, p->date, 10) != 0) {
-        buf_addn(b, iso, 10);
-        buf_addc(b, ' ');
-    }
-    buf_addn(b, iso + 11, 8);
-}
-
-/* Who or what gave an answer: the run's user for people, the runbook for defaults. */
-static const char *answered_by(const pm *p, const char *source)
-{
-    if (source && (strcmp(source, "default") == 0 || strcmp(source, "auto") == 0)) return "runbook";
-    return p->user;
-}
-
-static const char *source_label(const char *source)
-{
-    if (!source) return "?";
-    if (strcmp(source, "answers") == 0) return "answers file";
-    if (strcmp(source, "auto") == 0) return "--auto";
-    return source;
-}
-
-/* A JSON value as it reads in a sentence: strings bare, anything else as JSON. */
-static void md_value(rb_buf *b, json_t *v)
-{
-    if (json_is_string(v)) {
-        md_text(b, json_string_value(v), CELL_MAX);
-        return;
-    }
-    char *s = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-    md_text(b, s ? s : "?", CELL_MAX);
-    free(s);
-}
-
-/* ---- one line per event: the timeline's wording, reused by the other sections */
-
-static void d_answer_tail(const pm *p, json_t *ans, json_t *asked, rb_buf *b)
-{
-    const char *src = dstr(ans, "source");
-    double t0, t1;
-    buf_adds(b, " → **");
-    md_text(b, dstr(ans, "answer") ? dstr(ans, "answer") : "?", CELL_MAX);
-    buf_adds(b, "**");
-    if (src && (strcmp(src, "default") == 0 || strcmp(src, "auto") == 0)) buf_printf(b, " (%s)", source_label(src));
-    else {
-        buf_adds(b, " (");
-        md_text(b, p->user, 0);
-        buf_printf(b, ", %s)", source_label(src));
-    }
-    if (asked && nget(asked, "elapsed_s", &t0) == 0 && nget(ans, "elapsed_s", &t1) == 0 && t1 - t0 >= 1) {
-        buf_adds(b, ", after ");
-        fmt_duration(b, t1 - t0);
-    }
-}
-
-static void d_question(json_t *ev, rb_buf *b)
-{
-    const char *q = dstr(ev, "question");
-    buf_adds(b, "“");
-    md_text(b, q ? q : sget(ev, "text") ? sget(ev, "text") : "?", CELL_MAX);
-    buf_adds(b, "”");
-}
-
-static void d_prompt(const pm *p, const evx *x, rb_buf *b)
-{
-    buf_adds(b, "Asked ");
-    d_question(x->ev, b);
-    if (!x->end) buf_adds(b, ": **no answer recorded**");
-    else d_answer_tail(p, x->end, x->ev, b);
-}
-
-static void d_answer(const pm *p, const evx *x, rb_buf *b)
-{
-    buf_adds(b, "Answered ");
-    d_question(x->ev, b);
-    d_answer_tail(p, x->ev, NULL, b);
-}
-
-/* The outcome of a command from its sh.end (NULL: none recorded). */
-static void sh_outcome(json_t *end, rb_buf *b)
-{
-    double x;
-    json_t *d = data_of(end);
-    if (!end) buf_adds(b, "**in flight**: no end recorded");
-    else if (json_is_true(json_object_get(d, "skipped"))) buf_adds(b, "not run (dry run)");
-    else if (json_is_true(json_object_get(d, "timed_out"))) buf_adds(b, "**timed out**");
-    else if (nget(d, "exit", &x) != 0) buf_adds(b, "?");
-    else if (x == 0) buf_adds(b, "0");
-    else buf_printf(b, "**%g** ✗", x);
-}
-
-/* How long a command took, on the run's clock: data.duration_s (measured), except in a
- * virtual-clock run, where commands take no virtual time and the span between the start
- * and end events is what the run's clock says (so a drill's draft is the same every time). */
-static int cmd_duration(const pm *p, json_t *start, json_t *end, double *d)
-{
-    double t0, t1;
-    if (!p->virtual_clock) return nget(data_of(end), "duration_s", d);
-    if (!start || nget(start, "elapsed_s", &t0) != 0 || nget(end, "elapsed_s", &t1) != 0) return -1;
-    *d = t1 - t0;
-    return 0;
-}
-
-static void d_sh(const pm *p, const evx *x, rb_buf *b)
-{
-    json_t *ev = x->ev, *end = x->end, *ed = data_of(end);
-    const char *cmd = dstr(ev, "command") ? dstr(ev, "command") : sget(ev, "text");
-    double d;
-    if (!end || json_is_true(json_object_get(ed, "skipped"))) {
-        buf_adds(b, end ? "Not run (dry run): " : "Started ");
-        md_code(b, cmd ? cmd : "?", CELL_MAX, 1);
-        if (!end) buf_adds(b, ": **no end recorded** (in flight when the record ends)");
-        return;
-    }
-    int timed_out = json_is_true(json_object_get(ed, "timed_out"));
-    buf_adds(b, "Ran ");
-    md_code(b, cmd ? cmd : "?", CELL_MAX, 1);
-    buf_adds(b, timed_out ? " → " : " → exit ");
-    sh_outcome(end, b);
-    if (cmd_duration(p, ev, end, &d) == 0) {
-        buf_adds(b, timed_out ? " after " : " in ");
-        fmt_duration(b, d);
-    }
-}
-
-static void d_sh_end(const pm *p, const evx *x, rb_buf *b)
-{
-    json_t *ev = x->ev;
-    (void)p;
-    buf_adds(b, "Command ");
-    md_code(b, dstr(ev, "command") ? dstr(ev, "command") : "?", CELL_MAX, 1);
-    buf_adds(b, " ended → exit ");
-    sh_outcome(ev, b);
-}
-
-static void http_line(json_t *ev, rb_buf *b)
-{
-    const char *m = dstr(ev, "method"), *u = dstr(ev, "url");
-    md_text(b, m ? m : "HTTP", 16);
-    buf_addc(b, ' ');
-    md_code(b, u ? u : "?", CELL_MAX, 1);
-}
-
-static void http_status(json_t *res, rb_buf *b)
-{
-    double st;
-    buf_adds(b, " → ");
-    if (nget(data_of(res), "status", &st) != 0) buf_adds(b, "?");
-    else if (st >= 200 && st < 300) buf_printf(b, "%g", st);
-    else buf_printf(b, "**%g** ✗", st);
-}
-
-static void d_http(const pm *p, const evx *x, rb_buf *b)
-{
-    (void)p;
-    http_line(x->ev, b);
-    if (!x->end) buf_adds(b, ": **no response recorded**");
-    else http_status(x->end, b);
-}
-
-static void d_http_response(const pm *p, const evx *x, rb_buf *b)
-{
-    (void)p;
-    buf_adds(b, "Response to ");
-    http_line(x->ev, b);
-    http_status(x->ev, b);
-}
-
-static void d_state(const pm *p, const evx *x, rb_buf *b)
-{
-    json_t *d = data_of(x->ev);
-    (void)p;
-    const char *f = sget(d, "field");
-    if (f && (strcmp(f, "acknowledged") == 0 || strcmp(f, "resolved") == 0) && json_is_true(json_object_get(d, "to"))) {
-        buf_printf(b, "**Incident %s**", f);
-        return;
-    }
-    buf_adds(b, "State: ");
-    md_text(b, f ? f : "?", 64);
-    buf_addc(b, ' ');
-    md_value(b, json_object_get(d, "from"));
-    buf_adds(b, " → ");
-    md_value(b, json_object_get(d, "to"));
-}
-
-static void d_params(const pm *p, const evx *x, rb_buf *b)
-{
-    json_t *d = data_of(x->ev), *v;
-    (void)p;
-    const char *k;
-    int first = 1;
-    buf_adds(b, "Parameters:");
-    json_object_foreach(d, k, v) {
-        buf_adds(b, first ? " " : ", ");
-        md_text(b, k, 64);
-        buf_adds(b, " = ");
-        char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-        md_text(b, s ? s : "?", CELL_MAX);
-        free(s);
-        first = 0;
-    }
-    if (first) buf_adds(b, " none");
-}
-
-static void d_run_start(const pm *p, const evx *x, rb_buf *b)
-{
-    const char *sev = dstr(x->ev, "severity"), *host = sget(p->run, "host");
-    buf_adds(b, "**Run started** by ");
-    md_text(b, p->user, 0);
-    if (host) {
-        buf_adds(b, " on ");
-        md_text(b, host, 0);
-    }
-    if (sev) {
-        buf_adds(b, ", severity ");
-        md_text(b, sev, 16);
-    }
-}
-
-static void d_run_end(const pm *p, const evx *x, rb_buf *b)
-{
-    const char *st = dstr(x->ev, "status");
-    (void)p;
-    buf_adds(b, "**Run ended**: ");
-    md_text(b, st ? st : sget(x->ev, "text") ? sget(x->ev, "text") : "?", 64);
-}
-
-/* A step.end ends a rollback when it follows a rollback.start of the same rollback (the
- * recorder writes rollback.start, the body's events, step.end, rollback.end): x->in_rollback. */
-static void d_step_end(const pm *p, const evx *x, rb_buf *b)
-{
-    const char *o = dstr(x->ev, "outcome");
-    int ok = o && strcmp(o, "ok") == 0;
-    (void)p;
-    buf_adds(b, x->in_rollback ? "Rollback ended: " : "Step ended: ");
-    if (!ok) buf_adds(b, "**");
-    md_text(b, o ? o : "?", 64);
-    if (!ok) buf_adds(b, "**");
-}
-
-static void d_action_item(const pm *p, const evx *x, rb_buf *b)
-{
-    json_t *ev = x->ev;
-    (void)p;
-    const char *t = dstr(ev, "text"), *owner = dstr(ev, "owner"), *due = dstr(ev, "due");
-    buf_adds(b, "Action item: ");
-    md_text(b, t ? t : sget(ev, "text") ? sget(ev, "text") : "?", CELL_MAX);
-    if (owner) {
-        buf_adds(b, " (owner ");
-        md_text(b, owner, 64);
-    }
-    if (due) {
-        buf_adds(b, owner ? ", due " : " (due ");
-        md_text(b, due, 64);
-    }
-    if (owner || due) buf_addc(b, ')');
-}
-
-/* The recorder's text already says what was missed ("response target missed: …"). */
-static void d_missed(const pm *p, const evx *x, rb_buf *b)
-{
-    const char *t = sget(x->ev, "text");
-    (void)p;
-    buf_adds(b, "**Missed**: ");
-    md_text(b, t && *t ? t : "a deadline", CELL_MAX);
-}
-
-typedef void (*describe_fn)(const pm *p, const evx *x, rb_buf *b);
-static const struct {
-    const char *kind;
-    describe_fn fn;
-} describers[] = {
-    {"run.start", d_run_start}, {"run.end", d_run_end},     {"params", d_params},
-    {"prompt", d_prompt},       {"answer", d_answer},       {"sh.start", d_sh},
-    {"sh.end", d_sh_end},       {"http.request", d_http},   {"http.response", d_http_response},
-    {"state", d_state},         {"step.end", d_step_end},   {"action_item", d_action_item},
-    {"deadline.missed", d_missed},
-};
-
-/* Kinds shown as "Label: text" (a timeline entry is the text alone: it was written for this). */
-static const struct {
-    const char *kind, *label;
-} labels[] = {
-    {"phase.start", "Phase started"},
-    {"step.start", "Step started"},
-    {"step.retry", "Step retried"},
-    {"rollback.start", "Rolling back"},
-    {"rollback.end", "Rolled back"},
-    {"note", "Note"},
-    {"warn", "**Warning**"},
-    {"error", "**Error**"},
-    {"timeline", NULL},
-    {"timer", "Timer"},
-    {"escalation", "**Escalation**"},
-    {"escalation.skipped", "Escalation skipped"},
-    {"decision", "Decision"},
-    {"wait", "Waiting"},
-    {"wait.end", "Wait ended"},
-};
-
-/* The sentence for an event.  0 when it is a finishing event shown with its start. */
-static int describe(const pm *p, const evx *x, rb_buf *b)
-{
-    json_t *ev = x->ev;
-    const char *k = kind_of(ev), *text = sget(ev, "text");
-    if (x->is_end) return 0;
-    for (size_t f = 0; f < sizeof describers / sizeof *describers; f++) {
-        if (strcmp(k, describers[f].kind) == 0) {
-            describers[f].fn(p, x, b);
-            return 1;
-        }
-    }
-    size_t f = 0;
-    while (f < sizeof labels / sizeof *labels && strcmp(k, labels[f].kind) != 0) f++;
-    if (f == sizeof labels / sizeof *labels) {
-        md_code(b, *k ? k : "?", 64, 1); /* a kind this build does not know: shown as recorded */
-        buf_adds(b, ": ");
-    } else if (labels[f].label) {
-        buf_printf(b, "%s: ", labels[f].label);
-    }
-    md_text(b, text ? text : "", CELL_MAX * 2);
-    const char *from = dstr(ev, "from");
-    if (from && strcmp(k, "step.start") == 0) {   /* a step of a module's shared part */
-        buf_adds(b, " (from ");
-        md_code(b, from, 64, 1);
-        buf_addc(b, ')');
-    }
-    return 1;
-}
 
 /* ---- the sections */
 
@@ -573,7 +50,7 @@ static void put_step_cell(const pm *p, json_t *ev)
 static void row_start(const pm *p, json_t *ev)
 {
     buf_adds(p->out, "| ");
-    fmt_clock(p, p->out, sget(ev, "t"));
+    pm_fmt_clock(p, p->out, sget(ev, "t"));
     buf_adds(p->out, " | ");
     put_step_cell(p, ev);
     buf_adds(p->out, " | ");
@@ -591,23 +68,23 @@ static void sec_timeline(pm *p)
     buf_adds(p->out, "\n## Timeline (UTC)\n\n| Time | Elapsed | Step | Event |\n| --- | --- | --- | --- |\n");
     walk w;
     evx x;
-    if (walk_open(&w, p, NULL, NULL, 1) != 0) return;
-    while (walk_next(&w, &x)) {
+    if (pm_walk_open(&w, p, NULL, NULL, 1) != 0) return;
+    while (pm_walk_next(&w, &x)) {
         json_t *ev = x.ev;
         buf_reset(&line);
-        if (!describe(p, &x, &line)) continue;
+        if (!pm_describe(p, &x, &line)) continue;
         buf_adds(p->out, "| ");
-        fmt_clock(p, p->out, sget(ev, "t"));
+        pm_fmt_clock(p, p->out, sget(ev, "t"));
         buf_adds(p->out, " | ");
-        fmt_elapsed(p->out, ev);
+        pm_fmt_elapsed(p->out, ev);
         buf_adds(p->out, " | ");
         put_step_cell(p, ev);
         buf_adds(p->out, " | ");
         buf_addn(p->out, line.data ? line.data : "", line.len);
         buf_adds(p->out, " |\n");
-        out_maybe_flush(p);
+        pm_maybe_flush(p);
     }
-    walk_close(&w);
+    pm_walk_close(&w);
     buf_free(&line);
 }
 
@@ -629,8 +106,8 @@ static void decision_tail(const pm *p, json_t *ans)
     buf_adds(p->out, "**");
     md_text(p->out, a ? a : choice ? choice : "?", CELL_MAX);
     buf_adds(p->out, "** | ");
-    md_text(p->out, answered_by(p, src), 0);
-    buf_printf(p->out, " | %s |\n", source_label(src));
+    md_text(p->out, pm_answered_by(p, src), 0);
+    buf_printf(p->out, " | %s |\n", pm_source_label(src));
 }
 
 static int is_prompt_or_decision(const char *kind, const char *text)
@@ -666,8 +143,8 @@ static void sec_decisions(pm *p)
     walk w;
     evx x;
     buf_adds(p->out, "\n## Decisions\n\n");
-    if (walk_open(&w, p, kinds, is_prompt_or_decision, 1) != 0) return;
-    while (walk_next(&w, &x)) {
+    if (pm_walk_open(&w, p, kinds, is_prompt_or_decision, 1) != 0) return;
+    while (pm_walk_next(&w, &x)) {
         json_t *ev = x.ev;
         int approval = is_kind(ev, "approval") || is_kind(ev, "approval.timeout");
         if (!is_decision_prompt(ev) && !is_kind(ev, "decision") && !approval) continue;
@@ -685,12 +162,12 @@ static void sec_decisions(pm *p)
             continue;
         }
         if (strcmp(dstr(ev, "kind"), "checklist") == 0) buf_adds(p->out, "checklist: ");
-        d_question(ev, p->out);
+        pm_d_question(ev, p->out);
         buf_adds(p->out, " | ");
         decision_tail(p, x.end);
-        out_maybe_flush(p);
+        pm_maybe_flush(p);
     }
-    walk_close(&w);
+    pm_walk_close(&w);
     none_recorded(p, rows);
 }
 
@@ -710,9 +187,9 @@ static void command_row(const pm *p, json_t *start, json_t *end, int remote, int
     }
     md_code(p->out, cmd ? cmd : "?", CELL_MAX, 1);
     buf_adds(p->out, " | ");
-    sh_outcome(end, p->out);
+    pm_sh_outcome(end, p->out);
     buf_adds(p->out, " | ");
-    if (end && cmd_duration(p, start, end, &d) == 0) fmt_duration(p->out, d);
+    if (end && pm_cmd_duration(p, start, end, &d) == 0) fmt_duration(p->out, d);
     else buf_adds(p->out, "—");
     buf_adds(p->out, " |\n");
     json_t *ed = data_of(end);
@@ -731,8 +208,8 @@ static void output_excerpts(pm *p)
     int shown = 0;
     walk w;
     evx x;
-    if (walk_open(&w, p, kinds, NULL, 0) != 0) return;
-    while (walk_next(&w, &x)) {
+    if (pm_walk_open(&w, p, kinds, NULL, 0) != 0) return;
+    while (pm_walk_next(&w, &x)) {
         json_t *ev = x.ev, *d = data_of(ev);
         if (!is_kind(ev, "sh.end") || json_is_true(json_object_get(d, "skipped"))) continue;
         const char *out = dstr(ev, "stdout"), *err = dstr(ev, "stderr");
@@ -741,7 +218,7 @@ static void output_excerpts(pm *p)
             buf_printf(p->out, "\n### Output\n\nThe first %d and last %d lines of what each command printed "
                                "(`runbook report --format json` has all of it).\n\n", EXCERPT_HEAD, EXCERPT_TAIL);
         buf_adds(p->out, "- ");
-        fmt_elapsed(p->out, ev);
+        pm_fmt_elapsed(p->out, ev);
         buf_adds(p->out, " ");
         md_code(p->out, dstr(ev, "command") ? dstr(ev, "command") : "?", CELL_MAX, 0);
         buf_adds(p->out, "\n\n");
@@ -749,9 +226,9 @@ static void output_excerpts(pm *p)
                           EXCERPT_TAIL);
         md_output_excerpt(p->out, "stderr", err, json_is_true(json_object_get(d, "stderr_truncated")), EXCERPT_HEAD,
                           EXCERPT_TAIL);
-        out_maybe_flush(p);
+        pm_maybe_flush(p);
     }
-    walk_close(&w);
+    pm_walk_close(&w);
 }
 
 static void sec_commands(pm *p)
@@ -761,8 +238,8 @@ static void sec_commands(pm *p)
     walk w;
     evx x;
     buf_adds(p->out, "\n## Commands run\n\n");
-    if (walk_open(&w, p, kinds, NULL, 1) != 0) return;
-    while (walk_next(&w, &x)) {
+    if (pm_walk_open(&w, p, kinds, NULL, 1) != 0) return;
+    while (pm_walk_next(&w, &x)) {
         json_t *ev = x.ev;
         int start = is_kind(ev, "sh.start");
         if (!start && !(is_kind(ev, "sh.end") && !x.is_end)) continue;
@@ -777,9 +254,9 @@ static void sec_commands(pm *p)
         json_t *end = !start ? ev : x.end;
         if (!end) inflight++;
         command_row(p, start ? ev : NULL, end, remote, &failed);
-        out_maybe_flush(p);
+        pm_maybe_flush(p);
     }
-    walk_close(&w);
+    pm_walk_close(&w);
     none_recorded(p, rows);
     if (failed) buf_printf(p->out, "\n%d of %d commands failed.\n", failed, rows);
     if (inflight) buf_printf(p->out, "\n%d command%s had no recorded end (in flight when the record ends).\n", inflight,
@@ -818,19 +295,19 @@ static void event_table(pm *p, const char *const *kinds, int (*want)(const char 
     rb_buf line;
     walk w;
     evx x;
-    if (walk_open(&w, p, kinds, want, 1) != 0) return;
+    if (pm_walk_open(&w, p, kinds, want, 1) != 0) return;
     buf_init(&line);
-    while (walk_next(&w, &x)) {
+    while (pm_walk_next(&w, &x)) {
         json_t *ev = x.ev;
         buf_reset(&line);
-        if (!pick(ev) || !describe(p, &x, &line)) continue;
+        if (!pick(ev) || !pm_describe(p, &x, &line)) continue;
         if (rows++ == 0) buf_adds(p->out, "| Time | Step | What |\n| --- | --- | --- |\n");
         row_start(p, ev);
         buf_addn(p->out, line.data ? line.data : "", line.len);
         buf_adds(p->out, " |\n");
-        out_maybe_flush(p);
+        pm_maybe_flush(p);
     }
-    walk_close(&w);
+    pm_walk_close(&w);
     buf_free(&line);
     none_recorded(p, rows);
 }
@@ -854,7 +331,7 @@ static void metric_row(const pm *p, const char *name, const char *at_key, const 
     if (at && t >= 0 && start >= 0) {
         fmt_duration(p->out, took);
         buf_adds(p->out, " (at ");
-        fmt_clock(p, p->out, at);
+        pm_fmt_clock(p, p->out, at);
         buf_adds(p->out, ")");
     } else {
         buf_adds(p->out, "—");
@@ -883,8 +360,8 @@ static void sec_action_items(pm *p)
     walk w;
     evx x;
     buf_adds(p->out, "\n## Action items\n\n");
-    if (walk_open(&w, p, kinds, NULL, 0) != 0) return;
-    while (walk_next(&w, &x)) {
+    if (pm_walk_open(&w, p, kinds, NULL, 0) != 0) return;
+    while (pm_walk_next(&w, &x)) {
         json_t *ev = x.ev;
         if (!is_kind(ev, "action_item")) continue;
         const char *t = dstr(ev, "text"), *owner = dstr(ev, "owner"), *due = dstr(ev, "due");
@@ -898,9 +375,9 @@ static void sec_action_items(pm *p)
         if (due) md_text(p->out, due, CELL_MAX);
         else buf_adds(p->out, "_TODO_");
         buf_adds(p->out, " |\n");
-        out_maybe_flush(p);
+        pm_maybe_flush(p);
     }
-    walk_close(&w);
+    pm_walk_close(&w);
     if (rows == 0) buf_adds(p->out, "_None recorded._ Add the follow-ups agreed in the review:\n\n- [ ] _TODO_\n");
 }
 
@@ -958,7 +435,7 @@ static void add_in_flight(const pm *p, rb_buf *b, json_t *ev)
     buf_adds(b, "- **In flight when the record ends**: ");
     md_code(b, cmd ? cmd : "?", CELL_MAX, 0);
     buf_adds(b, " (started ");
-    fmt_clock(p, b, sget(ev, "t"));
+    pm_fmt_clock(p, b, sget(ev, "t"));
     if (step) {
         buf_adds(b, " in step ");
         md_code(b, step, 64, 0);
@@ -980,8 +457,8 @@ static void tally_events(pm *p, tally *t)
     int rc = rec_event_last_elapsed(p->rec, p->id, &t->last_elapsed);
     if (rc < 0) p->failed = 1;
     t->events = rc == 1;
-    if (walk_open(&w, p, kinds, summary_kind, 1) != 0) return;
-    while (walk_next(&w, &x)) {
+    if (pm_walk_open(&w, p, kinds, summary_kind, 1) != 0) return;
+    while (pm_walk_next(&w, &x)) {
         json_t *ev = x.ev;
         if (is_kind(ev, "step.end")) {
             size_t o = outcome_index(&x);
@@ -993,7 +470,7 @@ static void tally_events(pm *p, tally *t)
             add_in_flight(p, &t->in_flight, ev);
         }
     }
-    walk_close(&w);
+    pm_walk_close(&w);
 }
 
 /* "3 ok, 1 failed (`three`)": step outcomes, with the ids of the steps that did not end ok. */
@@ -1026,10 +503,10 @@ static void summary_times(const pm *p, const tally *t)
     const char *started = sget(p->run, "started_at"), *ended = sget(p->run, "ended_at");
     double d;
     buf_printf(p->out, "- **Date**: %s\n- **Started**: ", p->date[0] ? p->date : "?");
-    fmt_clock(p, p->out, started);
+    pm_fmt_clock(p, p->out, started);
     buf_adds(p->out, " UTC\n- **Ended**: ");
     if (ended) {
-        fmt_clock(p, p->out, ended);
+        pm_fmt_clock(p, p->out, ended);
         buf_adds(p->out, " UTC\n- **Duration**: ");
         if (nget(p->run, "duration_s", &d) == 0) fmt_duration(p->out, d);
         else buf_adds(p->out, "?");
@@ -1121,7 +598,7 @@ int report_md(recorder *rec, json_t *run)
     const char *started = sget(run, "started_at");
     if (started && strlen(started) >= 10) snprintf(p.date, sizeof p.date, "%.10s", started);
     write_draft(&p);
-    out_flush(&p);
+    pm_flush(&p);
     buf_free(&out);
     if (p.failed) {
         fflush(stdout);

@@ -1,10 +1,11 @@
 /*
- * report.c — reading runs back for people and programs: `runbook runs` and `runbook report`.
+ * report.c — reading a run back for people and programs: `runbook report` (the table and
+ * documents of `runbook runs` are in runs.c).
  *
- * Owns the table of `runs`, the documents of `runs --format json` and `report --format
- * json` (cli.md's contract), and the Markdown post-mortem draft of `report --format md`
- * (the default), laid out like the post-mortem template responders already know: incident
- * summary, a UTC timeline, decisions, commands run, escalations and notifications, missed
+ * Owns the document of `report --format json` (cli.md's contract), written as it is read,
+ * and hands `report --format md` (the default) to postmortem.c's Markdown post-mortem
+ * draft, laid out like the post-mortem template responders already know: incident summary,
+ * a UTC timeline, decisions, commands run, escalations and notifications, missed
  * deadlines, MTTA/MTTR against the header's targets, placeholders for what only people can
  * write (impact, root cause, what went well, lessons), and the action items.
  *
@@ -29,100 +30,6 @@
 #include "record.h"
 #include "review.h"
 #include "util.h"
-
-/* Shared parsing for runs/report: --format X and --db PATH; positional args into pos. */
-static int read_opts(int argc, char **argv, const char *cmd, const char *formats, const char **fmt, const char **db,
-                     const char **pos, int maxpos, int *npos)
-{
-    int missing = 0;
-    const char *v;
-    *npos = 0;
-    for (int i = 1; i < argc; i++) {
-        missing = 0;
-        if ((v = cli_opt_value(argc, argv, &i, "--format", &missing))) {
-            char want[64];
-            snprintf(want, sizeof want, "|%s|", v);
-            if (!strstr(formats, want)) {
-                fprintf(stderr, "runbook %s: --format takes one of %s\n", cmd, formats);
-                return -1;
-            }
-            *fmt = v;
-        } else if ((v = cli_opt_value(argc, argv, &i, "--db", &missing))) {
-            *db = v;
-        } else if (missing || (argv[i][0] == '-' && argv[i][1])) {
-            fprintf(stderr, missing ? "runbook %s: %s needs a value\n" : "runbook %s: unknown option '%s'\n", cmd, argv[i]);
-            return -1;
-        } else if (*npos < maxpos) {
-            pos[(*npos)++] = argv[i];
-        } else {
-            fprintf(stderr, "runbook %s: unexpected argument '%s'\n", cmd, argv[i]);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static void print_json(json_t *j)
-{
-    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (s) {
-        puts(s);
-        free(s);
-    }
-}
-
-static const char *jstr(json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return s ? s : "-";
-}
-
-/* `runbook runs [--format text|json] [--db PATH]`: every run, newest first, on stdout.
- * Returns 0, 2 for a usage error, 3 when the database cannot be opened or read. */
-/* A run's length as people say it at a glance: 12s, 47m, 1h 12m, 2d 3h. */
-static void human_duration(char *buf, size_t n, double secs)
-{
-    long long s = secs > 0 ? llround(secs) : 0;
-    if (s < 60) snprintf(buf, n, "%llds", s);
-    else if (s < 3600) snprintf(buf, n, "%lldm", s / 60);
-    else if (s < 86400) snprintf(buf, n, "%lldh %lldm", s / 3600, s % 3600 / 60);
-    else snprintf(buf, n, "%lldd %lldh", s / 86400, s % 86400 / 3600);
-}
-
-int cmd_runs(int argc, char **argv)
-{
-    const char *fmt = "text", *db = getenv("RUNBOOK_DB"), *pos[1];
-    int npos;
-    if (read_opts(argc, argv, "runs", "|text|json|", &fmt, &db, pos, 0, &npos) != 0) return EXIT_USAGE;
-    recorder *r = cli_open_db_mode(db, REC_READONLY);
-    if (!r) return EXIT_DB;
-    json_t *runs = rec_runs_json(r);
-    if (!runs) {
-        fprintf(stderr, "runbook runs: %s\n", rec_error(r));
-        rec_close(r);
-        return EXIT_DB;
-    }
-    if (strcmp(fmt, "json") == 0) {
-        print_json(runs);
-    } else {
-        printf("%-5s %-18s %-12s %-4s %-20s %9s  %s\n", "RUN", "INCIDENT", "STATUS", "SEV", "STARTED", "DURATION",
-               "RUNBOOK");
-        size_t i;
-        json_t *run;
-        json_array_foreach(runs, i, run) {
-            char started[20];
-            snprintf(started, sizeof started, "%s", jstr(run, "started_at"));   /* to the second */
-            char dur[24];
-            human_duration(dur, sizeof dur, json_number_value(json_object_get(run, "duration_s")));
-            printf("%-5lld %-18s %-12s %-4s %-20s %9s  %s\n",
-                   (long long)json_integer_value(json_object_get(run, "id")), jstr(run, "incident"), jstr(run, "status"),
-                   jstr(run, "severity"), started, dur, jstr(run, "runbook"));
-        }
-    }
-    json_decref(runs);
-    rec_close(r);
-    return EXIT_OK;
-}
 
 /* ------------------------------------------------------------------ reading the record */
 
@@ -231,7 +138,7 @@ int cmd_report(int argc, char **argv)
 {
     const char *fmt = "md", *db = getenv("RUNBOOK_DB"), *pos[1];
     int npos;
-    if (read_opts(argc, argv, "report", "|md|json|review|", &fmt, &db, pos, 1, &npos) != 0) return EXIT_USAGE;
+    if (cli_format_opts(argc, argv, "report", "|md|json|review|", &fmt, &db, pos, 1, &npos) != 0) return EXIT_USAGE;
     if (npos != 1) {
         fprintf(stderr, "usage: runbook report RUN [--format md|json|review] [--db PATH]\n");
         return EXIT_USAGE;

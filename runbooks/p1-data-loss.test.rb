@@ -2,6 +2,8 @@
 # The AWS CLI is stubbed with the JSON the playbook reads.  Stubs are tried in the order
 # written, so each test's particular ones come before common_stubs().
 
+use "part-answers.rb" as part
+
 let LOSS = "2025-12-31T23:30:00Z"
 
 fn common_stubs() {
@@ -21,8 +23,7 @@ fn common_stubs() {
 let LISTING = "{\"DeleteMarkers\": [{\"Key\": \"r/a.csv\", \"IsLatest\": true, \"LastModified\": \"2025-12-31T23:45:00Z\"}, {\"Key\": \"r/b.csv\", \"IsLatest\": true, \"LastModified\": \"2025-12-31T23:50:00Z\"}, {\"Key\": \"r/old.csv\", \"IsLatest\": true, \"LastModified\": \"2025-12-01T00:00:00Z\"}], \"Versions\": [{\"Key\": \"r/a.csv\", \"VersionId\": \"v1\", \"LastModified\": \"2025-12-30T00:00:00Z\"}, {\"Key\": \"r/a.csv\", \"VersionId\": \"v2\", \"LastModified\": \"2025-12-31T00:00:00Z\"}, {\"Key\": \"r/a.csv\", \"VersionId\": \"v0\", \"LastModified\": \"2025-12-29T00:00:00Z\"}, {\"Key\": \"r/other.csv\", \"VersionId\": \"x\", \"LastModified\": \"2025-12-31T00:00:00Z\"}]}"
 
 fn start(affected) {
-  answer("ack", "yes", after: 2m)
-  answer("commander", "jane")
+  part.detection("yes", 2m, "jane")
   answer("affected", affected)
 }
 
@@ -97,8 +98,7 @@ test "S3: read-only mode, deleted objects restored from their versions" {
 }
 
 test "both, malicious: security paged, the restored copy promoted (declared by triage)" {
-  answer("ack", "yes", after: 16m)
-  answer("commander", "jane")
+  part.detection("yes", 16m, "jane")
   answer("affected", "Both")
   answer("stop_how", "Scale the writing service to 0 tasks")
   answer("confirm_stop_writers", "yes")
@@ -126,8 +126,7 @@ test "both, malicious: security paged, the restored copy promoted (declared by t
 
 # Writes cannot be stopped; every gate is then declined: nothing is changed.
 test "writes that cannot be stopped, and declined gates" {
-  answer("ack", "no")
-  answer("commander", "jane")
+  part.detection("no", 0m, "jane")
   answer("affected", "Both")
   answer("stop_how", "Writes cannot be stopped")
   answer("confirm_retention", "no")

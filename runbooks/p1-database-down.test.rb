@@ -1,6 +1,8 @@
 # Tests of the database-down playbook (runbook test runbooks/): see docs/testing.md.
 # The AWS CLI and pg_isready are stubbed with the JSON the playbook reads.
 
+use "part-answers.rb" as part
+
 fn instance(status) {
   return "{\"DBInstances\": [{\"DBInstanceStatus\": \"#{status}\", \"MultiAZ\": true, \"AvailabilityZone\": \"us-east-1a\", \"SecondaryAvailabilityZone\": \"us-east-1b\", \"Endpoint\": {\"Address\": \"db.internal\", \"Port\": 5432}}]}"
 }
@@ -24,11 +26,8 @@ fn healthy_after() {
 }
 
 fn start(ack_after) {
-  answer("ack", "yes", after: ack_after)
-  answer("commander", "jane")
-  for i in range(1, 6) {
-    answer("investigation.#{i}", "done")
-  }
+  part.detection("yes", ack_after, "jane")
+  part.investigation()
 }
 
 fn verified(root_cause) {
@@ -85,11 +84,8 @@ test "a failover that does not complete in 3 minutes is forced by hand" {
 }
 
 test "a recent deployment is rolled back; declared by the triage playbook" {
-  answer("ack", "yes", after: 16m)
-  answer("commander", "jane")
-  for i in range(1, 6) {
-    answer("investigation.#{i}", "done")
-  }
+  part.detection("yes", 16m, "jane")
+  part.investigation()
   assessment("available", "", "")
   healthy_after()
   answer("failure_mode", "A recent deployment or migration")
@@ -135,11 +131,8 @@ test "an AWS service event: the workaround checklist" {
 # The describe call fails: the playbook warns and goes on; every gate is then declined,
 # so the run falls through each response step to verify without changing anything.
 test "declined gates change nothing; an AWS CLI failure is only a warning" {
-  answer("ack", "no")
-  answer("commander", "jane")
-  for i in range(1, 6) {
-    answer("investigation.#{i}", "done")
-  }
+  part.detection("no", 0m, "jane")
+  part.investigation()
   stub_sh("aws rds describe-db-instances --db-instance-identifier 'prod-db' *", exit: 255, stderr: "Unable to locate credentials", times: 1)
   assessment("available", "", "")
   healthy_after()

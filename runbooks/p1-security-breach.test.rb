@@ -2,6 +2,8 @@
 # The AWS CLI and grep are stubbed with the JSON and text the playbook reads.  Stubs are
 # tried in the order written, so each test's particular ones come before common_stubs().
 
+use "part-answers.rb" as part
+
 let KEY = "AKIAIOSFODNN7EXAMPLE"
 let DETECTOR = "0123456789abcdef0123456789abcdef"
 
@@ -28,8 +30,7 @@ fn common_stubs() {
 }
 
 fn start(ack_after) {
-  answer("ack", "yes", after: ack_after)
-  answer("commander", "jane")
+  part.detection("yes", ack_after, "jane")
 }
 
 fn scope(exposure) {
@@ -179,8 +180,7 @@ test "a compromised integration is cut off; adding to the IP set declined" {
 
 # Every gate declined: nothing in production changes; each "no" skips the rest of its step.
 test "declined gates change nothing" {
-  answer("ack", "no")
-  answer("commander", "jane")
+  part.detection("no", 0m, "jane")
   answer("user", "mallory")
   answer("access_key_id", KEY)
   answer("confirm_disable_key", "no")

@@ -2,6 +2,8 @@
 # The AWS CLI and git are stubbed with the JSON and text the playbook reads.  The virtual
 # clock starts at 2026-01-01T00:00:00Z.
 
+use "part-answers.rb" as part
+
 let TD = "arn:aws:ecs:us-east-1:123456789012:task-definition/backend"
 
 # describe-services: running of desired tasks, the deployments and events.
@@ -32,11 +34,8 @@ fn then_up() {
 }
 
 fn start() {
-  answer("ack", "yes", after: 3m)
-  answer("commander", "jane")
-  for i in range(1, 6) {
-    answer("investigation.#{i}", "done")
-  }
+  part.detection("yes", 3m, "jane")
+  part.investigation()
 }
 
 # The decision tree: yes to question number yes_at (1 to 4, 0: none).
@@ -85,11 +84,8 @@ test "a bad deployment is rolled back to the previous revision" {
 }
 
 test "resource exhaustion is scaled up (declared by the triage playbook)" {
-  answer("ack", "yes", after: 16m)
-  answer("commander", "jane")
-  for i in range(1, 6) {
-    answer("investigation.#{i}", "done")
-  }
+  part.detection("yes", 16m, "jane")
+  part.investigation()
   assessment(UP, HEALTHY, "", 97)
   then_up()
   tree(2)
@@ -180,11 +176,8 @@ test "investigation: escalate, then each finding in turn" {
 
 # Every gate declined: nothing changes, and the run falls through each response step.
 test "declined gates change nothing" {
-  answer("ack", "no")
-  answer("commander", "jane")
-  for i in range(1, 6) {
-    answer("investigation.#{i}", "done")
-  }
+  part.detection("no", 0m, "jane")
+  part.investigation()
   stub_sh("aws ecs describe-services *", exit: 255, stderr: "Unable to locate credentials", times: 1)
   assessment(DOWN, HEALTHY, "", 40)
   then_up()

@@ -2,6 +2,8 @@
 # The load balancer's metrics, Logs Insights, ECS, SSM, git and the dependency checks are
 # stubbed with what the playbook reads.
 
+use "part-answers.rb" as part
+
 # The load balancer's 5xx count over the last 15 minutes, one measurement per value (the
 # request count is always 10000, so 1500 is 15%); the last value stays.
 fn error_counts(counts) {
@@ -62,8 +64,7 @@ fn filter_cmds(r, prefix) {
 }
 
 fn start(ack, ack_after) {
-  answer("ack", ack, after: ack_after)
-  answer("commander", "jane")
+  part.detection(ack, ack_after, "jane")
   pattern()
 }
 
@@ -155,8 +156,7 @@ test "every request fails: raised to P1; the rollback declined, scaled up instea
 }
 
 test "Redis down, no metrics, no failing endpoint: the circuit breaker; the status page overdue at 30m" {
-  answer("ack", "yes", after: 35m)
-  answer("commander", "jane")
+  part.detection("yes", 35m, "jane")
   pattern()
   stub_sh("aws cloudwatch get-metric-statistics *", exit: 255, stderr: "AccessDenied")
   endpoints(false)

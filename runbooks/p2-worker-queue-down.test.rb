@@ -2,6 +2,8 @@
 # EC2 (the GPU workers), SQS (the job queue), the worker logs, Auto Scaling and SSM are
 # stubbed with what the playbook reads.
 
+use "part-answers.rb" as part
+
 # The GPU workers: one instance per state, i-gpu1, i-gpu2, … (none for []).
 fn fleet(states) {
   let instances = []
@@ -36,8 +38,7 @@ fn logs(text) {
 }
 
 fn start(ack, ack_after) {
-  answer("ack", ack, after: ack_after)
-  answer("commander", "li")
+  part.detection(ack, ack_after, "li")
 }
 
 # The commands that changed something (EC2, Auto Scaling, SQS, SSM), as shown.
