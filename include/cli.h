@@ -25,8 +25,6 @@ int cmd_resume(int argc, char **argv);
 int cmd_repl(int argc, char **argv);
 int cmd_export_test(int argc, char **argv);
 int cmd_test(int argc, char **argv);
-/* `replay RUN --verify [FILE]`: re-execute against the record, nothing executed; 0 same path, 1 diverged. */
-int replay_verify(const char *spec, const char *file, const char *db, int quiet);
 int cmd_replay(int argc, char **argv);
 int cmd_approve(int argc, char **argv);
 int cmd_reject(int argc, char **argv);
@@ -64,6 +62,14 @@ int cli_check_sets(const struct ast_file *f, const char *path, const char *cmd, 
 int cli_check_runnable(const struct ast_file *f);
 /* --incident: not empty or blank, no control characters.  0, or -1 after printing why. */
 int cli_check_incident(const char *cmd, const char *id);
+
+struct module_set;
+/* Load run SPEC to re-run it against its record (resume, `replay --verify`, exec.c): its
+ * row, its events (for_resume: less what its interruption added, and the run must be
+ * interrupted), and its runbook (file, else the recorded source), checked.  0, or an
+ * exit status after printing why. */
+int replay_load(struct recorder *r, const char *spec, const char *file, int for_resume, json_t **run_out,
+                json_t **events_out, struct ast_file **f_out, struct module_set *ms);
 
 /* Colour for stream fd: only on a terminal, and never with NO_COLOR or --no-color. */
 int cli_color(int fd);

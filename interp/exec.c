@@ -320,8 +320,8 @@ static json_t *replayable_events(json_t *events)
  * Load a run for replaying: its row, its events (trimmed for resume), and its runbook
  * (the stored source, or `file` for verify).  Returns 0, or an exit status after printing why.
  */
-static int load_replay(recorder *r, const char *spec, const char *file, int for_resume, json_t **run_out,
-                       json_t **events_out, ast_file **f_out, module_set *ms)
+int replay_load(recorder *r, const char *spec, const char *file, int for_resume, json_t **run_out,
+                json_t **events_out, ast_file **f_out, module_set *ms)
 {
     int64_t id;
     if (rec_find_run(r, spec, &id) != 0) {
@@ -409,7 +409,7 @@ int cmd_resume(int argc, char **argv)
     module_set_init(&ms);
     json_t *run = NULL, *events = NULL;
     ast_file *f = NULL;
-    int rc = load_replay(r, spec, NULL, 1, &run, &events, &f, &ms);
+    int rc = replay_load(r, spec, NULL, 1, &run, &events, &f, &ms);
     if (rc == 0) {
         int64_t id = json_integer_value(json_object_get(run, "id"));
         if (rec_run_resume(r, id) != 0) {
@@ -433,38 +433,6 @@ int cmd_resume(int argc, char **argv)
     json_decref(run);
     json_decref(events);
     json_decref(ans);
-    ast_file_free(f);
-    module_set_free(&ms);
-    rec_close(r);
-    return rc;
-}
-
-int replay_verify(const char *spec, const char *file, const char *db, int quiet)
-{
-    recorder *r = cli_open_db_mode(db, REC_READONLY);   /* verify writes nothing */
-    if (!r) return EXIT_DB;
-    module_set ms;
-    module_set_init(&ms);
-    json_t *run = NULL, *events = NULL;
-    ast_file *f = NULL;
-    int rc = load_replay(r, spec, file, 0, &run, &events, &f, &ms);
-    if (rc == 0) {
-        exec_opts o;
-        memset(&o, 0, sizeof o);
-        o.mode = "verify";
-        o.path = file ? file : json_string_value(json_object_get(run, "runbook"));
-        o.rec = r;
-        o.auto_mode = 1;
-        o.replay = events;
-        o.replay_run = run;
-        o.resume_run = json_integer_value(json_object_get(run, "id"));
-        o.incident = json_string_value(json_object_get(run, "incident"));
-        o.verify = 1;
-        o.verify_quiet = quiet;
-        rc = eval_run(f, &ms, &o);
-    }
-    json_decref(run);
-    json_decref(events);
     ast_file_free(f);
     module_set_free(&ms);
     rec_close(r);
