@@ -65,11 +65,11 @@ int cli_check_incident(const char *cmd, const char *id);
 
 struct module_set;
 /* Load run SPEC to re-run it against its record (resume, `replay --verify`, exec.c): its
- * row, its events (for_resume: less what its interruption added, and the run must be
- * interrupted), and its runbook (file, else the recorded source), checked.  0, or an
- * exit status after printing why. */
+ * row and its runbook (file, else the recorded source), checked; for_resume: the run must
+ * be interrupted.  (The evaluator reads the events as it goes.)  0, or an exit status
+ * after printing why. */
 int replay_load(struct recorder *r, const char *spec, const char *file, int for_resume, json_t **run_out,
-                json_t **events_out, struct ast_file **f_out, struct module_set *ms);
+                struct ast_file **f_out, struct module_set *ms);
 
 /* Colour for stream fd: only on a terminal, and never with NO_COLOR or --no-color. */
 int cli_color(int fd);

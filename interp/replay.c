@@ -534,9 +534,9 @@ static int replay_verify(const char *spec, const char *file, const char *db, int
     if (!r) return EXIT_DB;
     module_set ms;
     module_set_init(&ms);
-    json_t *run = NULL, *events = NULL;
+    json_t *run = NULL;
     ast_file *f = NULL;
-    int rc = replay_load(r, spec, file, 0, &run, &events, &f, &ms);
+    int rc = replay_load(r, spec, file, 0, &run, &f, &ms);
     if (rc == 0) {
         exec_opts o;
         memset(&o, 0, sizeof o);
@@ -544,7 +544,7 @@ static int replay_verify(const char *spec, const char *file, const char *db, int
         o.path = file ? file : json_string_value(json_object_get(run, "runbook"));
         o.rec = r;
         o.auto_mode = 1;
-        o.replay = events;
+        o.replay = 1;
         o.replay_run = run;
         o.resume_run = json_integer_value(json_object_get(run, "id"));
         o.incident = json_string_value(json_object_get(run, "incident"));
@@ -553,7 +553,6 @@ static int replay_verify(const char *spec, const char *file, const char *db, int
         rc = eval_run(f, &ms, &o);
     }
     json_decref(run);
-    json_decref(events);
     ast_file_free(f);
     module_set_free(&ms);
     rec_close(r);
