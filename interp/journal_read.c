@@ -81,6 +81,7 @@ static void drop_behind(interp *I, rec_window *w)
 {
     size_t k = I->rpos > w->base ? I->rpos - w->base : 0;
     if (k > w->n) k = w->n;
+    if (k == 0) return;   /* (nothing read yet: no array to move) */
     for (size_t i = 0; i < k; i++) {
         if (strcmp(ev_str(w->ev[i], "kind"), "sh.start") == 0) {
             json_decref(w->last_sh_start);
