@@ -123,7 +123,7 @@ typedef struct interp {
     int record_failed;        /* ...and it could not be read: the run stops, exit 3 */
     int replaying;            /* events are matched against the record, not written */
     int went_live;            /* the record ran out: the run goes on for real (resume) */
-    int64_t last_seq;         /* seq of the last event written */
+    int64_t last_seq;         /* seq of the last sh.start written (its pgid goes on it) */
     int color, color_err;     /* colour on stdout / stderr (a terminal, no NO_COLOR / --no-color) */
     int polling;              /* a `wait until` condition is being polled: actions are not shown */
     rb_buf poll_last;         /* ...the last action's outcome, for its status line */

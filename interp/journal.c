@@ -249,7 +249,9 @@ ctl emit(interp *I, const char *kind, const char *text, json_t *data)
         return CTL_OK;
     }
     rec_event ev = {clock_now(), I->step_id, kind, text, data};
-    int r = rec_event_add(I->rec, I->run_id, &ev, &I->last_seq);
+    /* only a command's start needs its seq back (act_sh.c sets its pgid on it): asking for
+     * the seq commits at once, and a pure event is to ride along with the next commit */
+    int r = rec_event_add(I->rec, I->run_id, &ev, strcmp(kind, "sh.start") == 0 ? &I->last_seq : NULL);
     json_decref(data);
     if (r != 0) {
         fprintf(stderr, "runbook: cannot record to the database: %s\nrunbook: stopping before the next action.\n",
