@@ -31,7 +31,7 @@ endif
 
 CPPFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Iinclude -Igrammar -I$(BUILD) $(PKG_CFLAGS) \
                -DRUNBOOK_STDLIB_DIR='"$(STDLIBDIR)"' -DRUNBOOK_SRC_DIR='"$(CURDIR)"' -MMD -MP
-LDLIBS_ALL   = $(filter-out -lcurl,$(PKG_LIBS)) -lm -ldl   # libcurl: dlopen (http.c)
+LDLIBS_ALL   = $(filter-out -lcurl -lreadline,$(PKG_LIBS)) -lm -ldl   # libcurl, readline: dlopen (http.c, rl.c)
 
 SRCS   = $(wildcard interp/*.c)
 OBJS   = $(SRCS:interp/%.c=$(BUILD)/%.o) $(BUILD)/lexer.o $(BUILD)/parser.o

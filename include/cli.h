@@ -26,8 +26,6 @@ int cmd_resume(int argc, char **argv);
 int cmd_repl(int argc, char **argv);
 int cmd_export_test(int argc, char **argv);
 int cmd_test(int argc, char **argv);
-/* `replay RUN --verify [FILE]`: re-execute against the record, nothing executed; 0 same path, 1 diverged. */
-int replay_verify(const char *spec, const char *file, const char *db, int quiet);
 int cmd_replay(int argc, char **argv);
 int cmd_approve(int argc, char **argv);
 int cmd_reject(int argc, char **argv);
@@ -71,6 +69,14 @@ int cli_check_incident(const char *cmd, const char *id);
  * arguments into pos (*npos of them).  0, or -1 after printing why. */
 int cli_format_opts(int argc, char **argv, const char *cmd, const char *formats, const char **fmt, const char **db,
                     const char **pos, int maxpos, int *npos);
+
+struct module_set;
+/* Load run SPEC to re-run it against its record (resume, `replay --verify`, exec.c): its
+ * row and its runbook (file, else the recorded source), checked; for_resume: the run must
+ * be interrupted.  (The evaluator reads the events as it goes.)  0, or an exit status
+ * after printing why. */
+int replay_load(struct recorder *r, const char *spec, const char *file, int for_resume, json_t **run_out,
+                struct ast_file **f_out, struct module_set *ms);
 
 /* Colour for stream fd: only on a terminal, and never with NO_COLOR or --no-color. */
 int cli_color(int fd);

@@ -30,12 +30,13 @@ typedef struct exec_opts {
     recorder *rec;               /* open recorder (borrowed) */
     const char *mode;            /* "exec", "resume", "verify", "repl" */
     /*
-     * Replaying a recorded run (resume, verify): the run's events in order.  Each event the
-     * evaluator would record must match the next one; commands, answers and timer firings
-     * are served from them instead of being repeated.  When they run out, resume goes on
-     * live (appending to run `resume_run`); verify stops (nothing is ever executed).
+     * Replaying a recorded run (resume, verify): the events of run `resume_run`, read from
+     * `rec` in order.  Each event the evaluator would record must match the next one;
+     * commands, answers and timer firings are served from them instead of being repeated.
+     * When they run out, resume goes on live (appending to the run); verify stops (nothing
+     * is ever executed).
      */
-    json_t *replay;              /* borrowed array of events, or NULL */
+    int replay;                  /* 1: replaying run resume_run */
     json_t *replay_run;          /* the run object (incident, started_at, clock, params) */
     int64_t resume_run;          /* append to this run instead of starting one */
     int verify;

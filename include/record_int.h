@@ -103,6 +103,9 @@ struct recorder {
 /* Helpers (record.c): every failure is -1 with a message in r->msg. */
 __attribute__((format(printf, 2, 3))) int rec_fail(recorder *r, const char *fmt, ...);
 int rec_db_fail(recorder *r, const char *what);
+/* Statement i of STATEMENTS, prepared on first use; NULL (with a message) when it cannot be
+ * (SQLite's calls take a NULL statement as a misuse, never a crash). */
+sqlite3_stmt *rec_st(recorder *r, int i);
 int rec_time_ok(double t);
 void rec_finish(sqlite3_stmt *s);
 void rec_bind_text(sqlite3_stmt *s, int i, const char *v);

@@ -102,7 +102,7 @@ static ctl record_end(interp *I, const remote_spec *rs, host_run *h)
     return c;
 }
 
-static void serve_result(host_run *h, json_t *ev)
+static void serve_result(interp *I, host_run *h, json_t *ev)
 {
     json_t *d = json_object_get(ev, "data");
     memset(&h->res, 0, sizeof h->res);
@@ -110,7 +110,8 @@ static void serve_result(host_run *h, json_t *ev)
     buf_addn(&h->res.out, "", 0);
     buf_addn(&h->res.err, "", 0);
     h->skipped = json_is_true(json_object_get(d, "skipped"));
-    h->why = json_string_value(json_object_get(d, "ssh_error"));
+    const char *why = json_string_value(json_object_get(d, "ssh_error"));
+    h->why = why ? arena_strdup(&I->mem, why) : NULL;   /* the event is let go as the record is read on */
     h->served = 1;
     h->state = H_DONE;
 }
@@ -141,7 +142,7 @@ static ctl follow_record(interp *I, const remote_spec *rs, host_run *hs, int n)
             if ((c = record_start(I, rs, h, 0)) != CTL_OK) return c;
             h->state = H_RUNNING;
         } else if (strcmp(kind, "sh.end") == 0 && (h = find_host(hs, n, host, H_RUNNING))) {
-            serve_result(h, rec_next(I));
+            serve_result(I, h, rec_next(I));
             if ((c = record_end(I, rs, h)) != CTL_OK) return c;
         } else {
             return CTL_OK;

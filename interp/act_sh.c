@@ -227,6 +227,11 @@ static ctl sh_replayed(interp *I, const rb_node *n, const remote_spec *o, const 
     json_t *rec = NULL;
     ctl c = rec_catch_up(I, &rec);
     if (c != CTL_OK) return c;
+    if (rec && strcmp(ev_str(rec, "kind"), "sh.end") == 0 && I->o->verify && rec_is_stop(rec)) {
+        /* Ctrl-C stopped the command then, and the run with it: reproduced up to there */
+        I->exit_code = 0;
+        return CTL_STOP;
+    }
     if (rec && strcmp(ev_str(rec, "kind"), "sh.end") == 0) {
         json_t *rd = json_object_get(rec, "data");
         sh_result_from_record(rd, res);

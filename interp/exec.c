@@ -126,53 +126,27 @@ int cmd_exec(int argc, char **argv)
 
 
 /*
- * The events to replay from an interrupted run: everything it recorded, less what its
- * interruption added (the closing run.end, error events after the last action, and the
- * end of a command that Ctrl-C stopped, which makes that command in flight again).
+ * Load a run for replaying: its row and its runbook (the stored source, or `file` for
+ * verify); the evaluator reads its events as it goes.  Returns 0, or an exit status after
+ * printing why.
  */
-static json_t *replayable_events(json_t *events)
-{
-    json_t *out = json_deep_copy(events);
-    for (;;) {
-        size_t n = json_array_size(out);
-        if (n == 0) break;
-        json_t *last = json_array_get(out, n - 1);
-        const char *k = json_string_value(json_object_get(last, "kind"));
-        json_t *d = json_object_get(last, "data");
-        if (k && (strcmp(k, "run.end") == 0 || strcmp(k, "error") == 0 ||
-                  (strcmp(k, "sh.end") == 0 && json_is_true(json_object_get(d, "interrupted"))))) {
-            json_array_remove(out, n - 1);
-            continue;
-        }
-        break;
-    }
-    return out;
-}
-
-/*
- * Load a run for replaying: its row, its events (trimmed for resume), and its runbook
- * (the stored source, or `file` for verify).  Returns 0, or an exit status after printing why.
- */
-static int load_replay(recorder *r, const char *spec, const char *file, int for_resume, json_t **run_out,
-                       json_t **events_out, ast_file **f_out, module_set *ms)
+int replay_load(recorder *r, const char *spec, const char *file, int for_resume, json_t **run_out, ast_file **f_out,
+                module_set *ms)
 {
     int64_t id;
     if (rec_find_run(r, spec, &id) != 0) {
         fprintf(stderr, "runbook: %s\n", rec_error(r));
         return EXIT_USAGE;
     }
-    json_t *run = rec_run_json(r, id), *events = run ? rec_events_json(r, id) : NULL;
-    if (!run || !events) {
+    json_t *run = rec_run_json(r, id);
+    if (!run) {
         fprintf(stderr, "runbook: %s\n", rec_error(r));
-        json_decref(run);
-        json_decref(events);
         return EXIT_DB;
     }
     const char *status = json_string_value(json_object_get(run, "status"));
     if (for_resume && status && strcmp(status, "interrupted") != 0) {
         fprintf(stderr, "runbook resume: run %lld is %s, not interrupted: nothing to resume\n", (long long)id, status);
         json_decref(run);
-        json_decref(events);
         return EXIT_USAGE;
     }
     ast_file *f;
@@ -199,14 +173,25 @@ static int load_replay(recorder *r, const char *spec, const char *file, int for_
     }
     if (!f) {
         json_decref(run);
-        json_decref(events);
         return EXIT_USAGE;
     }
     *run_out = run;
-    *events_out = for_resume ? replayable_events(events) : json_incref(events);
-    json_decref(events);
     *f_out = f;
     return 0;
+}
+
+/* Was the run a drill (its first event, run.start, says so)?  A drill resumes as a drill.
+ * 1, 0, or -1 after printing why. */
+static int run_was_drill(recorder *r, int64_t id)
+{
+    rec_cursor *c = rec_cursor_open(r, id, 0, NULL);
+    json_t *first = NULL;
+    int rc = c ? rec_cursor_next(c, &first) : -1;
+    int drill = json_is_true(json_object_get(json_object_get(first, "data"), "drill"));
+    rec_cursor_close(c);
+    if (rc >= 0) return drill;
+    fprintf(stderr, "runbook resume: %s\n", rec_error(r));
+    return -1;
 }
 
 int cmd_resume(int argc, char **argv)
@@ -240,11 +225,13 @@ int cmd_resume(int argc, char **argv)
     }
     module_set ms;
     module_set_init(&ms);
-    json_t *run = NULL, *events = NULL;
+    json_t *run = NULL;
     ast_file *f = NULL;
-    int rc = load_replay(r, spec, NULL, 1, &run, &events, &f, &ms);
+    int rc = replay_load(r, spec, NULL, 1, &run, &f, &ms);
+    int64_t id = rc == 0 ? json_integer_value(json_object_get(run, "id")) : 0;
+    int drill = rc == 0 ? run_was_drill(r, id) : 0;
+    if (drill < 0) rc = EXIT_DB;
     if (rc == 0) {
-        int64_t id = json_integer_value(json_object_get(run, "id"));
         if (rec_run_resume(r, id) != 0) {
             fprintf(stderr, "runbook resume: %s\n", rec_error(r));
             rc = EXIT_USAGE;
@@ -254,50 +241,16 @@ int cmd_resume(int argc, char **argv)
             o.rec = r;
             o.db_path = db;
             o.answers = ans;
-            o.replay = events;
+            o.replay = 1;
             o.replay_run = run;
             o.resume_run = id;
             o.incident = json_string_value(json_object_get(run, "incident"));
-            json_t *first = json_array_get(events, 0);   /* run.start: a drill stays a drill */
-            o.drill = json_is_true(json_object_get(json_object_get(first, "data"), "drill"));
+            o.drill = drill;
             rc = eval_run(f, &ms, &o);
         }
     }
     json_decref(run);
-    json_decref(events);
     json_decref(ans);
-    ast_file_free(f);
-    module_set_free(&ms);
-    rec_close(r);
-    return rc;
-}
-
-int replay_verify(const char *spec, const char *file, const char *db, int quiet)
-{
-    recorder *r = cli_open_db_mode(db, REC_READONLY);   /* verify writes nothing */
-    if (!r) return EXIT_DB;
-    module_set ms;
-    module_set_init(&ms);
-    json_t *run = NULL, *events = NULL;
-    ast_file *f = NULL;
-    int rc = load_replay(r, spec, file, 0, &run, &events, &f, &ms);
-    if (rc == 0) {
-        exec_opts o;
-        memset(&o, 0, sizeof o);
-        o.mode = "verify";
-        o.path = file ? file : json_string_value(json_object_get(run, "runbook"));
-        o.rec = r;
-        o.auto_mode = 1;
-        o.replay = events;
-        o.replay_run = run;
-        o.resume_run = json_integer_value(json_object_get(run, "id"));
-        o.incident = json_string_value(json_object_get(run, "incident"));
-        o.verify = 1;
-        o.verify_quiet = quiet;
-        rc = eval_run(f, &ms, &o);
-    }
-    json_decref(run);
-    json_decref(events);
     ast_file_free(f);
     module_set_free(&ms);
     rec_close(r);

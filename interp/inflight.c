@@ -12,16 +12,6 @@
  */
 #include "interp.h"
 
-/* The recorded sh.start of the command in flight: the last one before the cursor. */
-static json_t *inflight_start(interp *I)
-{
-    for (size_t i = I->rpos; i-- > 0;) {
-        json_t *ev = json_array_get(I->o->replay, i);
-        if (strcmp(ev_str(ev, "kind"), "sh.start") == 0) return ev;
-    }
-    return NULL;
-}
-
 /* Wait (in real time, timers firing on the real clock) until the group is gone. */
 static ctl wait_group(interp *I, int pgid)
 {
@@ -67,7 +57,7 @@ static ctl still_running(interp *I, const rb_node *n, const char *cmd, int pgid)
 ctl inflight_sh(interp *I, const rb_node *n, const char *cmd, const char *why_safe, inflight_pick *pick)
 {
     *pick = INF_SKIP;
-    json_t *start = inflight_start(I);
+    json_t *start = rec_last_sh_start(I);   /* the command in flight: the last one started */
     json_t *pg = start ? json_object_get(json_object_get(start, "data"), "pgid") : NULL;
     int pgid = json_is_integer(pg) ? (int)json_integer_value(pg) : 0;
     ctl c = record_exhausted(I);

@@ -118,10 +118,12 @@ typedef struct interp {
     int run_depth;            /* nesting of `run "other.rb"` */
     int no_run;               /* the run row could not be written: nothing to end */
     int begin_failed;         /* globals, params or timers failed before the first step */
-    size_t rpos, rcount;      /* replay cursor over o->replay (resume, verify) */
+    size_t rpos;              /* replaying: the index of the next recorded event to match */
+    struct rec_window *rw;    /* ...the record read back around it (journal_read.c) */
+    int record_failed;        /* ...and it could not be read: the run stops, exit 3 */
     int replaying;            /* events are matched against the record, not written */
     int went_live;            /* the record ran out: the run goes on for real (resume) */
-    int64_t last_seq;         /* seq of the last event written */
+    int64_t last_seq;         /* seq of the last sh.start written (its pgid goes on it) */
     int color, color_err;     /* colour on stdout / stderr (a terminal, no NO_COLOR / --no-color) */
     int polling;              /* a `wait until` condition is being polled: actions are not shown */
     rb_buf poll_last;         /* ...the last action's outcome, for its status line */
@@ -218,6 +220,26 @@ void secret_note(interp *I, value v);
 void scrub(interp *I, rb_buf *out, const char *s, size_t n);
 ctl rt_error(interp *I, const rb_node *at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 ctl report_error(interp *I, const char *kind);
+
+/* journal_read.c: the recorded events of the run being re-run (resume, verify), by index
+ * from 0; an event is borrowed until the record is read past I->rpos, and only the kinds
+ * listed there (DATA_KINDS) come with their data (see the file). */
+typedef struct rec_window rec_window;
+/* Start reading run I->run_id's events; trim: a trailing interruption is not served
+ * (resume).  0, or -1 after printing why. */
+int journal_open(interp *I, int trim);
+void journal_close(interp *I);
+/* The event at index i (i >= I->rpos), or NULL when the record ends before it (or cannot
+ * be read: then I->record_failed, I->diverged and exit 3 are set). */
+json_t *rec_at(interp *I, size_t i);
+/* How many events the record serves (it is read to its end). */
+size_t rec_count(interp *I);
+/* The record's last event is a run.end (it is read to its end). */
+int rec_ends_with_run_end(interp *I);
+/* The last sh.start before the cursor, or NULL. */
+json_t *rec_last_sh_start(interp *I);
+/* An event that an interruption adds: run.end, error, the sh.end of a command Ctrl-C stopped. */
+int rec_is_stop(json_t *ev);
 
 /* eval_expr.c */
 scope *scope_new(interp *I, scope *parent);

@@ -71,26 +71,23 @@ static int loose_kind(const char *k)
 }
 
 
+/* An earlier interruption inside the record: run.end, errors and the Ctrl-C'd command's
+ * end that a later resume (run.resume) followed. */
+static int interruption_tail(interp *I, size_t i)
+{
+    json_t *ev;
+    for (; (ev = rec_at(I, i)); i++) {
+        if (strcmp(ev_str(ev, "kind"), "run.resume") == 0) return 1;
+        if (!rec_is_stop(ev)) return 0;
+    }
+    return 0;
+}
+
 /*
  * What a resume added to the record (run.resume, the in-flight question and its answer,
  * the fresh start of a re-run action) says how the run continued, not what the runbook
  * does: a replay of the resumed run steps over it.
  */
-/* An earlier interruption inside the record: run.end, errors and the Ctrl-C'd command's
- * end that a later resume (run.resume) followed. */
-static int interruption_tail(interp *I, size_t i)
-{
-    for (; i < I->rcount; i++) {
-        json_t *ev = json_array_get(I->o->replay, i);
-        const char *k = ev_str(ev, "kind");
-        if (strcmp(k, "run.resume") == 0) return 1;
-        int stop_ev = strcmp(k, "run.end") == 0 || strcmp(k, "error") == 0 ||
-                      (strcmp(k, "sh.end") == 0 && json_is_true(json_object_get(json_object_get(ev, "data"), "interrupted")));
-        if (!stop_ev) return 0;
-    }
-    return 0;
-}
-
 static int resume_mark(json_t *ev)
 {
     const char *k = ev_str(ev, "kind");
@@ -104,9 +101,9 @@ static int resume_mark(json_t *ev)
 json_t *rec_next(interp *I)
 {
     if (!I->replaying) return NULL;
-    while (I->rpos < I->rcount && (resume_mark(json_array_get(I->o->replay, I->rpos)) || interruption_tail(I, I->rpos)))
-        I->rpos++;
-    return I->rpos < I->rcount ? json_array_get(I->o->replay, I->rpos) : NULL;
+    json_t *ev;
+    while ((ev = rec_at(I, I->rpos)) && (resume_mark(ev) || interruption_tail(I, I->rpos))) I->rpos++;
+    return ev;
 }
 
 /* The next recorded event that is not a timer firing (those fire by themselves when the
@@ -114,10 +111,9 @@ json_t *rec_next(interp *I)
 json_t *rec_peek_action(interp *I)
 {
     if (!I->replaying) return NULL;
-    for (size_t i = I->rpos; i < I->rcount; i++) {
-        json_t *ev = json_array_get(I->o->replay, i);
+    json_t *ev;
+    for (size_t i = I->rpos; (ev = rec_at(I, i)); i++)
         if (!resume_mark(ev) && !is_timer_kind(ev_str(ev, "kind"))) return ev;
-    }
     return NULL;
 }
 
@@ -147,15 +143,19 @@ ctl rec_catch_up(interp *I, json_t **next)
 /* The record ran out: resume goes live (real clock again if the run was real); verify ends. */
 ctl record_exhausted(interp *I)
 {
+    if (I->record_failed) return CTL_STOP;   /* the record could not be read to its end */
     I->replaying = 0;
     if (I->o->verify) return CTL_OK;
+    size_t replayed = rec_count(I);
+    journal_close(I);   /* the record is read no further: no read is open while the run writes */
+    if (I->record_failed) return CTL_STOP;
     I->went_live = 1;
     const char *clk = json_string_value(json_object_get(I->o->replay_run, "clock"));
     if (!clk || strcmp(clk, "virtual") != 0) clock_use_real();
     say(I, "\n--- the record ends here: going on live ---");
     /* nothing acts before this is recorded (a disk still full stops here, exit 3) */
     return emit(I, "run.resume", "resumed after an interruption",
-                json_pack("{s:i}", "replayed_events", (int)I->rcount));
+                json_pack("{s:i}", "replayed_events", (int)replayed));
 }
 
 /*
@@ -183,8 +183,7 @@ ctl diverged(interp *I, const char *kind, const char *text)
     if (I->diverged) return CTL_STOP;   /* reported once: what follows is a consequence */
     json_t *ev = rec_next(I);
     if (!ev && I->o->verify) {
-        json_t *last = json_array_get(I->o->replay, I->rcount ? I->rcount - 1 : 0);
-        if (!last || strcmp(ev_str(last, "kind"), "run.end") != 0) {
+        if (!rec_ends_with_run_end(I)) {
             /* an interrupted run: everything it recorded was reproduced */
             I->exit_code = 0;
             return CTL_STOP;
@@ -250,7 +249,9 @@ ctl emit(interp *I, const char *kind, const char *text, json_t *data)
         return CTL_OK;
     }
     rec_event ev = {clock_now(), I->step_id, kind, text, data};
-    int r = rec_event_add(I->rec, I->run_id, &ev, &I->last_seq);
+    /* only a command's start needs its seq back (act_sh.c sets its pgid on it): asking for
+     * the seq commits at once, and a pure event is to ride along with the next commit */
+    int r = rec_event_add(I->rec, I->run_id, &ev, strcmp(kind, "sh.start") == 0 ? &I->last_seq : NULL);
     json_decref(data);
     if (r != 0) {
         fprintf(stderr, "runbook: cannot record to the database: %s\nrunbook: stopping before the next action.\n",

@@ -18,11 +18,10 @@
 #include <strings.h>
 #include <termios.h>
 #include <unistd.h>
-#include <readline/history.h>
-#include <readline/readline.h>
 #include "cli.h"
 #include "value.h"
 #include "prompt.h"
+#include "rl.h"
 
 struct prompter {
     json_t *answers;          /* borrowed */
@@ -141,6 +140,11 @@ static void rl_got_line(char *line)
 /* A line from the terminal through readline's callback interface. */
 static char *read_terminal(prompter *p, const char *prompt, int *status)
 {
+    if (rl_load() != 0) {   /* no readline (rl.h): the question, then a plain line */
+        fputs(prompt, stdout);
+        fflush(stdout);
+        return read_line(p, status);
+    }
     *status = 0;
     p->rl_done = 0;
     p->rl_line = NULL;
@@ -603,5 +607,8 @@ prompt_status prompt_ask(prompter *p, const prompt_req *q, rb_buf *answer, const
 /* `runbook --version`: the readline library this process runs with. */
 const char *prompt_lib_version(void)
 {
-    return rl_library_version;
+    static char why[240];
+    if (rl_load() == 0) return rl_library_version;
+    snprintf(why, sizeof why, "(not loaded: %s)", rl_load_error());
+    return why;
 }

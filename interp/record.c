@@ -237,14 +237,14 @@ int rec_query_real(recorder *r, sqlite3_stmt *s, const char *what, double *out)
 static void tx_abort(recorder *r)
 {
     if (!sqlite3_get_autocommit(r->db)) {
-        sqlite3_step(r->st[ST_ROLLBACK]);
-        rec_finish(r->st[ST_ROLLBACK]);
+        sqlite3_step(rec_st(r, ST_ROLLBACK));
+        rec_finish(rec_st(r, ST_ROLLBACK));
     }
 }
 
 static int tx_begin(recorder *r)
 {
-    return exec_stmt(r, r->st[ST_BEGIN], "cannot start a write transaction");
+    return exec_stmt(r, rec_st(r, ST_BEGIN), "cannot start a write transaction");
 }
 
 /* ---- one check per commit: the file at the path is still the file we opened ----
@@ -260,7 +260,7 @@ static int tx_commit(recorder *r)
         tx_abort(r);
         return -1;
     }
-    if (exec_stmt(r, r->st[ST_COMMIT], "cannot commit") == 0) return 0;
+    if (exec_stmt(r, rec_st(r, ST_COMMIT), "cannot commit") == 0) return 0;
     tx_abort(r);
     return -1;
 }
@@ -416,12 +416,21 @@ static int migrate(recorder *r)
     return rc;
 }
 
-static int prepare_all(recorder *r)
+sqlite3_stmt *rec_st(recorder *r, int i)
 {
-    for (int i = 0; i < ST_COUNT; i++)
-        if (sqlite3_prepare_v3(r->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->st[i],
-                               NULL) != SQLITE_OK)
-            return rec_db_fail(r, "cannot prepare statements (is the schema damaged?)");
+    if (!r->st[i] && sqlite3_prepare_v3(r->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->st[i], NULL) !=
+                         SQLITE_OK)
+        rec_db_fail(r, "cannot prepare a statement (is the schema damaged?)");
+    return r->st[i];
+}
+
+/* Statements are prepared when first used (a one-step run needs a few of them); at the
+ * open, one per table, so a database missing a table is refused before anything runs. */
+static int check_tables(recorder *r)
+{
+    static const int probes[] = {ST_RUN_EXISTS, ST_EVENT_COUNT, ST_APPROVAL_GET};
+    for (size_t i = 0; i < sizeof probes / sizeof *probes; i++)
+        if (!rec_st(r, probes[i])) return rec_db_fail(r, "cannot prepare statements (is the schema damaged?)");
     return 0;
 }
 
@@ -456,7 +465,7 @@ static int open_steps(recorder *r)
 {
     if (dbfile_prepare(r->path, r->mode, &r->id, r->msg, sizeof r->msg) < 0 || connect_db(r) < 0) return -1;
     if (r->mode == REC_READONLY ? check_schema(r) < 0 : configure(r) < 0 || migrate(r) < 0) return -1;
-    return prepare_all(r);
+    return check_tables(r);
 }
 
 recorder *rec_open(const char *path, char **err)
@@ -585,13 +594,13 @@ static void pending_push(recorder *r, int64_t run_id, const rec_event *ev, const
  * from its last seq (read once per run and transaction: the write lock is ours). */
 static int write_pending(recorder *r)
 {
-    sqlite3_stmt *s = r->st[ST_EVENT_INSERT];
+    sqlite3_stmt *s = rec_st(r, ST_EVENT_INSERT);
     int64_t run = 0, next = 0;
     for (size_t i = 0; i < r->npend; i++) {
         const pending_event *p = r->pend[i];
         if (i == 0 || p->run_id != run) {
-            sqlite3_bind_int64(r->st[ST_EVENT_SEQ], 1, p->run_id);
-            if (rec_query_int(r, r->st[ST_EVENT_SEQ], "cannot number the event", &next) < 0) return -1;
+            sqlite3_bind_int64(rec_st(r, ST_EVENT_SEQ), 1, p->run_id);
+            if (rec_query_int(r, rec_st(r, ST_EVENT_SEQ), "cannot number the event", &next) < 0) return -1;
             run = p->run_id;
         }
         r->last_seq = next;
@@ -633,7 +642,7 @@ static int check_run(recorder *r, int64_t run_id)
 {
     if (run_id == r->known_run) return 0;
     int64_t id;
-    sqlite3_stmt *s = r->st[ST_RUN_EXISTS];
+    sqlite3_stmt *s = rec_st(r, ST_RUN_EXISTS);
     sqlite3_bind_int64(s, 1, run_id);
     int rc = rec_query_int(r, s, "cannot look up the run", &id);
     if (rc == 0) return rec_fail(r, "%s: cannot record the event: no run %lld", r->path, (long long)run_id);
@@ -683,7 +692,7 @@ static int make_incident(recorder *r, double started_at, char **out)
     char lo[48], hi[48], id[80];
     snprintf(lo, sizeof lo, "INC-%04d-%02d%02d-", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
     snprintf(hi, sizeof hi, "INC-%04d-%02d%02d.", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-    sqlite3_stmt *s = r->st[ST_INCIDENT_COUNT];
+    sqlite3_stmt *s = rec_st(r, ST_INCIDENT_COUNT);
     rec_bind_text(s, 1, lo);
     rec_bind_text(s, 2, hi);
     int64_t n = 0, taken = 0;
@@ -691,8 +700,8 @@ static int make_incident(recorder *r, double started_at, char **out)
     int rc;
     do {
         snprintf(id, sizeof id, "%s%03lld", lo, (long long)++n);
-        rec_bind_text(r->st[ST_INCIDENT_EXISTS], 1, id);
-        rc = rec_query_int(r, r->st[ST_INCIDENT_EXISTS], "cannot look up incidents", &taken);
+        rec_bind_text(rec_st(r, ST_INCIDENT_EXISTS), 1, id);
+        rc = rec_query_int(r, rec_st(r, ST_INCIDENT_EXISTS), "cannot look up incidents", &taken);
     } while (rc == 1);
     if (rc < 0) return -1;
     *out = rb_xstrdup(id);
@@ -702,7 +711,7 @@ static int make_incident(recorder *r, double started_at, char **out)
 static void bind_run(recorder *r, const rec_run_info *in, const char *incident,
                      const char *sha, const char *params)
 {
-    sqlite3_stmt *s = r->st[ST_RUN_INSERT];
+    sqlite3_stmt *s = rec_st(r, ST_RUN_INSERT);
     rec_bind_text(s, 1, incident);
     rec_bind_text(s, 2, in->runbook_path);
     rec_bind_text(s, 3, in->title);
@@ -728,7 +737,7 @@ static int insert_run(recorder *r, const rec_run_info *in, const char *params, i
     rec_sha256_hex(in->source, strlen(in->source), sha);
     if (!in->incident && make_incident(r, in->started_at, generated) < 0) return -1;
     bind_run(r, in, in->incident ? in->incident : *generated, sha, params);
-    if (exec_stmt(r, r->st[ST_RUN_INSERT], "cannot record the run") < 0) return -1;
+    if (exec_stmt(r, rec_st(r, ST_RUN_INSERT), "cannot record the run") < 0) return -1;
     *run_id = sqlite3_last_insert_rowid(r->db);
     return 0;
 }
@@ -802,7 +811,7 @@ static int update_run(recorder *r, sqlite3_stmt *s, int64_t run_id, const char *
 int rec_run_update(recorder *r, int64_t run_id, const char *severity, const char *title,
                    double acknowledged_at, double resolved_at)
 {
-    sqlite3_stmt *s = r->st[ST_RUN_UPDATE];
+    sqlite3_stmt *s = rec_st(r, ST_RUN_UPDATE);
     sqlite3_bind_int64(s, 1, run_id);
     rec_bind_text(s, 2, severity);
     rec_bind_text(s, 3, title);
@@ -817,7 +826,7 @@ int rec_run_set_params(recorder *r, int64_t run_id, json_t *params)
     buf_init(&text);
     int rc = params_text(r, params, &text);
     if (rc == 0) {
-        sqlite3_stmt *s = r->st[ST_RUN_PARAMS];
+        sqlite3_stmt *s = rec_st(r, ST_RUN_PARAMS);
         sqlite3_bind_int64(s, 1, run_id);
         rec_bind_text(s, 2, buf_cstr(&text));
         rc = update_run(r, s, run_id, "cannot record the params");
@@ -840,7 +849,7 @@ int rec_run_end(recorder *r, int64_t run_id, const char *status, double ended_at
         return rec_fail(r, "%s: a run cannot end as \"%s\"", r->path, status ? status : "(null)");
     if (!rec_time_ok(ended_at))
         return rec_fail(r, "%s: an end time is out of range (%g)", r->path, ended_at);
-    sqlite3_stmt *s = r->st[ST_RUN_END];
+    sqlite3_stmt *s = rec_st(r, ST_RUN_END);
     sqlite3_bind_int64(s, 1, run_id);
     rec_bind_text(s, 2, status);
     sqlite3_bind_double(s, 3, ended_at);
@@ -882,7 +891,7 @@ static int owner_alive_here(const recorder *r, const char *host, int64_t pid)
 /* Inside the transaction: refuse to take over a run another live process is appending to. */
 static int claim_run(recorder *r, int64_t run_id)
 {
-    sqlite3_stmt *s = r->st[ST_RUN_OWNER];
+    sqlite3_stmt *s = rec_st(r, ST_RUN_OWNER);
     sqlite3_bind_int64(s, 1, run_id);
     int rc = rec_step_row(r, s, "cannot read the run");
     if (rc == 0) return rec_fail(r, "%s: no run %lld", r->path, (long long)run_id);
@@ -896,7 +905,7 @@ static int claim_run(recorder *r, int64_t run_id)
     if (busy)
         return rec_fail(r, "%s: run %lld is still running (pid %lld on %s)", r->path,
                     (long long)run_id, (long long)pid, r->host);
-    s = r->st[ST_RUN_RESUME];
+    s = rec_st(r, ST_RUN_RESUME);
     sqlite3_bind_int64(s, 1, run_id);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)getpid());
     rec_bind_text(s, 3, r->host);

@@ -16,7 +16,7 @@ const char *rec_user(const recorder *r)
 int rec_approval_add(recorder *r, int64_t run_id, int64_t request, const char *decision, const char *by,
                      const char *reason, double at)
 {
-    sqlite3_stmt *s = r->st[ST_APPROVAL_ADD];
+    sqlite3_stmt *s = rec_st(r, ST_APPROVAL_ADD);
     sqlite3_bind_int64(s, 1, run_id);
     sqlite3_bind_int64(s, 2, request);
     rec_bind_text(s, 3, decision);
@@ -33,7 +33,7 @@ int rec_approval_add(recorder *r, int64_t run_id, int64_t request, const char *d
 
 int rec_approval_get(recorder *r, int64_t run_id, int64_t request, json_t **out)
 {
-    sqlite3_stmt *s = r->st[ST_APPROVAL_GET];
+    sqlite3_stmt *s = rec_st(r, ST_APPROVAL_GET);
     sqlite3_bind_int64(s, 1, run_id);
     sqlite3_bind_int64(s, 2, request);
     *out = NULL;

@@ -33,7 +33,7 @@ static int find_by_id(recorder *r, const char *spec, int64_t *run_id)
     errno = 0;
     long long id = strtoll(spec, NULL, 10);
     if (errno == ERANGE) return 0;
-    sqlite3_stmt *s = r->st[ST_RUN_EXISTS];
+    sqlite3_stmt *s = rec_st(r, ST_RUN_EXISTS);
     sqlite3_bind_int64(s, 1, id);
     return rec_query_int(r, s, "cannot look up the run", run_id);
 }
@@ -44,13 +44,13 @@ int rec_find_run(recorder *r, const char *spec, int64_t *run_id)
     if (!spec || !*spec) return rec_fail(r, "%s: no run given", r->path);
     int rc;
     if (strcmp(spec, "last") == 0) {
-        rc = rec_query_int(r, r->st[ST_LAST], "cannot look up the last run", run_id);
+        rc = rec_query_int(r, rec_st(r, ST_LAST), "cannot look up the last run", run_id);
         return rc == 1 ? 0 : rc < 0 ? -1 : rec_fail(r, "%s: no runs recorded yet", r->path);
     }
     rc = is_digits(spec) ? find_by_id(r, spec, run_id) : 0;
     if (rc == 0) {
-        rec_bind_text(r->st[ST_BY_INCIDENT], 1, spec);
-        rc = rec_query_int(r, r->st[ST_BY_INCIDENT], "cannot look up the incident", run_id);
+        rec_bind_text(rec_st(r, ST_BY_INCIDENT), 1, spec);
+        rc = rec_query_int(r, rec_st(r, ST_BY_INCIDENT), "cannot look up the incident", run_id);
     }
     if (rc == 0) return rec_fail(r, "%s: no run or incident \"%s\"", r->path, spec);
     return rc < 0 ? -1 : 0;
@@ -168,7 +168,7 @@ static double duration_end(recorder *r, sqlite3_stmt *s, int alive)
     int own = (pid_t)sqlite3_column_int64(s, C_PID) == getpid();
     if (alive && (own || (clock && strcmp(clock, "real") == 0))) return clock_now();
     double last;
-    sqlite3_stmt *q = r->st[ST_LAST_EVENT_T];
+    sqlite3_stmt *q = rec_st(r, ST_LAST_EVENT_T);
     sqlite3_bind_int64(q, 1, sqlite3_column_int64(s, C_ID));
     if (rec_query_real(r, q, "cannot read the run's events", &last) == 1) return last;
     return sqlite3_column_double(s, C_STARTED);
@@ -226,7 +226,7 @@ static json_t *run_row_json(recorder *r, sqlite3_stmt *s, int with_source)
 json_t *rec_run_json(recorder *r, int64_t run_id)
 {
     if (rec_flush(r) < 0) return NULL;
-    sqlite3_stmt *s = r->st[ST_RUN_GET];
+    sqlite3_stmt *s = rec_st(r, ST_RUN_GET);
     sqlite3_bind_int64(s, 1, run_id);
     int rc = rec_step_row(r, s, "cannot read the run");
     if (rc == 0) rec_fail(r, "%s: no run %lld", r->path, (long long)run_id);
@@ -241,7 +241,7 @@ json_t *rec_runs_json(recorder *r)
 {
     if (rec_flush(r) < 0) return NULL;
     json_t *a = json_array();
-    sqlite3_stmt *s = r->st[ST_RUN_LIST];
+    sqlite3_stmt *s = rec_st(r, ST_RUN_LIST);
     int rc;
     if (!a) {
         rec_fail(r, "%s: out of memory", r->path);
@@ -281,14 +281,14 @@ json_t *rec_events_json(recorder *r, int64_t run_id)
     if (rec_flush(r) < 0) return NULL;
     iso_cache cache = { -1, "" };
     double started;
-    sqlite3_stmt *s = r->st[ST_RUN_STARTED];
+    sqlite3_stmt *s = rec_st(r, ST_RUN_STARTED);
     sqlite3_bind_int64(s, 1, run_id);
     int rc = rec_query_real(r, s, "cannot read the run", &started);
     if (rc == 0) rec_fail(r, "%s: no run %lld", r->path, (long long)run_id);
     json_t *a = rc == 1 ? json_array() : NULL;
     if (rc == 1 && !a) rec_fail(r, "%s: out of memory", r->path);
     if (!a) return NULL;
-    s = r->st[ST_EVENTS];
+    s = rec_st(r, ST_EVENTS);
     sqlite3_bind_int64(s, 1, run_id);
     while ((rc = rec_step_row(r, s, "cannot read the events")) == 1)
         json_array_append_new(a, event_row_json(s, started, &cache, 1));
@@ -318,7 +318,7 @@ rec_cursor *rec_cursor_open(recorder *r, int64_t run_id, int64_t after, const ch
 {
     if (rec_flush(r) < 0) return NULL;
     double started;
-    sqlite3_stmt *q = r->st[ST_RUN_STARTED];
+    sqlite3_stmt *q = rec_st(r, ST_RUN_STARTED);
     sqlite3_bind_int64(q, 1, run_id);
     int rc = rec_query_real(r, q, "cannot read the run", &started);
     if (rc == 0) rec_fail(r, "%s: no run %lld", r->path, (long long)run_id);
@@ -465,7 +465,7 @@ void rec_cursor_close(rec_cursor *c)
 int rec_event_count(recorder *r, int64_t run_id, int64_t *n)
 {
     if (rec_flush(r) < 0) return -1;
-    sqlite3_stmt *s = r->st[ST_EVENT_COUNT];
+    sqlite3_stmt *s = rec_st(r, ST_EVENT_COUNT);
     sqlite3_bind_int64(s, 1, run_id);
     return rec_query_int(r, s, "cannot count the events", n) < 0 ? -1 : 0;
 }
@@ -473,7 +473,7 @@ int rec_event_count(recorder *r, int64_t run_id, int64_t *n)
 int rec_event_last_elapsed(recorder *r, int64_t run_id, double *t)
 {
     if (rec_flush(r) < 0) return -1;
-    sqlite3_stmt *s = r->st[ST_EVENT_LAST_T];
+    sqlite3_stmt *s = rec_st(r, ST_EVENT_LAST_T);
     sqlite3_bind_int64(s, 1, run_id);
     return rec_query_real(r, s, "cannot read the events", t);
 }

@@ -16,14 +16,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <readline/history.h>
-#include <readline/readline.h>
 #include "cli.h"
 #include "clock.h"
 #include "eval.h"
 #include "front.h"
 #include "parse.h"
 #include "record.h"
+#include "rl.h"
 
 #define MAX_BREAKS 64
 
@@ -415,6 +414,10 @@ int cmd_repl(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     char *hist = NULL;
+    if (R.tty && rl_load() != 0) {
+        fprintf(stderr, "runbook repl: no line editing (%s): reading plain lines\n", rl_load_error());
+        R.tty = 0;
+    }
     if (R.tty) {
         rl_readline_name = "runbook";
         rl_attempted_completion_function = complete;

@@ -12,7 +12,8 @@
  * anything: a command's output is the output that was recorded, and secrets stay as the
  * recorder redacted them.  Recorded text is never allowed to drive the terminal: control
  * characters in it are replaced before printing.  `--verify` (re-executing the runbook
- * against the record) is the evaluator's: this file only hands it over (replay_verify).
+ * against the record) is the evaluator's: this file loads the run (replay_load, shared with
+ * resume) and hands it over (replay_verify), read-only.
  */
 #include <errno.h>
 #include <math.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "cli.h"
+#include "eval.h"
 #include "evjson.h"
 #include "record.h"
 #include "util.h"
@@ -521,6 +523,39 @@ static int load(replay *r, const char *spec, const char *db)
     if (rec_find_run(rec, spec, &r->id) != 0) rc = EXIT_USAGE;
     else if (!(r->run = rec_run_json(rec, r->id)) || rec_event_count(rec, r->id, &r->count) != 0) rc = EXIT_DB;
     if (rc != EXIT_OK) fprintf(stderr, "runbook replay: %s\n", rec_error(rec));
+    return rc;
+}
+
+/* `replay RUN --verify [FILE]`: the runbook (FILE, else the recorded source) re-executed by
+ * the evaluator against the record, nothing executed; 0 same path, 1 diverged. */
+static int replay_verify(const char *spec, const char *file, const char *db, int quiet)
+{
+    recorder *r = cli_open_db_mode(db, REC_READONLY);   /* verify writes nothing */
+    if (!r) return EXIT_DB;
+    module_set ms;
+    module_set_init(&ms);
+    json_t *run = NULL;
+    ast_file *f = NULL;
+    int rc = replay_load(r, spec, file, 0, &run, &f, &ms);
+    if (rc == 0) {
+        exec_opts o;
+        memset(&o, 0, sizeof o);
+        o.mode = "verify";
+        o.path = file ? file : json_string_value(json_object_get(run, "runbook"));
+        o.rec = r;
+        o.auto_mode = 1;
+        o.replay = 1;
+        o.replay_run = run;
+        o.resume_run = json_integer_value(json_object_get(run, "id"));
+        o.incident = json_string_value(json_object_get(run, "incident"));
+        o.verify = 1;
+        o.verify_quiet = quiet;
+        rc = eval_run(f, &ms, &o);
+    }
+    json_decref(run);
+    ast_file_free(f);
+    module_set_free(&ms);
+    rec_close(r);
     return rc;
 }
 

@@ -173,6 +173,7 @@ void interp_init(interp *I, ast_file *f, module_set *ms, const exec_opts *o)
 
 void interp_free(interp *I)
 {
+    journal_close(I);
     ssh_close(I->ssh);
     json_decref(I->approvals_used);
     prompter_free(I->prompts);
@@ -202,11 +203,16 @@ ctl run_begin(interp *I)
     value stored = v_nil();
     if (o->replay) {
         /* Replaying a recorded run: its clock restarts at its start, its row already exists. */
+        I->run_id = o->resume_run;
+        if (journal_open(I, !o->verify) != 0) {
+            json_decref(params);
+            I->exit_code = 3;
+            I->no_run = 1;
+            return CTL_STOP;
+        }
         I->replaying = 1;
-        I->rcount = json_array_size(o->replay);
         I->inc.started_at = clock_parse_iso(json_string_value(json_object_get(o->replay_run, "started_at")));
         clock_use_virtual(I->inc.started_at);
-        I->run_id = o->resume_run;
         incident = rb_xstrdup(json_string_value(json_object_get(o->replay_run, "incident")));
         json_t *jp = json_object_get(o->replay_run, "params");
         stored = json_is_object(jp) ? value_from_json(&I->mem, jp) : v_map(&I->mem, 1);
@@ -273,11 +279,13 @@ int run_finish(interp *I, ctl c, const char *status)
             buf_printf(&t, "run %s", status);
             ctl e = emit(I, "run.end", buf_cstr(&t), NULL);
             buf_free(&t);
-            code = e == CTL_OK && I->rpos == I->rcount ? 0
+            code = e == CTL_OK && !rec_at(I, I->rpos) ? 0
                  : e == CTL_OK ? (diverged(I, "run.end", "the runbook ends here"), 1) : I->exit_code;
         }
+        if (I->record_failed) code = 3;
         if (code == 0)
-            printf("verified: the runbook takes the recorded path (%zu of %zu events reproduced)\n", I->rpos, I->rcount);
+            printf("verified: the runbook takes the recorded path (%zu of %zu events reproduced)\n", I->rpos,
+                   rec_count(I));
     } else if (I->exit_code != 3 && !(c == CTL_STOP && I->exit_code == 2 && o->replay && !I->begin_failed)) {
         I->step_id = NULL;
         rb_buf t;

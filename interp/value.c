@@ -162,7 +162,8 @@ void dur_show(rb_buf *out, double secs)
 static void num_show(rb_buf *out, double n)
 {
     if (isnan(n)) buf_adds(out, "nan");
-    else if (n == floor(n) && fabs(n) < 1e15) buf_printf(out, "%.0f", n);
+    else if (n == floor(n) && fabs(n) < 1e15 && (n != 0 || !signbit(n))) buf_printf(out, "%lld", (long long)n);
+    else if (n == floor(n) && fabs(n) < 1e15) buf_adds(out, "-0");
     else buf_printf(out, "%.15g", n);
 }
 

@@ -86,3 +86,18 @@ k=$(sqlite3 "$T/poll.db" "SELECT count(*) FROM events WHERE kind='sh.start'")
 p=$(sqlite3 "$T/poll.db" "SELECT json_extract(data, '$.polls') FROM events WHERE kind='wait.end'")
 [ "${k:-0}" -ge 4 ] && [ "$k" = "$p" ] && pass "wait until: the record keeps every attempt ($k)" || fail "wait until: recorded attempts" "$k sh.start, $p polls"
 tmux_ kill-server 2>/dev/null
+
+# readline is loaded when a line is first edited on a terminal (rl.c): a run that asks
+# nothing on a terminal never maps it, and without it the prompts read plain lines
+printf 'runbook "Maps" { severity P4 }\nstep s "S" { sh "grep -c libreadline /proc/$PPID/maps || true" readonly }\n' >"$T/maps.rb"
+"$RUNBOOK" exec "$T/maps.rb" --db "$T/maps.db" >"$T/maps.out" 2>&1
+n=$(sqlite3 "$T/maps.db" "SELECT json_extract(data, '\$.stdout') FROM events WHERE kind='sh.end'")
+[ "$n" = 0 ] && pass "term: a run that edits no line does not load libreadline" || fail "term: libreadline mapped" "'$n'" "$(cat "$T/maps.out")"
+F=$TESTS/term/colour.rb
+run "RUNBOOK_LIBREADLINE=$T/no-such-readline.so" "--no-color"
+if wait_for "What now?" 10; then
+    tmux_ send-keys -t t 2 Enter
+    wait_for "Which way?" 10 && tmux_ send-keys -t t 2 Enter
+fi
+if wait_for "picked right" 10; then pass "term: without libreadline the terminal prompts read plain lines"; else fail "term: no readline" "$(screen | tail)"; fi
+tmux_ kill-server 2>/dev/null
