@@ -36,15 +36,22 @@ int diag_vadd(diag_list *d, diag_level lv, const diag_source *src, rb_loc loc, c
         d->cap = d->cap ? d->cap * 2 : 16;
         d->items = rb_xrealloc(d->items, (size_t)d->cap * sizeof *d->items);
     }
-    rb_buf b;
-    buf_init(&b);
-    buf_vprintf(&b, fmt, ap);
+    /* The message in a block of its own size: a lint run may hold many thousands. */
+    char tmp[256];
+    va_list ap2;
+    va_copy(ap2, ap);
+    int len = vsnprintf(tmp, sizeof tmp, fmt, ap2);
+    va_end(ap2);
+    if (len < 0) len = 0;
+    char *msg = rb_xmalloc((size_t)len + 1);
+    if ((size_t)len < sizeof tmp) memcpy(msg, tmp, (size_t)len + 1);
+    else vsnprintf(msg, (size_t)len + 1, fmt, ap);
     diag *g = &d->items[d->n++];
     g->level = lv;
     g->src = src;
     g->loc = loc;
     g->rule = rule ? rb_xstrdup(rule) : NULL;
-    g->msg = buf_take(&b);
+    g->msg = msg;
     g->seq = d->n;
     if (lv == DIAG_ERROR) d->errors++;
     else if (lv == DIAG_WARNING) d->warnings++;
@@ -85,15 +92,42 @@ static const char *level_name(diag_level lv)
     return lv == DIAG_ERROR ? "error" : lv == DIAG_WARNING ? "warning" : "note";
 }
 
-void diag_print(const diag *g, FILE *out, int color)
+static void add_int(rb_buf *b, int v)
+{
+    char tmp[16];
+    int i = sizeof tmp;
+    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+    do tmp[--i] = (char)('0' + u % 10); while (u /= 10);
+    if (v < 0) tmp[--i] = '-';
+    buf_addn(b, tmp + i, sizeof tmp - (size_t)i);
+}
+
+void diag_format(rb_buf *b, const diag *g, int color)
 {
     const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
     const char *lvc = !color ? "" : g->level == DIAG_ERROR ? "\033[1;31m"
                                   : g->level == DIAG_WARNING ? "\033[1;35m" : "\033[1;36m";
-    fprintf(out, "%s%s:%d:%d:%s %s%s:%s %s", bold, g->src ? g->src->name : "<input>", g->loc.line,
-            g->loc.col, reset, lvc, level_name(g->level), reset, g->msg);
-    if (g->rule) fprintf(out, " [%s]", g->rule);
-    fputc('\n', out);
+    buf_adds(b, bold);
+    buf_adds(b, g->src ? g->src->name : "<input>");
+    buf_addc(b, ':');
+    add_int(b, g->loc.line);
+    buf_addc(b, ':');
+    add_int(b, g->loc.col);
+    buf_adds(b, ":");
+    buf_adds(b, reset);
+    buf_addc(b, ' ');
+    buf_adds(b, lvc);
+    buf_adds(b, level_name(g->level));
+    buf_adds(b, ":");
+    buf_adds(b, reset);
+    buf_addc(b, ' ');
+    buf_adds(b, g->msg);
+    if (g->rule) {
+        buf_adds(b, " [");
+        buf_adds(b, g->rule);
+        buf_addc(b, ']');
+    }
+    buf_addc(b, '\n');
     size_t n;
     const char *line = diag_line_text(g->src, g->loc.line, &n);
     if (!line) return;
@@ -102,10 +136,10 @@ void diag_print(const diag *g, FILE *out, int color)
      * UTF-8 and control characters shown as '?', and the caret under the column.
      */
     int first = g->loc.col > 120 ? g->loc.col - 80 : 1;
-    rb_buf shown, pad;
-    buf_init(&shown);
-    buf_init(&pad);
-    if (first > 1) buf_adds(&shown, "…");
+    buf_adds(b, "  ");
+    if (first > 1) buf_adds(b, "…");
+    size_t pad = 0;   /* characters before the caret: the line's tabs are copied, others are blanks */
+    char padc[160];
     int col = 1, count = 0;
     for (size_t i = 0; i < n && count < 160;) {
         unsigned char c = (unsigned char)line[i];
@@ -115,18 +149,31 @@ void diag_print(const diag *g, FILE *out, int color)
             if (((unsigned char)line[i + k] & 0xC0) != 0x80) ok = 0;
         if (!ok) len = 1;
         if (col >= first) {
-            if (!ok || (c < 0x20 && c != '\t') || c == 0x7f) buf_addc(&shown, '?');
-            else buf_addn(&shown, line + i, len);
-            if (col < g->loc.col) buf_addc(&pad, c == '\t' ? '\t' : ' ');
+            if (!ok || (c < 0x20 && c != '\t') || c == 0x7f) buf_addc(b, '?');
+            else buf_addn(b, line + i, len);
+            if (col < g->loc.col) padc[pad++] = c == '\t' ? '\t' : ' ';
             count++;
         }
         i += len;
         col++;
     }
-    if (count >= 160) buf_adds(&shown, "…");
-    fprintf(out, "  %s\n  %s%s%s^%s\n", buf_cstr(&shown), first > 1 ? " " : "", buf_cstr(&pad), lvc, reset);
-    buf_free(&shown);
-    buf_free(&pad);
+    if (count >= 160) buf_adds(b, "…");
+    buf_adds(b, "\n  ");
+    if (first > 1) buf_addc(b, ' ');
+    buf_addn(b, padc, pad);
+    buf_adds(b, lvc);
+    buf_addc(b, '^');
+    buf_adds(b, reset);
+    buf_addc(b, '\n');
+}
+
+void diag_print(const diag *g, FILE *out, int color)
+{
+    rb_buf b;
+    buf_init(&b);
+    diag_format(&b, g, color);
+    fwrite(b.data, 1, b.len, out);
+    buf_free(&b);
 }
 
 void diag_print_all(const diag_list *d, FILE *out, int color)
