@@ -436,9 +436,10 @@ int has_kind(const rb_node *n, node_kind k)
 {
     for (; n; n = n->next) {
         if (n->kind == k) return 1;
-        const rb_node *kids[] = {n->a, n->b, n->c, n->d, n->opts};
-        for (size_t i = 0; i < sizeof kids / sizeof *kids; i++)
-            if (has_kind(kids[i], k)) return 1;
+        if (n->kind >= N_NIL && k < N_NIL) continue;   /* an expression holds no statement or declaration */
+        if ((n->a && has_kind(n->a, k)) || (n->b && has_kind(n->b, k)) || (n->c && has_kind(n->c, k)) ||
+            (n->d && has_kind(n->d, k)) || (n->opts && has_kind(n->opts, k)))
+            return 1;
     }
     return 0;
 }

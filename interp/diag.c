@@ -64,12 +64,13 @@ const char *diag_line_text(const diag_source *src, int line, size_t *n)
     diag_source *s = (diag_source *)src;   /* the index is a cache: building it changes no meaning */
     if (!s->line_start) {
         int cap = 1;
-        for (size_t i = 0; i < s->len; i++) cap += s->text[i] == '\n';
+        const char *p = s->text, *end = s->text + s->len;
+        while ((p = memchr(p, '\n', (size_t)(end - p)))) cap++, p++;
         s->line_start = rb_xmalloc((size_t)cap * sizeof *s->line_start);
         s->line_start[0] = 0;
         s->nlines = 1;
-        for (size_t i = 0; i < s->len; i++)
-            if (s->text[i] == '\n') s->line_start[s->nlines++] = i + 1;
+        for (p = s->text; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+            s->line_start[s->nlines++] = (size_t)(p - s->text) + 1;
     }
     if (line > s->nlines) return NULL;
     const char *p = s->text + s->line_start[line - 1], *end = s->text + s->len;
