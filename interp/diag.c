@@ -186,9 +186,11 @@ void diag_print_all(const diag_list *d, FILE *out, int color)
 static int diag_cmp(const void *x, const void *y)
 {
     const diag *a = x, *b = y;
-    const char *na = a->src ? a->src->name : "", *nb = b->src ? b->src->name : "";
-    int c = strcmp(na, nb);
-    if (c) return c;
+    if (a->src != b->src) {   /* one file's diagnostics share their source: no names to compare */
+        const char *na = a->src ? a->src->name : "", *nb = b->src ? b->src->name : "";
+        int c = strcmp(na, nb);
+        if (c) return c;
+    }
     if (a->loc.line != b->loc.line) return a->loc.line < b->loc.line ? -1 : 1;
     if (a->loc.col != b->loc.col) return a->loc.col < b->loc.col ? -1 : 1;
     return a->seq - b->seq;
