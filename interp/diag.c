@@ -137,10 +137,16 @@ void diag_format(rb_buf *b, const diag *g, int color)
      * UTF-8 and control characters shown as '?', and the caret under the column.
      */
     int first = g->loc.col > 120 ? g->loc.col - 80 : 1;
-    buf_adds(b, "  ");
-    if (first > 1) buf_adds(b, "…");
-    size_t pad = 0;   /* characters before the caret: the line's tabs are copied, others are blanks */
-    char padc[160];
+    /* At most 160 characters of at most 4 bytes, and as many caret-line blanks: built in
+     * place, then appended at once. */
+    char shown[160 * 4 + 16], padc[160];
+    size_t ns = 0, pad = 0;
+    memcpy(shown, "  ", 2);
+    ns = 2;
+    if (first > 1) {
+        memcpy(shown + ns, "…", 3);
+        ns += 3;
+    }
     int col = 1, count = 0;
     for (size_t i = 0; i < n && count < 160;) {
         unsigned char c = (unsigned char)line[i];
@@ -150,15 +156,24 @@ void diag_format(rb_buf *b, const diag *g, int color)
             if (((unsigned char)line[i + k] & 0xC0) != 0x80) ok = 0;
         if (!ok) len = 1;
         if (col >= first) {
-            if (!ok || (c < 0x20 && c != '\t') || c == 0x7f) buf_addc(b, '?');
-            else buf_addn(b, line + i, len);
+            if (!ok || (c < 0x20 && c != '\t') || c == 0x7f) {
+                shown[ns++] = '?';
+            } else {
+                memcpy(shown + ns, line + i, len);
+                ns += len;
+            }
+            /* the line's tabs are copied so that the caret lines up; other characters are blanks */
             if (col < g->loc.col) padc[pad++] = c == '\t' ? '\t' : ' ';
             count++;
         }
         i += len;
         col++;
     }
-    if (count >= 160) buf_adds(b, "…");
+    if (count >= 160) {
+        memcpy(shown + ns, "…", 3);
+        ns += 3;
+    }
+    buf_addn(b, shown, ns);
     buf_adds(b, "\n  ");
     if (first > 1) buf_addc(b, ' ');
     buf_addn(b, padc, pad);
