@@ -163,9 +163,8 @@ static int lint_load(lint_file *lf, const char *path, module_set *ms, const lint
         return -1;
     }
     if (lf->d.syntax_errors == 0 && lf->f->root) {
-        check_file(lf->f, ms, &lf->d);
-        int warn0 = lf->d.warnings;
-        check_warnings(lf->f, ms, &lf->d);
+        int warn0 = lf->d.warnings;   /* check_file adds errors only: the warnings are check_warnings' */
+        check_lint(lf->f, ms, &lf->d);
         if (lint_incident_rules(lf->f, &lf->d) && lf->d.warnings > warn0) drop_superseded(&lf->d);
         if (o->shellcheck) lf->sc = sc_prepare(lf->f, &lf->d);
     }
