@@ -35,6 +35,7 @@ typedef struct brace {
 typedef struct lexstate {
     pstate *ps;
     const char *buf;       /* the text being scanned (for heredoc bodies) */
+    int in_place;          /* the scanner reads buf itself (heredoc_skip puts back what input() NULs) */
     size_t buflen;
     int line, col;         /* position of the next character */
     size_t off;            /* byte offset of the next character */
@@ -55,6 +56,10 @@ typedef struct lexstate {
 } lexstate;
 
 void pstate_error(pstate *ps, rb_loc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* After a scan of a text in place (yy_scan_buffer): put back the character that the NUL
+ * after the last token stands on, so the text is as written again (lexer.l). */
+void lex_release(void *scanner);
 
 /* Parse `text` (a heredoc's #{…} fragment) as one expression at position loc. */
 rb_node *parse_fragment(pstate *ps, const char *text, size_t len, rb_loc loc);

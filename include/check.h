@@ -36,6 +36,10 @@ int check_file(ast_file *f, module_set *ms, diag_list *d);
 /* Lint warnings with stable rule ids (see docs/lint.md) for f alone; returns how many. */
 int check_warnings(ast_file *f, module_set *ms, diag_list *d);
 
+/* check_file then check_warnings, in one walk of the tree (lint's): the same diagnostics in
+ * the same order; returns how many. */
+int check_lint(ast_file *f, module_set *ms, diag_list *d);
+
 
 /* The id a step gets when none is written: a slug of its title ("Check the DB" -> check_the_db). */
 char *check_step_slug(arena *a, const char *title);

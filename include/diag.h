@@ -55,6 +55,9 @@ int diag_vadd(diag_list *d, diag_level lv, const diag_source *src, rb_loc loc, c
 /* Print every diagnostic as text with the source line and caret. */
 void diag_print_all(const diag_list *d, FILE *out, int color);
 void diag_print(const diag *g, FILE *out, int color);
+/* The same text, appended to b (struct rb_buf from util.h). */
+struct rb_buf;
+void diag_format(struct rb_buf *b, const diag *g, int color);
 
 /* Sort by file, line, column (stable), for lint output. */
 void diag_sort(diag_list *d);

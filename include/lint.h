@@ -72,8 +72,8 @@ void baseline_record(json_t *entries, const diag_list *d);
 /* Write the entries as a baseline file; 0 or -1 after printing why. */
 int baseline_write(const char *path, json_t *entries);
 
-/* Remove item i of d (counts adjusted). */
-void lint_diag_remove(diag_list *d, int i);
+/* Remove every item i of d with drop[i] set (counts adjusted), in one pass. */
+void lint_diag_drop(diag_list *d, const unsigned char *drop);
 
 /* ---- output (lint_out.c) ---- */
 typedef enum { FMT_TEXT, FMT_JSON, FMT_SARIF, FMT_GITHUB, FMT_CHECKSTYLE } lint_format;

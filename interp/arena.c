@@ -3,10 +3,13 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "arena.h"
 #include "util.h"
 
 #define ARENA_BLOCK (64 * 1024)
+#define ARENA_BLOCK_MAX (4 * 1024 * 1024)
+#define HUGE_PAGE (2 * 1024 * 1024)
 
 struct arena_block {
     arena_block *next;
@@ -22,8 +25,16 @@ void *arena_alloc_raw(arena *a, size_t n)
     n = (n + 7) & ~(size_t)7;
     arena_block *b = a->head;
     if (!b || b->cap - b->used < n) {
-        size_t cap = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
+        /* Blocks double up to 4 MiB (a large file's tree takes few of them); the 2 MiB
+         * pages inside a large block are backed by huge pages: one fault each, not 512. */
+        size_t grow = b && b->cap >= ARENA_BLOCK ? (b->cap < ARENA_BLOCK_MAX ? b->cap * 2 : ARENA_BLOCK_MAX) : ARENA_BLOCK;
+        size_t cap = n > ARENA_BLOCK / 4 ? n : grow;
         b = rb_xmalloc(sizeof *b + cap);
+        if (cap >= 2 * HUGE_PAGE) {
+            uintptr_t lo = ((uintptr_t)b + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+            uintptr_t hi = ((uintptr_t)b->data + cap) & ~(uintptr_t)(HUGE_PAGE - 1);
+            if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+        }
         b->used = 0;
         b->cap = cap;
         if (cap == n && a->head) {

@@ -246,7 +246,7 @@ static void check_module(checker *c, const rb_node *n, module *m)
             return;
         }
     }
-    if (m->checked || c->mode != MODE_CHECK) return;
+    if (m->checked || !(c->mode & MODE_CHECK)) return;
     m->checked = 1;
     if (!m->file || !m->file->root || m->syntax_errors) return;
     m->loading = 1;
@@ -501,17 +501,59 @@ static void warn_unreachable(checker *c)
     }
 }
 
+/* The warnings that follow the walk (they need all of it). */
+static void warn_after_walk(checker *c)
+{
+    warn_unused(c);
+    warn_no_escalation(c, c->f->root->a);
+    warn_unreachable(c);
+}
+
 int check_warnings(ast_file *f, module_set *ms, diag_list *d)
 {
     if (!f || !f->root) return 0;
     checker c;
     checker_init(&c, f, ms, d, MODE_WARN, NULL);
     check_tree(&c);
-    warn_unused(&c);
-    warn_no_escalation(&c, f->root->a);
-    warn_unreachable(&c);
+    warn_after_walk(&c);
     int n = c.count;
     checker_free(&c);
+    return n;
+}
+
+/* Move d's items [from, n) into the order two walks give: the errors (the check walk's,
+ * modules' included), then the warnings; arrival numbers follow the new order. */
+static void errors_first(diag_list *d, int from)
+{
+    int n = d->n - from;
+    if (n <= 0) return;
+    diag *tmp = rb_xmalloc((size_t)n * sizeof *tmp);
+    int k = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = from; i < d->n; i++)
+            if ((d->items[i].level == DIAG_ERROR) == (pass == 0)) tmp[k++] = d->items[i];
+    for (int i = 0; i < n; i++) {
+        d->items[from + i] = tmp[i];
+        d->items[from + i].seq = from + i + 1;
+    }
+    rb_free(tmp);
+}
+
+int check_lint(ast_file *f, module_set *ms, diag_list *d)
+{
+    if (!f || !f->root) return 0;
+    int expanded = expand_parts(f, ms, d);
+    int from = d->n;
+    char *key = module_path_key(f->src.name);
+    chain self = {key, NULL};
+    checker c;
+    checker_init(&c, f, ms, d, MODE_BOTH, &self);
+    check_tree(&c);
+    errors_first(d, from);
+    warn_after_walk(&c);
+    int n = c.count + expanded;
+    checker_free(&c);
+    rb_free(key);
     return n;
 }
 

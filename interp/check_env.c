@@ -44,7 +44,7 @@ static void report(checker *c, diag_level lv, rb_loc loc, const char *rule, cons
 
 void error_at(checker *c, rb_loc loc, const char *fmt, ...)
 {
-    if (c->mode != MODE_CHECK) return;
+    if (!(c->mode & MODE_CHECK)) return;
     va_list ap;
     va_start(ap, fmt);
     report(c, DIAG_ERROR, loc, NULL, fmt, ap);
@@ -53,7 +53,7 @@ void error_at(checker *c, rb_loc loc, const char *fmt, ...)
 
 void warn_at(checker *c, rb_loc loc, const char *rule, const char *fmt, ...)
 {
-    if (c->mode != MODE_WARN) return;
+    if (!(c->mode & MODE_WARN)) return;
     va_list ap;
     va_start(ap, fmt);
     report(c, DIAG_WARNING, loc, rule, fmt, ap);
@@ -64,7 +64,7 @@ void warn_at(checker *c, rb_loc loc, const char *rule, const char *fmt, ...)
 /* Would an error reported now be recorded?  (Hints that cost work are skipped when not.) */
 int can_report(const checker *c)
 {
-    return c->mode == MODE_CHECK && !(c->d->limit && c->d->errors >= c->d->limit);
+    return (c->mode & MODE_CHECK) && !(c->d->limit && c->d->errors >= c->d->limit);
 }
 
 /* ------------------------------------------------------------------ string map */
@@ -436,9 +436,10 @@ int has_kind(const rb_node *n, node_kind k)
 {
     for (; n; n = n->next) {
         if (n->kind == k) return 1;
-        const rb_node *kids[] = {n->a, n->b, n->c, n->d, n->opts};
-        for (size_t i = 0; i < sizeof kids / sizeof *kids; i++)
-            if (has_kind(kids[i], k)) return 1;
+        if (n->kind >= N_NIL && k < N_NIL) continue;   /* an expression holds no statement or declaration */
+        if ((n->a && has_kind(n->a, k)) || (n->b && has_kind(n->b, k)) || (n->c && has_kind(n->c, k)) ||
+            (n->d && has_kind(n->d, k)) || (n->opts && has_kind(n->opts, k)))
+            return 1;
     }
     return 0;
 }

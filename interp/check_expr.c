@@ -120,7 +120,7 @@ static member *check_member(checker *c, scope *sc, const rb_node *n)
     if (!s->mod) return NULL;
     member *m = module_member(c, s->mod, n->str);
     if (m) return m;
-    if (c->mode != MODE_CHECK) return NULL;
+    if (!(c->mode & MODE_CHECK)) return NULL;
     rb_loc at = n->nloc;
     suggest sg = suggest_start(c, n->str);
     if (can_report(c)) {
@@ -276,7 +276,7 @@ static void walk_http(checker *c, scope *sc, const rb_node *n)
         ok |= strcmp(m, methods[i]) == 0;
         caps |= strcasecmp(m, methods[i]) == 0;
     }
-    if (!ok && c->mode == MODE_CHECK) {
+    if (!ok && (c->mode & MODE_CHECK)) {
         rb_loc at = n->nloc;
         if (caps)
             error_at(c, at, "unknown http method '%s' (methods are written in capitals)", m);

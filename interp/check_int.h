@@ -18,7 +18,8 @@
 #include "util.h"
 
 
-typedef enum { MODE_CHECK, MODE_WARN } check_mode;
+/* What a walk reports: errors, lint warnings, or both in one walk (lint: check_lint). */
+typedef enum { MODE_CHECK = 1, MODE_WARN = 2, MODE_BOTH = 3 } check_mode;
 
 typedef enum { S_PARAM, S_SECRET, S_LET, S_FN, S_USE, S_STEPVAR, S_LOCAL } sym_kind;
 

@@ -116,7 +116,7 @@ static void walk_goto(checker *c, const rb_node *n)
     } else if (c->fn) {
         error_at(c, n->loc, "goto cannot be used inside a fn (fn '%s'); return a value and goto from the step",
                  c->fn->str);
-    } else if (!find_step(c, n->str) && c->mode == MODE_CHECK) {
+    } else if (!find_step(c, n->str) && (c->mode & MODE_CHECK)) {
         rb_loc at = n->nloc;
         suggest sg = suggest_start(c, n->str);
         for (int i = 0; i < c->nsteps && can_report(c) && !suggest_done(&sg); i++)

@@ -36,15 +36,22 @@ int diag_vadd(diag_list *d, diag_level lv, const diag_source *src, rb_loc loc, c
         d->cap = d->cap ? d->cap * 2 : 16;
         d->items = rb_xrealloc(d->items, (size_t)d->cap * sizeof *d->items);
     }
-    rb_buf b;
-    buf_init(&b);
-    buf_vprintf(&b, fmt, ap);
+    /* The message in a block of its own size: a lint run may hold many thousands. */
+    char tmp[256];
+    va_list ap2;
+    va_copy(ap2, ap);
+    int len = vsnprintf(tmp, sizeof tmp, fmt, ap2);
+    va_end(ap2);
+    if (len < 0) len = 0;
+    char *msg = rb_xmalloc((size_t)len + 1);
+    if ((size_t)len < sizeof tmp) memcpy(msg, tmp, (size_t)len + 1);
+    else vsnprintf(msg, (size_t)len + 1, fmt, ap);
     diag *g = &d->items[d->n++];
     g->level = lv;
     g->src = src;
     g->loc = loc;
     g->rule = rule ? rb_xstrdup(rule) : NULL;
-    g->msg = buf_take(&b);
+    g->msg = msg;
     g->seq = d->n;
     if (lv == DIAG_ERROR) d->errors++;
     else if (lv == DIAG_WARNING) d->warnings++;
@@ -57,12 +64,13 @@ const char *diag_line_text(const diag_source *src, int line, size_t *n)
     diag_source *s = (diag_source *)src;   /* the index is a cache: building it changes no meaning */
     if (!s->line_start) {
         int cap = 1;
-        for (size_t i = 0; i < s->len; i++) cap += s->text[i] == '\n';
+        const char *p = s->text, *end = s->text + s->len;
+        while ((p = memchr(p, '\n', (size_t)(end - p)))) cap++, p++;
         s->line_start = rb_xmalloc((size_t)cap * sizeof *s->line_start);
         s->line_start[0] = 0;
         s->nlines = 1;
-        for (size_t i = 0; i < s->len; i++)
-            if (s->text[i] == '\n') s->line_start[s->nlines++] = i + 1;
+        for (p = s->text; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+            s->line_start[s->nlines++] = (size_t)(p - s->text) + 1;
     }
     if (line > s->nlines) return NULL;
     const char *p = s->text + s->line_start[line - 1], *end = s->text + s->len;
@@ -85,15 +93,42 @@ static const char *level_name(diag_level lv)
     return lv == DIAG_ERROR ? "error" : lv == DIAG_WARNING ? "warning" : "note";
 }
 
-void diag_print(const diag *g, FILE *out, int color)
+static void add_int(rb_buf *b, int v)
+{
+    char tmp[16];
+    int i = sizeof tmp;
+    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+    do tmp[--i] = (char)('0' + u % 10); while (u /= 10);
+    if (v < 0) tmp[--i] = '-';
+    buf_addn(b, tmp + i, sizeof tmp - (size_t)i);
+}
+
+void diag_format(rb_buf *b, const diag *g, int color)
 {
     const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
     const char *lvc = !color ? "" : g->level == DIAG_ERROR ? "\033[1;31m"
                                   : g->level == DIAG_WARNING ? "\033[1;35m" : "\033[1;36m";
-    fprintf(out, "%s%s:%d:%d:%s %s%s:%s %s", bold, g->src ? g->src->name : "<input>", g->loc.line,
-            g->loc.col, reset, lvc, level_name(g->level), reset, g->msg);
-    if (g->rule) fprintf(out, " [%s]", g->rule);
-    fputc('\n', out);
+    buf_adds(b, bold);
+    buf_adds(b, g->src ? g->src->name : "<input>");
+    buf_addc(b, ':');
+    add_int(b, g->loc.line);
+    buf_addc(b, ':');
+    add_int(b, g->loc.col);
+    buf_adds(b, ":");
+    buf_adds(b, reset);
+    buf_addc(b, ' ');
+    buf_adds(b, lvc);
+    buf_adds(b, level_name(g->level));
+    buf_adds(b, ":");
+    buf_adds(b, reset);
+    buf_addc(b, ' ');
+    buf_adds(b, g->msg);
+    if (g->rule) {
+        buf_adds(b, " [");
+        buf_adds(b, g->rule);
+        buf_addc(b, ']');
+    }
+    buf_addc(b, '\n');
     size_t n;
     const char *line = diag_line_text(g->src, g->loc.line, &n);
     if (!line) return;
@@ -102,10 +137,16 @@ void diag_print(const diag *g, FILE *out, int color)
      * UTF-8 and control characters shown as '?', and the caret under the column.
      */
     int first = g->loc.col > 120 ? g->loc.col - 80 : 1;
-    rb_buf shown, pad;
-    buf_init(&shown);
-    buf_init(&pad);
-    if (first > 1) buf_adds(&shown, "…");
+    /* At most 160 characters of at most 4 bytes, and as many caret-line blanks: built in
+     * place, then appended at once. */
+    char shown[160 * 4 + 16], padc[160];
+    size_t ns = 0, pad = 0;
+    memcpy(shown, "  ", 2);
+    ns = 2;
+    if (first > 1) {
+        memcpy(shown + ns, "…", 3);
+        ns += 3;
+    }
     int col = 1, count = 0;
     for (size_t i = 0; i < n && count < 160;) {
         unsigned char c = (unsigned char)line[i];
@@ -115,18 +156,40 @@ void diag_print(const diag *g, FILE *out, int color)
             if (((unsigned char)line[i + k] & 0xC0) != 0x80) ok = 0;
         if (!ok) len = 1;
         if (col >= first) {
-            if (!ok || (c < 0x20 && c != '\t') || c == 0x7f) buf_addc(&shown, '?');
-            else buf_addn(&shown, line + i, len);
-            if (col < g->loc.col) buf_addc(&pad, c == '\t' ? '\t' : ' ');
+            if (!ok || (c < 0x20 && c != '\t') || c == 0x7f) {
+                shown[ns++] = '?';
+            } else {
+                memcpy(shown + ns, line + i, len);
+                ns += len;
+            }
+            /* the line's tabs are copied so that the caret lines up; other characters are blanks */
+            if (col < g->loc.col) padc[pad++] = c == '\t' ? '\t' : ' ';
             count++;
         }
         i += len;
         col++;
     }
-    if (count >= 160) buf_adds(&shown, "…");
-    fprintf(out, "  %s\n  %s%s%s^%s\n", buf_cstr(&shown), first > 1 ? " " : "", buf_cstr(&pad), lvc, reset);
-    buf_free(&shown);
-    buf_free(&pad);
+    if (count >= 160) {
+        memcpy(shown + ns, "…", 3);
+        ns += 3;
+    }
+    buf_addn(b, shown, ns);
+    buf_adds(b, "\n  ");
+    if (first > 1) buf_addc(b, ' ');
+    buf_addn(b, padc, pad);
+    buf_adds(b, lvc);
+    buf_addc(b, '^');
+    buf_adds(b, reset);
+    buf_addc(b, '\n');
+}
+
+void diag_print(const diag *g, FILE *out, int color)
+{
+    rb_buf b;
+    buf_init(&b);
+    diag_format(&b, g, color);
+    fwrite(b.data, 1, b.len, out);
+    buf_free(&b);
 }
 
 void diag_print_all(const diag_list *d, FILE *out, int color)
@@ -138,9 +201,11 @@ void diag_print_all(const diag_list *d, FILE *out, int color)
 static int diag_cmp(const void *x, const void *y)
 {
     const diag *a = x, *b = y;
-    const char *na = a->src ? a->src->name : "", *nb = b->src ? b->src->name : "";
-    int c = strcmp(na, nb);
-    if (c) return c;
+    if (a->src != b->src) {   /* one file's diagnostics share their source: no names to compare */
+        const char *na = a->src ? a->src->name : "", *nb = b->src ? b->src->name : "";
+        int c = strcmp(na, nb);
+        if (c) return c;
+    }
     if (a->loc.line != b->loc.line) return a->loc.line < b->loc.line ? -1 : 1;
     if (a->loc.col != b->loc.col) return a->loc.col < b->loc.col ? -1 : 1;
     return a->seq - b->seq;

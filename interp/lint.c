@@ -129,18 +129,28 @@ typedef struct lint_opts {
     const char *baseline, *write_baseline;
 } lint_opts;
 
+static int loc_cmp(const void *x, const void *y)
+{
+    const rb_loc *a = x, *b = y;
+    if (a->line != b->line) return a->line < b->line ? -1 : 1;
+    return a->col < b->col ? -1 : a->col > b->col;
+}
+
 /* RB107 says more than RB102 about the same command: keep only RB107 there. */
 static void drop_superseded(diag_list *d)
 {
-    for (int i = 0; i < d->n;) {
-        int drop = 0;
-        if (d->items[i].rule && strcmp(d->items[i].rule, "RB102") == 0)
-            for (int k = 0; k < d->n && !drop; k++)
-                drop = d->items[k].rule && strcmp(d->items[k].rule, "RB107") == 0 &&
-                       d->items[k].loc.line == d->items[i].loc.line && d->items[k].loc.col == d->items[i].loc.col;
-        if (drop) lint_diag_remove(d, i);
-        else i++;
-    }
+    rb_loc *at = rb_xmalloc(((size_t)d->n + 1) * sizeof *at);
+    int n = 0;
+    for (int i = 0; i < d->n; i++)
+        if (d->items[i].rule && strcmp(d->items[i].rule, "RB107") == 0) at[n++] = d->items[i].loc;
+    qsort(at, (size_t)n, sizeof *at, loc_cmp);
+    unsigned char *drop = rb_xcalloc((size_t)d->n + 1, 1);
+    for (int i = 0; i < d->n && n; i++)
+        drop[i] = d->items[i].rule && strcmp(d->items[i].rule, "RB102") == 0 &&
+                  bsearch(&d->items[i].loc, at, (size_t)n, sizeof *at, loc_cmp) != NULL;
+    lint_diag_drop(d, drop);
+    rb_free(drop);
+    rb_free(at);
 }
 
 static int lint_load(lint_file *lf, const char *path, module_set *ms, const lint_opts *o)
@@ -153,9 +163,8 @@ static int lint_load(lint_file *lf, const char *path, module_set *ms, const lint
         return -1;
     }
     if (lf->d.syntax_errors == 0 && lf->f->root) {
-        check_file(lf->f, ms, &lf->d);
-        int warn0 = lf->d.warnings;
-        check_warnings(lf->f, ms, &lf->d);
+        int warn0 = lf->d.warnings;   /* check_file adds errors only: the warnings are check_warnings' */
+        check_lint(lf->f, ms, &lf->d);
         if (lint_incident_rules(lf->f, &lf->d) && lf->d.warnings > warn0) drop_superseded(&lf->d);
         if (o->shellcheck) lf->sc = sc_prepare(lf->f, &lf->d);
     }

@@ -145,7 +145,16 @@ struct lint_out {
     json_t *rules;         /* sarif: tool.driver.rules */
     json_t *rule_index;    /* sarif: rule id -> index in rules */
     rb_buf xml;            /* checkstyle */
+    rb_buf text;           /* text: what goes to stderr next (written in blocks, not a write per line) */
 };
+
+/* Write out the text rendered so far (stderr is unbuffered). */
+static void text_flush(lint_out *o)
+{
+    if (!o->text.len) return;
+    fwrite(o->text.data, 1, o->text.len, stderr);
+    buf_reset(&o->text);
+}
 
 static int sarif_rule(lint_out *o, const char *id, const char *msg);
 
@@ -158,6 +167,7 @@ lint_out *lint_out_new(lint_format fmt, int color)
     o->rules = json_array();
     o->rule_index = json_object();
     buf_init(&o->xml);
+    buf_init(&o->text);
     /* SARIF lists every rule of the catalogue (shellcheck codes join as they are found). */
     for (int i = 0; fmt == FMT_SARIF && i < NRULES - 1; i++) sarif_rule(o, catalogue[i].id, NULL);
     if (fmt == FMT_CHECKSTYLE) buf_adds(&o->xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n");
@@ -252,7 +262,10 @@ static void out_one(lint_out *o, const diag *g)
     const char *file = g->src ? g->src->name : "";
     const char *rule = g->rule ? g->rule : "RB000";
     switch (o->fmt) {
-    case FMT_TEXT: diag_print(g, stderr, o->color); break;
+    case FMT_TEXT:
+        diag_format(&o->text, g, o->color);
+        if (o->text.len >= 64 * 1024) text_flush(o);
+        break;
     case FMT_JSON:
         json_array_append_new(o->results, json_pack("{s:o, s:i, s:i, s:s, s:s?, s:o}", "file", jtext(file), "line",
                                                      g->loc.line, "column", g->loc.col, "severity",
@@ -305,6 +318,7 @@ void lint_out_file(lint_out *o, const char *file, const diag_list *d)
         out_one(o, g);
     }
     if (open) buf_adds(&o->xml, "  </file>\n");
+    text_flush(o);
     if (d->truncated && o->fmt == FMT_TEXT) fprintf(stderr, "%s: too many errors; stopped reporting\n", file);
 }
 
@@ -338,5 +352,6 @@ void lint_out_finish(lint_out *o, int files, int errors, int warnings)
     json_decref(o->rules);
     json_decref(o->rule_index);
     buf_free(&o->xml);
+    buf_free(&o->text);
     rb_free(o);
 }

@@ -138,8 +138,9 @@ static const char *destructive_word(const rb_node *cmd)
         while (s[i] && !isalnum((unsigned char)s[i])) i++;
         size_t st = i;
         while (isalnum((unsigned char)s[i])) i++;
-        for (size_t k = 0; st < i && k < sizeof destructive_words / sizeof *destructive_words; k++)
-            if (strlen(destructive_words[k]) == i - st && strncasecmp(s + st, destructive_words[k], i - st) == 0)
+        for (size_t k = 0; st < i && i - st <= 12 && k < sizeof destructive_words / sizeof *destructive_words; k++)
+            if ((s[st] | 0x20) == destructive_words[k][0] && strlen(destructive_words[k]) == i - st &&
+                strncasecmp(s + st, destructive_words[k], i - st) == 0)
                 hit = destructive_words[k];
     }
     buf_free(&b);

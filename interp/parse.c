@@ -29,11 +29,13 @@ void pstate_error(pstate *ps, rb_loc loc, const char *fmt, ...)
 
 /*
  * Run the scanner and parser over text[0..len) with the given start token and position.
- * The scanner reads a copy: flex's input(), which skips heredoc bodies, writes NULs into
- * the buffer it reads, and a file's text must stay as written (diagnostics print its
- * lines, lint's shellcheck reads its heredocs again).
+ * A file's text (two NULs after it: file_new) is scanned in place; a fragment, a copy.
+ * A file's text must stay as written (diagnostics print its lines, lint's shellcheck reads
+ * its heredocs again), and flex writes NULs into the buffer it reads: one after each token,
+ * which the next token and lex_release put back, and one over each character input()
+ * reads, which heredoc_skip puts back.
  */
-static rb_node *run_parser(pstate *ps, const char *text, size_t len, rb_loc at)
+static rb_node *run_parser(pstate *ps, const char *text, size_t len, rb_loc at, int in_place)
 {
     lexstate ls;
     memset(&ls, 0, sizeof ls);
@@ -47,9 +49,11 @@ static rb_node *run_parser(pstate *ps, const char *text, size_t len, rb_loc at)
 
     yyscan_t scanner;
     if (yylex_init_extra(&ls, &scanner) != 0) rb_oom();
-    YY_BUFFER_STATE bs = yy_scan_bytes(text, (int)len, scanner);
+    ls.in_place = in_place;
+    YY_BUFFER_STATE bs = in_place ? yy_scan_buffer((char *)text, len + 2, scanner) : yy_scan_bytes(text, (int)len, scanner);
     if (!bs) rb_oom();
     yyparse(scanner, ps);
+    if (in_place) lex_release(scanner);
     yy_delete_buffer(bs, scanner);
     yylex_destroy(scanner);
     buf_free(&ls.str);
@@ -68,7 +72,7 @@ rb_node *parse_fragment(pstate *ps, const char *text, size_t len, rb_loc loc)
     sub.start_token = START_EXPR;
     sub.depth = ps->depth + 1;
     sub.eof_explained = 0;
-    rb_node *n = run_parser(&sub, text, len, loc);
+    rb_node *n = run_parser(&sub, text, len, loc, 0);
     ps->stop = sub.stop;
     return n;
 }
@@ -262,7 +266,7 @@ static ast_file *parse_owned(const char *name, char *text, size_t len, diag_list
                          (unsigned char)f->text[bad]);
         return f;
     }
-    rb_node *root = run_parser(&ps, f->text, len, (rb_loc){1, 1});
+    rb_node *root = run_parser(&ps, f->text, len, (rb_loc){1, 1}, 1);
     f->root = ps.stop ? NULL : root;
     if (f->root) {
         f->is_module = 1;
@@ -282,7 +286,7 @@ ast_file *parse_repl(const char *name, const char *text, size_t len, diag_list *
         pstate_error(&ps, loc_of_offset(f->text, bad), "invalid UTF-8 or a NUL byte in the input");
         return f;
     }
-    rb_node *root = run_parser(&ps, f->text, len, (rb_loc){1, 1});
+    rb_node *root = run_parser(&ps, f->text, len, (rb_loc){1, 1}, 1);
     *incomplete = ps.incomplete;
     f->root = ps.stop ? NULL : root;
     f->is_module = 1;

@@ -14,15 +14,21 @@
 #include <jansson.h>
 #include "lint.h"
 
-void lint_diag_remove(diag_list *d, int i)
+void lint_diag_drop(diag_list *d, const unsigned char *drop)
 {
-    diag *g = &d->items[i];
-    if (g->level == DIAG_ERROR) d->errors--;
-    else if (g->level == DIAG_WARNING) d->warnings--;
-    rb_free(g->rule);
-    rb_free(g->msg);
-    memmove(g, g + 1, (size_t)(d->n - i - 1) * sizeof *g);
-    d->n--;
+    int w = 0;
+    for (int i = 0; i < d->n; i++) {
+        diag *g = &d->items[i];
+        if (!drop[i]) {
+            d->items[w++] = *g;
+            continue;
+        }
+        if (g->level == DIAG_ERROR) d->errors--;
+        else if (g->level == DIAG_WARNING) d->warnings--;
+        rb_free(g->rule);
+        rb_free(g->msg);
+    }
+    d->n = w;
 }
 
 typedef struct directive {
@@ -103,18 +109,18 @@ void suppress_apply(const ast_file *f, diag_list *d, int sc_ran)
         if (memmem(p, (size_t)(e - p), "runbook:disable", 15)) parse_line(f->text, f->len, p, e, ln, &dv, &n);
         p = nl ? nl + 1 : end;
     }
-    for (int i = 0; i < d->n;) {
+    unsigned char *drop = rb_xcalloc((size_t)d->n + 1, 1);
+    for (int i = 0; i < d->n; i++) {
         const diag *g = &d->items[i];
-        int drop = 0;
         if (g->level == DIAG_WARNING && g->rule && g->src == &f->src)
             for (int k = 0; k < n; k++)
                 if (strcasecmp(dv[k].id, g->rule) == 0 && (dv[k].target == 0 || dv[k].target == g->loc.line)) {
                     dv[k].used = 1;
-                    drop = 1;
+                    drop[i] = 1;
                 }
-        if (drop) lint_diag_remove(d, i);
-        else i++;
     }
+    lint_diag_drop(d, drop);
+    rb_free(drop);
     for (int k = 0; k < n; k++) {
         if (dv[k].used) continue;
         int sc = strncmp(dv[k].id, "SC", 2) == 0;
@@ -199,23 +205,23 @@ baseline *baseline_load(const char *path)
 void baseline_filter(baseline *b, diag_list *d)
 {
     if (!b) return;
-    for (int i = 0; i < d->n;) {
+    unsigned char *drop = rb_xcalloc((size_t)d->n + 1, 1);
+    for (int i = 0; i < d->n; i++) {
         const diag *g = &d->items[i];
-        int drop = 0;
         if (g->level == DIAG_WARNING && g->rule && g->src) {
             char *fp = lint_fingerprint(g);
             char *k = entry_key(g->src->name, g->rule, fp);
             json_t *c = json_object_get(b->counts, k);
             if (c && json_integer_value(c) > 0) {
                 json_integer_set(c, json_integer_value(c) - 1);
-                drop = 1;
+                drop[i] = 1;
             }
             rb_free(k);
             rb_free(fp);
         }
-        if (drop) lint_diag_remove(d, i);
-        else i++;
     }
+    lint_diag_drop(d, drop);
+    rb_free(drop);
 }
 
 void baseline_free(baseline *b)

@@ -153,6 +153,36 @@ printf 'not json' >"$T/badbase.json"
 run lint --baseline "$T/badbase.json" "$T/rb/sup.rb"
 [ "$rc" = 2 ] && grep -q "badbase.json" "$T/err"; ok_if "--baseline of a file that is not a baseline: exit 2, says why" $? "exit $rc"
 
+# Many findings in one file: every RB107 replaces the RB102 at its command, suppressions and
+# a baseline each remove exactly theirs (the removals run over all findings in one pass).
+{ echo 'runbook "Many" { severity P2 }'; i=0
+  while [ "$i" -lt 400 ]; do
+      case $((i % 4)) in
+      0) printf 'step s%d "S" {\n  sh "rm -rf /tmp/x%d"\n}\n' "$i" "$i" ;;
+      1) printf 'step s%d "S" {\n  sh "systemctl restart a%d"\n}\n' "$i" "$i" ;;
+      2) printf 'step s%d "S" {\n  sh "systemctl restart b%d"   # runbook:disable RB102\n}\n' "$i" "$i" ;;
+      3) printf 'step s%d "S" {\n  sh "ls /tmp/%d" readonly\n}\n' "$i" "$i" ;;
+      esac
+      i=$((i + 1))
+  done; } >"$T/rb/many.rb"
+run lint --no-shellcheck "$T/rb/many.rb"
+n107=$(grep -c '\[RB107\]$' "$T/err"); n102=$(grep -c '\[RB102\]$' "$T/err")
+both=$(grep -E '\[RB10[27]\]$' "$T/err" | cut -d: -f2,3 | sort | uniq -d | wc -l)
+[ "$n107" = 100 ] && [ "$n102" = 100 ] && [ "$both" = 0 ] && ! grep -q 'restart b' "$T/err" &&
+    grep -q 'many.rb:3:3: warning: destructive command' "$T/err" && grep -q '202 warnings' "$T/err"
+ok_if "400 steps: 100 RB107 (each in place of its RB102), 100 RB102, the 100 suppressed ones gone" $? \
+    "RB107 $n107, RB102 $n102, both at one place $both: $(tail -1 "$T/err")"
+mv "$T/rb/many.rb" "$T/full.rb"
+head -n 601 "$T/full.rb" >"$T/rb/many.rb"   # the header and the first 200 steps
+run lint --no-shellcheck --write-baseline "$T/half.json" "$T/rb/many.rb"
+mv "$T/full.rb" "$T/rb/many.rb"
+run lint --no-shellcheck --baseline "$T/half.json" "$T/rb/many.rb"
+n107=$(grep -c '\[RB107\]$' "$T/err"); n102=$(grep -c '\[RB102\]$' "$T/err")
+first=$(grep -m1 'many.rb:[0-9]*:[0-9]*: warning' "$T/err" | cut -d: -f2)
+[ "$n107" = 50 ] && [ "$n102" = 50 ] && [ "$first" = 603 ] && grep -q '100 warnings' "$T/err"
+ok_if "baseline of the first 200 steps: only the 50 RB107 and 50 RB102 of the last 200 remain" $? \
+    "RB107 $n107, RB102 $n102, first at line $first: $(tail -1 "$T/err")"
+
 # ---- shellcheck ---------------------------------------------------------------------------
 printf 'runbook "x" { severity P3 }\nstep s "S" { sh "ls $HOME" readonly }\n' >"$T/rb/sc1.rb"
 cp "$T/rb/sc1.rb" "$T/rb/sc2.rb"
