@@ -4,7 +4,8 @@
 # machine (root only, Debian).
 #
 # For each phase (default: demo, then check):
-#   1. apt-get remove -y libjansson-dev libcurl4-openssl-dev flex bison
+#   1. apt-get remove -y libjansson-dev libcurl4-openssl-dev libreadline-dev flex bison
+#      (not libsqlite3-dev: on this kind of machine other packages, Free Pascal's, depend on it)
 #   2. git clone this repository's committed HEAD into a new temporary directory
 #   3. run `make demo` (phase demo) or `make check` (phase check) there, once
 # and it says for each whether it passed on the first try.  `make` itself installs the
@@ -14,7 +15,7 @@
 # Uncommitted changes are not part of the clone: commit first.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-REMOVED="libjansson-dev libcurl4-openssl-dev flex bison"
+REMOVED="libjansson-dev libcurl4-openssl-dev libreadline-dev flex bison"
 phases=${*:-demo check}
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
