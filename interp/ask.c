@@ -18,6 +18,9 @@ ctl ask_responder(interp *I, const rb_node *at, prompt_req *q, const char **answ
                           q->key, "default", q->secret ? NULL : q->def, "options", opts, "secret", q->secret);
     ctl c = emit(I, "prompt", q->text, d);
     if (c != CTL_OK) return c;
+    /* a scripted answer's delay counts from here: on resume, from the prompt's recorded
+     * time, not from where the record ends (timers that fired during the delay) */
+    I->asked_at = clock_now();
     rb_buf a;
     buf_init(&a);
     const char *source = "";

@@ -133,6 +133,7 @@ typedef struct interp {
     ast_file **subs;          /* runbooks loaded by `run`, freed at the end */
     int nsubs, capsubs;
     double step_deadline;     /* step timeout (clock time), < 0: none */
+    double asked_at;          /* when the prompt being answered was asked (its recorded time on resume) */
     const rb_node *goto_node;
     const char *goto_target;
     value ret;                /* CTL_RETURN's value */

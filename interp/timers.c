@@ -343,10 +343,12 @@ int hook_wait_readable(void *ctx, int fd)
     }
 }
 
+/* A scripted answer arrives secs after its prompt was asked (I->asked_at): a resumed run
+ * whose record ends during the delay waits only for what is left of it. */
 int hook_delay(void *ctx, double secs)
 {
     interp *I = ctx;
-    return pass_time(I, clock_now() + secs, 0, NULL) == CTL_OK ? 0 : -1;
+    return pass_time(I, I->asked_at + secs, 0, NULL) == CTL_OK ? 0 : -1;
 }
 
 /* Bring the next rung of every running ladder forward to now (an approval that timed out

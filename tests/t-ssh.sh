@@ -61,7 +61,7 @@ sleep 2.5
 [ ! -e "$T/late" ] && pass "timeout: the remote command never finished its work" || fail "timeout: late file written"
 ("$RUNBOOK" exec "$SS/interrupt.rb" --ssh-config "$SSH_CONFIG" >"$T/out" 2>&1) &
 pid=$!
-i=0; while [ "$(grep -c started "$T/out" 2>/dev/null)" -lt 2 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+i=0; while [ "$(grep -c started "$T/out" 2>/dev/null)" -lt 2 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
 pgrep -f 'sleep 4244' >/dev/null && pass "Ctrl-C: the remote commands are running" || fail "Ctrl-C: not started" "$(cat "$T/out")"
 socks=$(ls -d "$TMPDIR"/runbook-ssh-* 2>/dev/null)
 [ -n "$socks" ] && pass "control sockets: under \$TMPDIR while the run goes on" || fail "control sockets under \$TMPDIR" "$(ls -la "$TMPDIR")"

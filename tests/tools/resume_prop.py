@@ -305,6 +305,14 @@ def attempt(a, R, attempts, case, answers, frac, pick):
                        stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if v.returncode != 0:
         problems.append("replay --verify exit %d: %s" % (v.returncode, (v.stdout + v.stderr).strip()[-600:]))
+    if problems:
+        # what the resume said last, for a failure whose directory is gone with the test's
+        try:
+            with open(os.path.join(d, "resume.out"), errors="replace") as f:
+                tail = f.read().splitlines()[-12:]
+            problems.append("resume.out ends:\n      " + "\n      ".join(tail))
+        except OSError:
+            pass
     return what, problems, d
 
 
