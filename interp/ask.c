@@ -20,7 +20,7 @@ ctl ask_responder(interp *I, const rb_node *at, prompt_req *q, const char **answ
     if (c != CTL_OK) return c;
     /* a scripted answer's delay counts from here: on resume, from the prompt's recorded
      * time, not from where the record ends (timers that fired during the delay) */
-    I->asked_at = clock_now();
+    double asked_at = clock_now();
     rb_buf a;
     buf_init(&a);
     const char *source = "";
@@ -49,6 +49,7 @@ ctl ask_responder(interp *I, const rb_node *at, prompt_req *q, const char **answ
         prompt_served(I->prompts, q, source);
         st = PR_OK;
     } else {
+        I->asked_at = asked_at;   /* set here: a prompt of a timer caught up above has its own */
         st = prompt_ask(I->prompts, q, &a, &source, &after);
     }
     if (st == PR_NO_ANSWER || st == PR_BAD || st == PR_INTERRUPTED) {

@@ -25,18 +25,20 @@ r=$(sqlite3 "$D/db" "SELECT group_concat(kind, ' ') FROM (SELECT kind FROM event
 n=$(sqlite3 "$D/db" "SELECT count(*) FROM events WHERE kind='timer'")
 [ "$n" = 1 ] && pass "timer during a prompt: the firing is not repeated" || fail "timer during a prompt: firings" "$n"
 
-# --- killed during an answer's delay (a timer's command in flight): on resume the answer
-# still arrives at its prompt's time + after, not after the whole delay again from the kill
+# --- killed during an answer's delay (a timer's command in flight, asked about on resume):
+# the answer still arrives at its prompt's time + after, not after the whole delay again
+# from the kill or from the in-flight question
 D=$T/delay
 printf '{"go": {"answer": "yes", "after": "10m"}}' >"$T/delay-answers.json"
 CRASH_SLOW=30 start "$D" delay.rb --clock virtual=2026-01-01T00:00:00Z --answers "$T/delay-answers.json"
 until grep -q tick "$D/ticks.log" 2>/dev/null; do sleep 0.1; done
 kill9; kill_group "$D"
-(cd "$D" && CRASH_SLOW=0 "$RUNBOOK" resume last --db "$D/db" --answers "$T/delay-answers.json" </dev/null) >"$D/out2" 2>&1; rc=$?
+printf '{"go": {"answer": "yes", "after": "10m"}, "in_flight": "re-run"}' >"$T/delay-answers2.json"
+(cd "$D" && CRASH_SLOW=0 "$RUNBOOK" resume last --db "$D/db" --answers "$T/delay-answers2.json" </dev/null) >"$D/out2" 2>&1; rc=$?
 [ $rc -eq 0 ] && [ "$(effects "$D")" = "done " ] \
     && pass "answer delay across a kill: the resumed run answers within the step's timeout" \
     || fail "answer delay across a kill: resume" "exit $rc: $(effects "$D" 2>/dev/null)" "$(tail -8 "$D/out2")"
-r=$(sqlite3 "$D/db" "SELECT round((e.t - s.t) / 60) FROM events e, events s WHERE e.kind='answer' AND s.kind='run.start'")
+r=$(sqlite3 "$D/db" "SELECT round((e.t - s.t) / 60) FROM events e, events s WHERE e.kind='answer' AND json_extract(e.data, '$.key')='go' AND s.kind='run.start'")
 [ "$r" = 10.0 ] && pass "answer delay across a kill: answered at minute 10, as asked" \
     || fail "answer delay across a kill: answer time" "minute $r"
 (cd "$D" && "$RUNBOOK" replay last --verify --db "$D/db") >"$D/out3" 2>&1 && pass "answer delay across a kill: the resumed run verifies" \
