@@ -10,6 +10,8 @@
 #   KILLS=N (default 40; LONG=1: 200)   SEED=S (default: from the clock; printed)
 #   ONLY=N: only attempt N of that seed (a failure prints the line to re-run it)   KEEP=DIR
 #   PROP_JOBS=N: attempts side by side (default 4), each worker with its own local server
+#   CUTS=1: instead of a kill at a random instant, cut the finished run's record after a
+#   drawn event and resume that (tests/t-resume-cuts.sh): every prefix, without the timing
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$TESTS/.." && pwd)
 case $RUNBOOK in /*) ;; */*) RUNBOOK=$(pwd)/$RUNBOOK ;; esac
@@ -20,12 +22,13 @@ for v in $(env | sed -n 's/^\(STUB_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
 KEEP=${KEEP:-$T/prop}
 mkdir -p "$KEEP"
 python3 "$TESTS/tools/resume_prop.py" --runbook "$RUNBOOK" --root "$ROOT" --tmp "$KEEP" --kills "$KILLS" \
-    --seed "$SEED" --only "${ONLY:-0}" --jobs "${PROP_JOBS:-4}" >"$T/prop.out" 2>&1
+    --seed "$SEED" --only "${ONLY:-0}" --jobs "${PROP_JOBS:-4}" ${CUTS:+--cuts} >"$T/prop.out" 2>&1
 rc=$?
 grep -v '^ok - ' "$T/prop.out" | sed 's/^#/ /'
 n=$(grep -c '^ok - ' "$T/prop.out")
 if [ $rc -eq 0 ]; then
-    pass "resume property: $n kill points (seed $SEED): every run resumed, nothing repeated, verified"
+    if [ -n "${CUTS:-}" ]; then pass "resume property: $n records cut after a drawn event (seed $SEED): every run resumed, verified"
+    else pass "resume property: $n kill points (seed $SEED): every run resumed, nothing repeated, verified"; fi
 else
-    fail "resume property (seed $SEED; re-run with SEED=$SEED KEEP=DIR to keep the failing runs)"
+    fail "resume property (seed $SEED; re-run with SEED=$SEED ${CUTS:+CUTS=1 }KEEP=DIR to keep the failing runs)"
 fi

@@ -316,6 +316,50 @@ def attempt(a, R, attempts, case, answers, frac, pick):
     return what, problems, d
 
 
+def cut_attempt(a, R, attempts, case, answers, frac, pick):
+    """The same crash without the timing: run to the end, then cut the record after a drawn
+    event (as if the kill came right after it was committed), mark the run interrupted and
+    resume it.  Every prefix must resume to the same end and verify; side effects are not
+    counted (the uninterrupted run made them all)."""
+    name = case[0]
+    d = os.path.join(a.tmp, "c%d" % attempts)
+    args, env2 = R.setup(d, case, answers)
+    base_rc, _ = R.run(args, env2, d, "base.out")
+    dbp = os.path.join(d, "db")
+    c = sqlite3.connect(dbp)
+    n = c.execute("SELECT max(seq) FROM events").fetchone()[0] or 0
+    cut = 1 + int(frac * max(1, n - 2))
+    kind = (c.execute("SELECT kind FROM events WHERE seq = ?", (cut,)).fetchone() or ("?",))[0]
+    c.execute("DELETE FROM events WHERE seq > ?", (cut,))
+    c.execute("UPDATE runs SET status = 'interrupted', ended_at = NULL")
+    c.commit()
+    c.close()
+    rc, pick = R.resume(d, env2, answers, pick)
+    what = "%s, record cut after event %d of %d (%s), in-flight answer %s" % (name, cut, n, kind, pick)
+    problems = []
+    c = sqlite3.connect(dbp)
+    status = c.execute("SELECT status FROM runs ORDER BY id DESC LIMIT 1").fetchone()[0]
+    c.close()
+    if pick == "2" and rc in (0, 1, 4):
+        pass
+    elif base_rc in (0, 1) and (rc not in (0, 1) or status == "interrupted"):
+        problems.append("resume exit %d, run %s (uninterrupted: exit %d)" % (rc, status, base_rc))
+    elif base_rc not in (0, 1) and rc != base_rc:
+        problems.append("resume exit %d (uninterrupted: exit %d)" % (rc, base_rc))
+    v = subprocess.run([a.runbook, "replay", "last", "--verify", "--quiet", "--db", dbp], cwd=d, env=env2,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if v.returncode != 0:
+        problems.append("replay --verify exit %d: %s" % (v.returncode, (v.stdout + v.stderr).strip()[-600:]))
+    if problems:
+        try:
+            with open(os.path.join(d, "resume.out"), errors="replace") as f:
+                tail = f.read().splitlines()[-12:]
+            problems.append("resume.out ends:\n      " + "\n      ".join(tail))
+        except OSError:
+            pass
+    return what, problems, d
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runbook", required=True)
@@ -325,6 +369,7 @@ def main():
     ap.add_argument("--seed", type=int, required=True)
     ap.add_argument("--jobs", type=int, default=4, help="attempts run side by side, each worker with its own server")
     ap.add_argument("--only", type=int, default=0, help="run only this attempt (its draws as in the full run)")
+    ap.add_argument("--cuts", action="store_true", help="cut the record after a drawn event instead of killing")
     a = ap.parse_args()
     jobs = 1 if a.only else max(1, a.jobs)
     out("# seed %d, %d kill points over %d cases, %d workers" % (a.seed, a.kills, len(CASES), jobs))
@@ -342,7 +387,7 @@ def main():
                     nxt = next(todo, None)
                 if nxt is None:
                     return
-                r = attempt(a, R, *nxt)
+                r = (cut_attempt if a.cuts else attempt)(a, R, *nxt)
                 with lock:
                     st["attempts"] = max(st["attempts"], nxt[0])
                     if r is None:
@@ -354,8 +399,8 @@ def main():
                         out("not ok - kill %d (attempt %d): %s" % (st["kills"], nxt[0], what))
                         for p in problems:
                             out("    " + p)
-                        out("    re-run: SEED=%d ONLY=%d KEEP=DIR sh tests/t-resume-prop.sh (kept in %s)"
-                            % (a.seed, nxt[0], d))
+                        out("    re-run: SEED=%d ONLY=%d%s KEEP=DIR sh tests/t-resume-prop.sh (kept in %s)"
+                            % (a.seed, nxt[0], " CUTS=1" if a.cuts else "", d))
                     else:
                         out("ok - kill %d: %s" % (st["kills"], what))
                         shutil.rmtree(d, ignore_errors=True)
