@@ -242,6 +242,37 @@ def draws(a):
         yield attempts, case, answers, frac, pick
 
 
+def end_problems(pick, rc, base_rc, dbp):
+    """The resumed run ends as the uninterrupted one did (exit 4: the answers ran out there too)."""
+    c = sqlite3.connect(dbp)
+    status = c.execute("SELECT status FROM runs ORDER BY id DESC LIMIT 1").fetchone()[0]
+    c.close()
+    if pick == "2" and rc in (0, 1, 4):
+        return []   # the in-flight action was skipped: its output is gone, the path may change
+    if base_rc in (0, 1) and (rc not in (0, 1) or status == "interrupted"):
+        return ["resume exit %d, run %s (uninterrupted: exit %d)" % (rc, status, base_rc)]
+    if base_rc not in (0, 1) and rc != base_rc:
+        return ["resume exit %d (uninterrupted: exit %d)" % (rc, base_rc)]
+    return []
+
+
+def verify_and_explain(a, d, dbp, env, problems):
+    """`replay --verify` of the resumed run must pass; on any problem, the end of what the
+    resume said (the directory goes with the test's)."""
+    v = subprocess.run([a.runbook, "replay", "last", "--verify", "--quiet", "--db", dbp], cwd=d, env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if v.returncode != 0:
+        problems.append("replay --verify exit %d: %s" % (v.returncode, (v.stdout + v.stderr).strip()[-600:]))
+    if problems:
+        try:
+            with open(os.path.join(d, "resume.out"), errors="replace") as f:
+                tail = f.read().splitlines()[-12:]
+            problems.append("resume.out ends:\n      " + "\n      ".join(tail))
+        except OSError:
+            pass
+    return problems
+
+
 def attempt(a, R, attempts, case, answers, frac, pick):
     """Run one attempt: None when the kill did not land (the run ended first, or nothing was
     recorded yet), else (what, problems, dir)."""
@@ -278,17 +309,7 @@ def attempt(a, R, attempts, case, answers, frac, pick):
     rc, pick = R.resume(d, env2, answers, pick)
     what = "%s, kill at %.3fs of %.3fs after event %d (%s), in-flight answer %s" % (
         name, delay, span, kill_evs[-1][0], kill_evs[-1][1], pick)
-    problems = []
-    c = sqlite3.connect(dbp)
-    status = c.execute("SELECT status FROM runs ORDER BY id DESC LIMIT 1").fetchone()[0]
-    c.close()
-    # the run ends as the uninterrupted one did (exit 4: the answers ran out there too)
-    if pick == "2" and rc in (0, 1, 4):
-        pass    # the in-flight action was skipped: its output is gone, the path may change
-    elif base_rc in (0, 1) and (rc not in (0, 1) or status == "interrupted"):
-        problems.append("resume exit %d, run %s (uninterrupted: exit %d)" % (rc, status, base_rc))
-    elif base_rc not in (0, 1) and rc != base_rc:
-        problems.append("resume exit %d (uninterrupted: exit %d)" % (rc, base_rc))
+    problems = end_problems(pick, rc, base_rc, dbp)
     final = events(dbp)
     exp = expected(final)
     # a command that timed out may or may not have got as far as its side effect
@@ -301,18 +322,7 @@ def attempt(a, R, attempts, case, answers, frac, pick):
         if g < e or g > e + al:
             problems.append("%s: %d happened, the record says %d (+%d in flight at the kill)" % (label, g, e, al))
     # the resumed run verifies (an interrupted one: everything it recorded is reproduced)
-    v = subprocess.run([a.runbook, "replay", "last", "--verify", "--quiet", "--db", dbp], cwd=d, env=env2,
-                       stdin=subprocess.DEVNULL, capture_output=True, text=True)
-    if v.returncode != 0:
-        problems.append("replay --verify exit %d: %s" % (v.returncode, (v.stdout + v.stderr).strip()[-600:]))
-    if problems:
-        # what the resume said last, for a failure whose directory is gone with the test's
-        try:
-            with open(os.path.join(d, "resume.out"), errors="replace") as f:
-                tail = f.read().splitlines()[-12:]
-            problems.append("resume.out ends:\n      " + "\n      ".join(tail))
-        except OSError:
-            pass
+    verify_and_explain(a, d, dbp, env2, problems)
     return what, problems, d
 
 
@@ -336,27 +346,8 @@ def cut_attempt(a, R, attempts, case, answers, frac, pick):
     c.close()
     rc, pick = R.resume(d, env2, answers, pick)
     what = "%s, record cut after event %d of %d (%s), in-flight answer %s" % (name, cut, n, kind, pick)
-    problems = []
-    c = sqlite3.connect(dbp)
-    status = c.execute("SELECT status FROM runs ORDER BY id DESC LIMIT 1").fetchone()[0]
-    c.close()
-    if pick == "2" and rc in (0, 1, 4):
-        pass
-    elif base_rc in (0, 1) and (rc not in (0, 1) or status == "interrupted"):
-        problems.append("resume exit %d, run %s (uninterrupted: exit %d)" % (rc, status, base_rc))
-    elif base_rc not in (0, 1) and rc != base_rc:
-        problems.append("resume exit %d (uninterrupted: exit %d)" % (rc, base_rc))
-    v = subprocess.run([a.runbook, "replay", "last", "--verify", "--quiet", "--db", dbp], cwd=d, env=env2,
-                       stdin=subprocess.DEVNULL, capture_output=True, text=True)
-    if v.returncode != 0:
-        problems.append("replay --verify exit %d: %s" % (v.returncode, (v.stdout + v.stderr).strip()[-600:]))
-    if problems:
-        try:
-            with open(os.path.join(d, "resume.out"), errors="replace") as f:
-                tail = f.read().splitlines()[-12:]
-            problems.append("resume.out ends:\n      " + "\n      ".join(tail))
-        except OSError:
-            pass
+    problems = end_problems(pick, rc, base_rc, dbp)
+    verify_and_explain(a, d, dbp, env2, problems)
     return what, problems, d
 
 
