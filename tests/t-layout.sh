@@ -56,34 +56,20 @@ else
 fi
 
 # ---- the tree ----
+# expect_empty NAME: pass when $out is empty, else fail showing it
+expect_empty() { if [ -z "$out" ]; then pass "$1"; else fail "$1" "$out"; fi; }
 # shellcheck disable=SC2086
 out=$(no_opening_comment $SOURCES)
-if [ -z "$out" ]; then
-    pass "layout: every source file opens with a comment saying what it owns"
-else
-    fail "layout: every source file opens with a comment saying what it owns" "$out"
-fi
+expect_empty "layout: every source file opens with a comment saying what it owns"
 
 # shellcheck disable=SC2086
 out=$(wc -l $SOURCES | awk -v max="$MAX_LINES" '$2 != "total" && $1 > max { print $2 ": " $1 " lines" }')
-if [ -z "$out" ]; then
-    pass "layout: no source file over $MAX_LINES lines"
-else
-    fail "layout: no source file over $MAX_LINES lines" "$out"
-fi
+expect_empty "layout: no source file over $MAX_LINES lines"
 
 # shellcheck disable=SC2086
 out=$(long_functions $SOURCES)
-if [ -z "$out" ]; then
-    pass "layout: no function over $MAX_FN lines"
-else
-    fail "layout: no function over $MAX_FN lines" "$out"
-fi
+expect_empty "layout: no function over $MAX_FN lines"
 
 # A row names a file in full (`interp/act_sh.c`) or, after the first in its row, by its name (`act_http.c`).
 out=$(for f in interp/*; do grep -Eq "\`(interp/)?${f#interp/}\`" README.md || echo "$f"; done)
-if [ -z "$out" ]; then
-    pass "layout: README.md's layout table names every file under interp/"
-else
-    fail "layout: README.md's layout table names every file under interp/" "$out"
-fi
+expect_empty "layout: README.md's layout table names every file under interp/"
