@@ -78,12 +78,7 @@ test "everything fails at once: the worst (P1, every request fails) pages the on
 }
 
 test "an error rate over 10%: a P2 pages the on-call" {
-  api(150, 1000, 0.3)
-  daily(0, 0)
-  queue(12, 3)
-  telephony(true)
-  answer("Step report failed. What now?", "abort")
-  let r = run_runbook("daily-checks.rb")
+  let r = api_errors_run(150)
   expect_steps(r, STEPS)
   expect_notified(r, "Primary on-call", kind: "page")
   expect_incident(r, "severity", "P2")
@@ -91,12 +86,7 @@ test "an error rate over 10%: a P2 pages the on-call" {
 }
 
 test "an error rate over the 5% alert threshold: a P3 posts to #ops-alerts, no page" {
-  api(60, 1000, 0.3)
-  daily(0, 0)
-  queue(12, 3)
-  telephony(true)
-  answer("Step report failed. What now?", "abort")
-  let r = run_runbook("daily-checks.rb")
+  let r = api_errors_run(60)
   expect_steps(r, STEPS)
   expect_notified(r, "*ops-alerts*", kind: "message")
   expect_not_notified(r, "Primary on-call")
@@ -115,4 +105,15 @@ test "nothing answers (CloudWatch, Connect): P3 findings, posted, no page" {
   expect_not_notified(r, "Primary on-call")
   expect_incident(r, "severity", "P3")
   expect_status(r, "aborted")
+}
+
+# Every check healthy but the API's error count (of 1000 requests): the report step fails
+# and the responder aborts; the run's result.
+fn api_errors_run(errors) {
+  api(errors, 1000, 0.3)
+  daily(0, 0)
+  queue(12, 3)
+  telephony(true)
+  answer("Step report failed. What now?", "abort")
+  return run_runbook("daily-checks.rb")
 }

@@ -65,10 +65,7 @@ test "every failure mode is offered, and each wrong one returns to triage" {
   answer("Start the service on 127.0.0.1:8089 again?", "yes")
   answer("The health check answers 200", "done")
   answer("The pid file names a running process", "done")
-  stub_sh("curl -fsS --max-time 2 http://127.0.0.1:8089/health", exit: 7)
-  stub_sh("kill -0 *", exit: 1)
-  stub_sh("tail -n 5 *")
-  stub_sh("nohup python3 -m http.server *")
+  stub_dead_service()
   stub_sh("curl -fsS --max-time 2 --retry 5 *", exit: 0)
   let r = run_runbook("drill-local-service.rb", {monitor_for: 1m})
   expect_steps(r, ["detect", "ack", "process", "triage", "roll_back", "triage", "scale_up", "triage", "workaround",
@@ -84,10 +81,7 @@ test "a declined restart runs no command" {
   answer("Start the service on 127.0.0.1:8089 again?", "no")
   answer("The health check answers 200", "done")
   answer("The pid file names a running process", "done")
-  stub_sh("curl -fsS --max-time 2 http://127.0.0.1:8089/health", exit: 7)
-  stub_sh("kill -0 *", exit: 1)
-  stub_sh("tail -n 5 *")
-  stub_sh("nohup python3 -m http.server *")
+  stub_dead_service()
   stub_sh("curl -fsS --max-time 2 --retry 5 *", exit: 0)
   let r = run_runbook("drill-local-service.rb", {monitor_for: 5m})
   expect_no_command(r, "nohup *")
@@ -107,10 +101,7 @@ test "a relapse during monitoring goes back to the process check" {
   answer("The pid file names a running process", "done")
   answer("The health check answers 200", "done")
   answer("The pid file names a running process", "done")
-  stub_sh("curl -fsS --max-time 2 http://127.0.0.1:8089/health", exit: 7)
-  stub_sh("kill -0 *", exit: 1)
-  stub_sh("tail -n 5 *")
-  stub_sh("nohup python3 -m http.server *")
+  stub_dead_service()
   stub_sh("curl -fsS --max-time 2 --retry 5 *", exit: 0, times: 1)
   stub_sh("curl -fsS --max-time 2 --retry 5 *", exit: 7, times: 1)
   stub_sh("curl -fsS --max-time 2 --retry 5 *", exit: 0)
@@ -128,10 +119,7 @@ test "verification fails and the responder rolls back the restart" {
   answer("What do you see?", "The process has died")
   answer("Start the service on 127.0.0.1:8089 again?", "yes")
   answer("Step verify failed. What now?", "roll back")
-  stub_sh("curl -fsS --max-time 2 http://127.0.0.1:8089/health", exit: 7)
-  stub_sh("kill -0 *", exit: 1)
-  stub_sh("tail -n 5 *")
-  stub_sh("nohup python3 -m http.server *")
+  stub_dead_service()
   stub_sh("curl -fsS --max-time 2 --retry 5 *", exit: 7, delay: 5s)
   stub_sh("kill $(cat *)", exit: 0)
   let r = run_runbook("drill-local-service.rb")
@@ -152,4 +140,13 @@ test "the page goes out through PagerDuty when the on-call has a routing key" {
   expect(r.notifications[0].delivered and r.notifications[0].channel == "pagerduty",
          "the first page was delivered through PagerDuty: #{r.notifications}")
   expect_status(r, "aborted")
+}
+
+# The service is down and its process gone (health check refused, no pid, restart allowed):
+# the stubs the failure-mode tests share; each adds its own for the restart's health check.
+fn stub_dead_service() {
+  stub_sh("curl -fsS --max-time 2 http://127.0.0.1:8089/health", exit: 7)
+  stub_sh("kill -0 *", exit: 1)
+  stub_sh("tail -n 5 *")
+  stub_sh("nohup python3 -m http.server *")
 }

@@ -48,16 +48,7 @@ fn closed() {
 }
 
 test "the database: writers scaled to 0, a point-in-time restore, rows copied back" {
-  start("The database (RDS)")
-  answer("stop_how", "Scale the writing service to 0 tasks")
-  answer("confirm_stop_writers", "yes")
-  answer("confirm_retention", "yes")
-  scope("A recent migration")
-  answer("restore_time", "2025-12-31T23:25:00Z")
-  answer("confirm_restore_db", "yes")
-  answer("recover_how", "Copy the lost rows back into production")
-  answer("copy_back.1", "done")
-  answer("copy_back.2", "done")
+  db_restored_and_copied_back()
   validated("not done")
   answer("confirm_resume", "yes")
   closed()
@@ -174,16 +165,7 @@ test "read-only mode declined" {
 # The integrity check fails: writes stay stopped, the responder rolls back the restored
 # copy and the scaling.
 test "a failed integrity check rolls back the restore and the scaling" {
-  start("The database (RDS)")
-  answer("stop_how", "Scale the writing service to 0 tasks")
-  answer("confirm_stop_writers", "yes")
-  answer("confirm_retention", "yes")
-  scope("A recent migration")
-  answer("restore_time", "2025-12-31T23:25:00Z")
-  answer("confirm_restore_db", "yes")
-  answer("recover_how", "Copy the lost rows back into production")
-  answer("copy_back.1", "done")
-  answer("copy_back.2", "done")
+  db_restored_and_copied_back()
   answer("Step validate failed. What now?", "roll back")
   stub_sh("check-orders", exit: 3, stdout: "3 orders differ")
   common_stubs()
@@ -222,4 +204,19 @@ test "read-only mode not yet switched off when the incident closes" {
   let r = run_runbook("p1-data-loss.rb", {bucket: "prod-reports", prefix: "r/"})
   expect_no_command(r, "aws s3api copy-object *")
   expect_status(r, "finished")
+}
+
+# The database case up to validation: writers scaled to 0, retention confirmed, a recent
+# migration, a point-in-time restore, the lost rows copied back.
+fn db_restored_and_copied_back() {
+  start("The database (RDS)")
+  answer("stop_how", "Scale the writing service to 0 tasks")
+  answer("confirm_stop_writers", "yes")
+  answer("confirm_retention", "yes")
+  scope("A recent migration")
+  answer("restore_time", "2025-12-31T23:25:00Z")
+  answer("confirm_restore_db", "yes")
+  answer("recover_how", "Copy the lost rows back into production")
+  answer("copy_back.1", "done")
+  answer("copy_back.2", "done")
 }
