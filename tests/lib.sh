@@ -44,6 +44,33 @@ sanitizer_clean() {
     ! grep -q -e 'AddressSanitizer' -e 'runtime error:' -e 'LeakSanitizer' "$1"
 }
 
+# expect_rc NAME WANT [CHECK]...: the last run (rc, $T/out, $T/err) exited WANT with no
+# sanitizer report.  CHECKs: out:TEXT / err:TEXT (that stream contains TEXT), out-lacks:TEXT,
+# out-empty / err-empty.
+expect_rc() {
+    _name=$1 _want=$2
+    shift 2
+    p=""
+    [ "$rc" = "$_want" ] || p="exit $rc, expected $_want"
+    for c in "$@"; do
+        case $c in
+            out:*) grep -q -F -e "${c#out:}" "$T/out" || p="${p:+$p
+}stdout lacks '${c#out:}'" ;;
+            err:*) grep -q -F -e "${c#err:}" "$T/err" || p="${p:+$p
+}stderr lacks '${c#err:}'" ;;
+            out-lacks:*) grep -q -F -e "${c#out-lacks:}" "$T/out" && p="${p:+$p
+}stdout has '${c#out-lacks:}'" ;;
+            out-empty) [ -s "$T/out" ] && p="${p:+$p
+}stdout is not empty" ;;
+            err-empty) [ -s "$T/err" ] && p="${p:+$p
+}stderr is not empty" ;;
+        esac
+    done
+    if ! sanitizer_clean "$T/out" || ! sanitizer_clean "$T/err"; then p="${p:+$p
+}sanitizer report"; fi
+    if [ -z "$p" ]; then pass "$_name"; else fail "$_name" "$p" "stdout: $(head -c 400 "$T/out")" "stderr: $(head -c 400 "$T/err")"; fi
+}
+
 py_start() {
     [ -n "$PYTHON" ] || return 0
     mkfifo "$T/py.in" "$T/py.out" || return 1

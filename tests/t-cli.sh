@@ -11,29 +11,6 @@ run() {
     timeout "$limit" "$RUNBOOK" "$@" >"$T/out" 2>"$T/err"
     rc=$?
 }
-# expect_rc NAME WANT: the last run exited WANT, cleanly.  Extra checks are given as
-# further arguments: out:TEXT / err:TEXT (that stream contains TEXT), out-empty / err-empty.
-expect_rc() {
-    _name=$1 _want=$2
-    shift 2
-    p=""
-    [ "$rc" = "$_want" ] || p="exit $rc, expected $_want"
-    for c in "$@"; do
-        case $c in
-            out:*) grep -q -F -e "${c#out:}" "$T/out" || p="${p:+$p
-}stdout lacks '${c#out:}'" ;;
-            err:*) grep -q -F -e "${c#err:}" "$T/err" || p="${p:+$p
-}stderr lacks '${c#err:}'" ;;
-            out-empty) [ -s "$T/out" ] && p="${p:+$p
-}stdout is not empty" ;;
-            err-empty) [ -s "$T/err" ] && p="${p:+$p
-}stderr is not empty" ;;
-        esac
-    done
-    if ! sanitizer_clean "$T/out" || ! sanitizer_clean "$T/err"; then p="${p:+$p
-}sanitizer report"; fi
-    if [ -z "$p" ]; then pass "$_name"; else fail "$_name" "$p" "stdout: $(head -c 300 "$T/out")" "stderr: $(head -c 300 "$T/err")"; fi
-}
 
 # JSON checks run in python3 (present on the build machines); jq is the fallback.
 if command -v python3 >/dev/null 2>&1; then json_tool=python3

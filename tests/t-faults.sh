@@ -21,26 +21,6 @@ run() {
     timeout "$limit" "$RUNBOOK" "$@" >"$T/out" 2>"$T/err" </dev/null
     rc=$?
 }
-# expect_rc NAME WANT [err:TEXT | out:TEXT | out-lacks:TEXT]...
-expect_rc() {
-    _name=$1 _want=$2
-    shift 2
-    p=""
-    [ "$rc" = "$_want" ] || p="exit $rc, expected $_want"
-    for c in "$@"; do
-        case $c in
-            out:*) grep -q -F -e "${c#out:}" "$T/out" || p="${p:+$p
-}stdout lacks '${c#out:}'" ;;
-            err:*) grep -q -F -e "${c#err:}" "$T/err" || p="${p:+$p
-}stderr lacks '${c#err:}'" ;;
-            out-lacks:*) grep -q -F -e "${c#out-lacks:}" "$T/out" && p="${p:+$p
-}stdout has '${c#out-lacks:}'" ;;
-        esac
-    done
-    if ! sanitizer_clean "$T/out" || ! sanitizer_clean "$T/err"; then p="${p:+$p
-}sanitizer report"; fi
-    if [ -z "$p" ]; then pass "$_name"; else fail "$_name" "$p" "stdout: $(head -c 400 "$T/out")" "stderr: $(head -c 400 "$T/err")"; fi
-}
 q() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 DB=$T/db/runs.db
